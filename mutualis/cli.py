@@ -1,0 +1,333 @@
+"""The `mutualis` command line: validate, schema, plan, apply, runs, services, demo.
+
+Errors are one sentence on stderr and exit code 1, never a traceback. `plan
+--detailed-exitcode` exits 2 when changes are pending, as Terraform does. Packages add their
+own sub-commands through `<package>.cli.register(subparsers)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+
+PLUGIN_PACKAGES = ("ldap_sync", "nextcloud_bridge", "wagtail_site_factory", "convocation",
+                   "signature")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualis.settings")
+    import django
+
+    django.setup()
+
+
+def ensure_database() -> None:
+    """Create or upgrade the database when it lags behind the code (first run, upgrade)."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        os.makedirs(settings.VAR_DIR, exist_ok=True)
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", verbosity=0, interactive=False)
+
+
+def _scope(only: list[str] | None):
+    from provisioning.drivers import Scope
+
+    codes = {c.strip() for item in only or [] for c in item.split(",") if c.strip()}
+    return Scope(frozenset(codes)) if codes else Scope()
+
+
+def load(path: str):
+    from provisioning.loader import load_inventory
+    from provisioning.registry import known_uids
+
+    return load_inventory(path, known_uids=known_uids())
+
+
+def _load_with_scope(args):
+    inventory = load(args.file)
+    scope = _scope(args.only)
+    if scope.members:
+        unknown = sorted(scope.members - {m.code for m in inventory.members})
+        if unknown:
+            from provisioning.drivers import ProvisioningError
+
+            raise ProvisioningError(
+                f"{args.file}: --only {unknown[0]}: no member has this code in the inventory")
+    return inventory, scope
+
+
+# --------------------------------------------------------------------------- printing
+
+SYMBOLS = {"create": ("+", "green"), "update": ("~", "yellow"), "disable": ("-", "red"),
+           "archive": ("▣", "red")}
+
+
+def _value(v) -> str:
+    return json.dumps(v, ensure_ascii=False)
+
+
+def print_plan(plan, console: Console = out) -> None:
+    for c in plan.pending:
+        symbol, colour = SYMBOLS[c.action]
+        console.print(f"[{colour}]{symbol} {c.action:8}[/] {escape(c.key)}")
+        if c.action == "create":
+            for name, value in c.after.items():
+                console.print(f"      {escape(name)}: {escape(_value(value))}")
+        else:
+            for name in c.after:
+                console.print(f"      {escape(name)}: {escape(_value(c.before.get(name)))}"
+                              f" → {escape(_value(c.after[name]))}")
+    s = plan.summary()
+    console.print(f"Plan: {s['create']} to create, {s['update']} to update, {s['disable']} to "
+                  f"disable, {s['archive']} to archive, {s['noop']} unchanged.")
+    from django.conf import settings
+
+    share = plan.destructive_share()
+    if share > settings.MUTUALIS_DESTROY_THRESHOLD:
+        console.print(f"[red]Warning: this plan disables or archives {share:.0%} of the existing "
+                      "resources; apply will refuse it without --allow-destroy.[/]")
+
+
+# --------------------------------------------------------------------------- commands
+
+def cmd_validate(args) -> int:
+    inv = load(args.file)
+    services = sorted({s for m in inv.members for s in m.services})
+    out.print(f"{args.file}: valid: {len(inv.members)} members, {len(inv.people)} people, "
+              f"services {', '.join(services) or 'none'}.")
+    return 0
+
+
+def cmd_schema(args) -> int:
+    from provisioning.schema import schema_json
+
+    print(schema_json())
+    return 0
+
+
+def _plan(args):
+    from provisioning.engine import load_drivers, make_plan
+
+    inventory, scope = _load_with_scope(args)
+    drivers = load_drivers(inventory)
+    return inventory, scope, drivers, make_plan(inventory, drivers, scope)
+
+
+def cmd_plan(args) -> int:
+    ensure_database()
+    _, _, _, plan = _plan(args)
+    if args.json:
+        print(json.dumps(plan.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print_plan(plan)
+    return 2 if args.detailed_exitcode and not plan.empty else 0
+
+
+def cmd_apply(args) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from provisioning.engine import apply_plan, check_destructive, make_plan
+
+    ensure_database()
+    inventory, scope, drivers, plan = _plan(args)
+    print_plan(plan)
+    if plan.empty:
+        out.print("Nothing to do: the backends already match the inventory.")
+        return 0
+    check_destructive(plan, args.allow_destroy)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            err.print("error: apply asks for confirmation; pass --yes when no one can answer")
+            return 1
+        if input("Apply this plan? [y/N] ").strip().lower() not in ("y", "yes", "o", "oui"):
+            out.print("Cancelled: nothing was changed.")
+            return 1
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=out, transient=False,
+                  disable=not out.is_terminal) as bar:
+        task = bar.add_task("applying", total=len(plan.pending))
+        done = [0]
+
+        def progress(count: int) -> None:
+            done[0] += count
+            bar.update(task, completed=done[0])
+
+        result = apply_plan(plan, drivers, inventory=inventory, allow_destroy=args.allow_destroy,
+                            progress=progress,
+                            replan=lambda: make_plan(inventory, drivers, scope))
+    for key, message in sorted(result.errors.items()):
+        err.print(f"[red]error[/]: {escape(key)}: {escape(message)}")
+    out.print(f"Run {result.run_id}: {result.status}; {len(plan.pending)} changes, "
+              f"{len(result.errors)} not applied; {result.pending_after} still pending after "
+              "re-observing.")
+    return 0 if result.status == "succeeded" else 1
+
+
+def cmd_runs(args) -> int:
+    from provisioning.models import ChangeRecord, Run, run_digest
+
+    ensure_database()
+    if args.verify:
+        previous, broken = "", []
+        for run in Run.objects.exclude(digest="").order_by("id").iterator():
+            if run_digest(previous, run) != run.digest:
+                broken.append(run.id)
+            previous = run.digest
+        if broken:
+            err.print(f"error: the journal was altered: run {broken[0]} no longer matches its "
+                      "digest")
+            return 1
+        out.print("The journal is intact: every run matches its digest.")
+        return 0
+    if args.run:
+        records = ChangeRecord.objects.filter(run_id=args.run)
+        rows = [{"key": r.key, "action": r.action, "outcome": r.outcome, "attempts": r.attempts,
+                 "duration_ms": round(r.duration_ms, 2), "error": r.error} for r in records]
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+        for r in [] if args.json else rows:
+            out.print(f"{r['outcome']:8} {r['action']:8} {escape(r['key'])} {escape(r['error'])}")
+        return 0
+    runs = list(Run.objects.all()[: args.limit])
+    rows = [{"id": r.id, "started_at": r.started_at.isoformat(), "status": r.status,
+             "only": r.only, "summary": r.summary, "pending_after": r.pending_after,
+             "inventory": r.inventory_path} for r in runs]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        s = r["summary"]
+        out.print(f"{r['id']:5} {r['started_at'][:19]} {r['status']:10} "
+                  f"+{s.get('create', 0)} ~{s.get('update', 0)} -{s.get('disable', 0)} "
+                  f"▣{s.get('archive', 0)}  {escape(r['inventory'])}")
+    return 0
+
+
+def cmd_services(args) -> int:
+    from mutualis import services
+
+    if args.action == "start":
+        for name, info in services.start().items():
+            out.print(f"{name}: {info['url']}")
+        out.print(f"Settings written to {services.services_path()}.")
+    elif args.action == "stop":
+        stopped = services.stop()
+        out.print("Stopped: " + (", ".join(stopped) or "nothing was running") + ".")
+    else:
+        for name, state in services.status().items():
+            out.print(f"{name}: {state}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from django.core.management import call_command
+
+    from mutualis import services
+
+    for name, info in services.start().items():
+        out.print(f"{name}: {info['url']}")
+    ensure_database()
+    rc = cmd_apply(argparse.Namespace(file=args.file, only=None, yes=True, allow_destroy=False))
+    if rc != 0:
+        return rc
+    out.print(f"Serving the sites on http://{args.addr}/ (Ctrl-C to stop).")
+    call_command("runserver", args.addr, use_reloader=False, verbosity=1)
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mutualis", description="Provision a syndicate's members "
+                                "and run its e-administration services.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("validate", help="check an inventory file")
+    s.add_argument("file")
+    s.set_defaults(handler=cmd_validate, needs_db=False)
+
+    s = sub.add_parser("schema", help="print the inventory's JSON Schema")
+    s.set_defaults(handler=cmd_schema)
+
+    for name, handler, text in (("plan", cmd_plan, "show what apply would change"),
+                                ("apply", cmd_apply, "make the backends match the inventory")):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("file")
+        s.add_argument("--only", action="append", metavar="CODE",
+                       help="limit to these members (repeat, or separate with commas)")
+        if name == "plan":
+            s.add_argument("--json", action="store_true", help="print the plan as JSON")
+            s.add_argument("--detailed-exitcode", action="store_true",
+                           help="exit 2 when changes are pending")
+        else:
+            s.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+            s.add_argument("--allow-destroy", action="store_true",
+                           help="accept a plan that disables or archives many resources")
+        s.set_defaults(handler=handler)
+
+    s = sub.add_parser("runs", help="the provisioning journal")
+    s.add_argument("run", nargs="?", type=int, help="show the changes of this run")
+    s.add_argument("--limit", type=int, default=20)
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--verify", action="store_true", help="check the journal's hash chain")
+    s.set_defaults(handler=cmd_runs)
+
+    s = sub.add_parser("services", help="embedded backends for the demo and development")
+    s.add_argument("action", choices=["start", "stop", "status"])
+    s.set_defaults(handler=cmd_services)
+
+    s = sub.add_parser("demo", help="start the embedded backends, provision the example "
+                       "inventory and serve the sites")
+    s.add_argument("--file", default="examples/pays-mellois.yml")
+    s.add_argument("--addr", default="127.0.0.1:8000")
+    s.set_defaults(handler=cmd_demo)
+
+    for package in PLUGIN_PACKAGES:
+        try:
+            module = importlib.import_module(f"{package}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name not in (package, f"{package}.cli"):
+                raise
+            continue
+        module.register(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from provisioning.drivers import ProvisioningError
+
+    try:
+        setup_django()
+        args = build_parser().parse_args(argv)
+        return args.handler(args)
+    except ProvisioningError as exc:
+        err.print(f"error: {escape(str(exc))}")
+        return 1
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+    except Exception as exc:  # never a traceback for people; developers can ask for it
+        if os.environ.get("MUTUALIS_DEBUG") == "1":
+            raise
+        err.print(f"error: {type(exc).__name__}: {escape(str(exc))} "
+                  "(set MUTUALIS_DEBUG=1 to see the traceback)")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""`mutualis services start|stop|status`: the embedded default backends under var/.
+
+A throwaway slapd (directory) and Radicale (agendas) on loopback, started as background
+processes that outlive the command. Their URLs and generated credentials go to
+var/services.json (mode 0600), where an inventory whose backends say `embedded` finds them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from django.conf import settings
+
+from provisioning.backends import embedded_services, services_file, write_embedded_services
+
+
+def services_path() -> Path:
+    return services_file()
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def _starters() -> dict:
+    """Each embedded backend and how to start it, for the packages that are installed."""
+    starters = {}
+    try:
+        from ldap_sync.server import start_slapd
+    except ImportError:
+        pass
+    else:
+        starters["ldap"] = lambda var: start_slapd(var / "ldap")
+    from nextcloud_bridge.agendas.server import start_radicale
+
+    starters["caldav"] = lambda var: start_radicale(var / "radicale")
+    return starters
+
+
+def start() -> dict:
+    """Start what is not running yet; return every embedded backend's settings."""
+    var = Path(settings.VAR_DIR)
+    current = embedded_services()
+    for name, starter in _starters().items():
+        if _alive(current.get(name, {}).get("pid")):
+            continue
+        server = starter(var)
+        info = server.settings()
+        info["pid"] = server.process.pid
+        current[name] = info
+        write_embedded_services(current)  # after each start: a failure later loses nothing
+    return current
+
+
+def stop() -> list[str]:
+    current = embedded_services()
+    stopped = []
+    for name, info in current.items():
+        pid = info.get("pid")
+        if _alive(pid):
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(100):
+                if not _alive(pid):
+                    break
+                time.sleep(0.05)
+            stopped.append(name)
+    if services_file().exists():
+        services_file().unlink()
+    return stopped
+
+
+def status() -> dict[str, str]:
+    current = embedded_services()
+    names = sorted(set(_starters()) | set(current))
+    return {n: (f"running on {current[n]['url']}" if _alive(current.get(n, {}).get("pid"))
+                else "stopped") for n in names}

@@ -1,0 +1,120 @@
+"""Django settings for Mutualis.
+
+Everything that differs between machines comes from the environment:
+`DATABASE_URL` (SQLite under var/ when unset), `CELERY_BROKER_URL` (eager in-process when unset),
+`MUTUALIS_SECRET_KEY`, `MUTUALIS_DEBUG`, `MUTUALIS_ALLOWED_HOSTS`, `MUTUALIS_VAR_DIR`.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("MUTUALIS_VAR_DIR", BASE_DIR / "var"))
+
+DEBUG = os.environ.get("MUTUALIS_DEBUG", "0") == "1"
+# The development key only serves the demo and the tests; production sets its own.
+SECRET_KEY = os.environ.get("MUTUALIS_SECRET_KEY", "insecure-development-key-change-me")
+ALLOWED_HOSTS = os.environ.get("MUTUALIS_ALLOWED_HOSTS", "localhost,.localhost,127.0.0.1").split(",")
+
+INSTALLED_APPS = [
+    "provisioning",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "mutualis.urls"
+WSGI_APPLICATION = "mutualis.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'mutualis.sqlite3'}", conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several threads of one apply write the journal: wait for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # A file, not SQLite's shared in-memory database, whose table locks ignore the timeout.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-mutualis.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+LANGUAGE_CODE = "fr"
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+
+# Celery: eager in-process unless a broker is configured.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "rpc://"
+)
+CELERY_TASK_ALWAYS_EAGER = "CELERY_BROKER_URL" not in os.environ
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True  # tasks are idempotent: a task lost with its worker runs again
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# Provisioning engine: the drivers, in the order their backends are applied.
+MUTUALIS_DRIVERS = [
+    "provisioning.registry.RegistryDriver",
+]
+if os.environ.get("MUTUALIS_DRIVERS"):
+    MUTUALIS_DRIVERS = os.environ["MUTUALIS_DRIVERS"].split(",")
+# Share of existing resources a plan may disable or archive without --allow-destroy.
+MUTUALIS_DESTROY_THRESHOLD = 0.10
+# Concurrent changes per backend (in one apply, and per worker queue).
+MUTUALIS_BACKEND_CONCURRENCY = {"registry": 1, "ldap": 8, "nextcloud": 8, "caldav": 4, "wagtail": 1}
+# Attempts for a change that fails with a transient backend error, and the first backoff.
+MUTUALIS_RETRY_ATTEMPTS = 4
+MUTUALIS_RETRY_BACKOFF = 0.5
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

@@ -1,0 +1,1 @@
+"""The Nextcloud driver, CalDAV agendas, and the Nextcloud emulator used by the tests."""

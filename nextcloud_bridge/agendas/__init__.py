@@ -1,0 +1,1 @@
+"""CalDAV agendas of the members: public events calendars and assembly calendars."""

@@ -1,0 +1,1 @@
+"""The provisioning spine: inventory, desired state, plan/diff, apply engine and journal."""

@@ -1,0 +1,76 @@
+"""The inventory's `backends` section, resolved: `${ENV}` references, Vault values, `embedded`.
+
+Only `resolve()` ever sees secret values; it returns them to the drivers in memory and nowhere
+else. `mutualis services start` writes the embedded backends' URLs and credentials to
+`var/services.json` (mode 0600); a backend whose `url` is `embedded` takes them from there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+from .drivers import ProvisioningError
+from .inventory import BackendConfig, Inventory
+
+ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
+def services_file() -> Path:
+    return Path(settings.VAR_DIR) / "services.json"
+
+
+def embedded_services() -> dict:
+    path = services_file()
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text())
+
+
+def write_embedded_services(services: dict) -> Path:
+    path = services_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(services, f, indent=2)
+    return path
+
+
+def resolve_secret(reference, where: str) -> str:
+    """The value behind `${VAR}` or an Ansible Vault value; a clear error when unavailable."""
+    if hasattr(reference, "decrypt"):  # an Ansible Vault value kept by the loader
+        return reference.decrypt(where)
+    match = ENV_REF.match(str(reference))
+    if not match:
+        raise ProvisioningError(f"{where}: a secret must be a ${{ENV_VAR}} reference or a Vault value")
+    name = match.group(1)
+    if name not in os.environ:
+        raise ProvisioningError(f"{where}: the environment variable {name} is not set")
+    return os.environ[name]
+
+
+def resolve_backend(config: BackendConfig) -> dict:
+    if config.embedded:
+        embedded = embedded_services().get(config.name)
+        if embedded is None:
+            raise ProvisioningError(
+                f"backend {config.name} is 'embedded' but no embedded {config.name} is running: "
+                "run `mutualis services start` first")
+        resolved = dict(embedded)
+        # The inventory may still say how to lay things out (e.g. base_dn) over the embedded one.
+        resolved.update({k: v for k, v in config.settings.items() if k != "url"})
+        resolved["embedded"] = True
+        return resolved
+    resolved = dict(config.settings)
+    for name, ref in config.secrets.items():
+        resolved[name] = resolve_secret(ref, f"backends.{config.name}.{name}")
+    return resolved
+
+
+def resolve(inventory: Inventory) -> dict[str, dict]:
+    """Every declared backend's settings, secrets resolved."""
+    return {name: resolve_backend(cfg) for name, cfg in inventory.backends.items()}

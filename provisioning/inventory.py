@@ -1,0 +1,113 @@
+"""The typed inventory: what a syndicate declares (see `provisioning.loader` for reading a file).
+
+The loader validates the YAML against the JSON Schema and the reference data, normalises it
+(role slugs, default assemblies, hostnames, uids) and returns these frozen dataclasses. Every
+other module reads the inventory through them, never through the raw YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Syndicate:
+    name: str
+    siren: str
+    domain: str
+    # Domain under which member websites get a default hostname `<slug>.<sites_domain>`.
+    sites_domain: str
+
+
+@dataclass(frozen=True)
+class BackendConfig:
+    """One entry of the inventory's `backends` section, secrets still as references.
+
+    `settings` holds the plain values (url, base_dn, ...); `secrets` maps a setting name to its
+    reference (`${ENV_VAR}` or an Ansible Vault value). `provisioning.backends.resolve` turns
+    references into values at apply time; nothing else ever reads them.
+    """
+
+    name: str
+    settings: dict = field(default_factory=dict, hash=False, compare=False)
+    secrets: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def embedded(self) -> bool:
+        return self.settings.get("url") == "embedded"
+
+
+@dataclass(frozen=True)
+class Assembly:
+    slug: str  # conseil-municipal, conseil-communautaire, bureau, commission-finances, ...
+    name: str  # "Conseil municipal"
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A person's place in one member: roles and the assemblies they sit in."""
+
+    member: str  # the member's code
+    roles: tuple[str, ...]  # role slugs from the catalogue
+    assemblies: tuple[str, ...]  # assembly slugs of that member
+    title: str = ""  # free text shown in directories, e.g. "Adjointe aux finances"
+
+    @property
+    def elected(self) -> bool:
+        from .catalogue import ROLES
+
+        return any(ROLES[r]["elected"] for r in self.roles)
+
+
+@dataclass(frozen=True)
+class Person:
+    uid: str  # stable directory uid, derived once then kept (see naming.assign_uids)
+    given_name: str
+    surname: str
+    email: str
+    seats: tuple[Seat, ...]
+    phone: str = ""
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.given_name} {self.surname}"
+
+    def seat(self, member: str) -> Seat | None:
+        return next((s for s in self.seats if s.member == member), None)
+
+
+@dataclass(frozen=True)
+class Member:
+    code: str  # INSEE code (commune, 5 characters) or SIREN (EPCI, 9 digits)
+    name: str
+    kind: str  # "commune" | "epci"
+    population: int
+    slug: str
+    hostname: str  # ASCII (IDNA) hostname of the website
+    services: tuple[str, ...]
+    assemblies: tuple[Assembly, ...]
+    siren: str = ""
+    address: str = ""
+    email: str = ""
+    phone: str = ""
+
+    def subscribes(self, service: str) -> bool:
+        return service in self.services
+
+
+@dataclass(frozen=True)
+class Inventory:
+    path: str
+    syndicate: Syndicate
+    backends: dict[str, BackendConfig] = field(hash=False)
+    members: tuple[Member, ...]
+    people: tuple[Person, ...]  # each person once, with a seat per member they belong to
+
+    def member(self, code: str) -> Member:
+        for m in self.members:
+            if m.code == code:
+                return m
+        raise KeyError(code)
+
+    def people_of(self, code: str) -> list[Person]:
+        return [p for p in self.people if p.seat(code) is not None]

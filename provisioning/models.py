@@ -1,0 +1,124 @@
+"""The registry (who sits where, from the last applied inventory) and the provisioning journal."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RegistryMember(models.Model):
+    code = models.CharField(_("code"), max_length=9, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(_("type"), max_length=10)
+    population = models.PositiveIntegerField(_("population"), default=0)
+    slug = models.SlugField(max_length=200)
+    hostname = models.CharField(_("nom d'hôte"), max_length=253)
+    services = models.JSONField(_("services"), default=list)
+    siren = models.CharField(max_length=9, blank=True)
+    address = models.TextField(blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("membre")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class RegistryPerson(models.Model):
+    uid = models.CharField(max_length=32, unique=True)
+    email = models.EmailField(db_index=True)
+    given_name = models.CharField(_("prénom"), max_length=100)
+    surname = models.CharField(_("nom"), max_length=100)
+    phone = models.CharField(max_length=40, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("personne")
+        ordering = ["surname", "given_name"]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.surname}"
+
+
+class RegistryAssembly(models.Model):
+    member = models.ForeignKey(RegistryMember, on_delete=models.PROTECT, related_name="assemblies")
+    slug = models.SlugField(max_length=100)
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        unique_together = [("member", "slug")]
+        ordering = ["member", "slug"]
+
+
+class RegistrySeat(models.Model):
+    """A person's place in a member: roles and assemblies."""
+
+    member = models.ForeignKey(RegistryMember, on_delete=models.PROTECT, related_name="seats")
+    person = models.ForeignKey(RegistryPerson, on_delete=models.PROTECT, related_name="seats")
+    roles = models.JSONField(default=list)
+    assemblies = models.JSONField(default=list)
+    title = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        unique_together = [("member", "person")]
+
+
+class Run(models.Model):
+    """One apply of a plan: what was asked, what happened. Append-only; runs are hash-chained."""
+
+    RUNNING, SUCCEEDED, FAILED, DIVERGED, CRASHED = (
+        "running", "succeeded", "failed", "diverged", "crashed")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True)
+    inventory_path = models.CharField(max_length=500, blank=True)
+    inventory_sha256 = models.CharField(max_length=64, blank=True)
+    only = models.JSONField(default=list)
+    status = models.CharField(max_length=10, default=RUNNING)
+    summary = models.JSONField(default=dict)
+    pending_after = models.PositiveIntegerField(null=True)
+    error = models.TextField(blank=True)
+    digest = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class ChangeRecord(models.Model):
+    OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+    run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="changes")
+    key = models.CharField(max_length=300, db_index=True)
+    action = models.CharField(max_length=10)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    outcome = models.CharField(max_length=10)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    duration_ms = models.FloatField(default=0)
+    error = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def canonical(self) -> str:
+        return json.dumps([self.key, self.action, self.before, self.after, self.outcome,
+                           self.attempts, self.error], sort_keys=True, ensure_ascii=False)
+
+
+def run_digest(previous: str, run: Run) -> str:
+    """A run's digest covers its own fields, every change it journaled, and the previous run's
+    digest: editing any past record breaks every later digest."""
+    h = hashlib.sha256(previous.encode())
+    h.update(json.dumps([run.id, run.inventory_sha256, run.only, run.status, run.summary,
+                         run.error], sort_keys=True).encode())
+    for record in run.changes.order_by("key", "id").iterator():
+        h.update(hashlib.sha256(record.canonical().encode()).digest())
+    return h.hexdigest()

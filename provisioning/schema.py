@@ -1,0 +1,154 @@
+"""The published JSON Schema (draft 2020-12) of an inventory file (`mutualis schema` prints it).
+
+The schema checks the shape of the YAML; `provisioning.loader` then checks what a schema
+cannot (codes against the COG, names, dependencies, people met in several members...).
+An Ansible Vault value appears in JSON as `{"__ansible_vault": "$ANSIBLE_VAULT;1.1;AES256..."}`
+(the form Ansible itself uses); in YAML write it as a `!vault |` tagged scalar.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .catalogue import MEMBER_KINDS, SERVICES
+
+SCHEMA_ID = "https://mutualis.fr/schemas/inventory.schema.json"
+# Keys under `backends` that hold secrets: only `${ENV_VAR}` references or Vault values.
+SECRET_KEYS = ("password", "bind_password", "secret", "token", "api_key")
+ENV_REF_PATTERN = r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$"
+UID_PATTERN = r"^[a-z][a-z0-9._-]{0,31}$"
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+INSEE_PATTERN = r"^(\d{5}|2[AB]\d{3})$"
+SIREN_PATTERN = r"^\d{9}$"
+MEMBER_CODE_PATTERN = r"^(\d{5}|2[AB]\d{3}|\d{9})$"
+
+_TEXT = {"type": "string", "minLength": 1}
+_SECRET_REF = {"$ref": "#/$defs/secret"}
+
+
+def _backend(description: str, required: tuple[str, ...] = ("url",), **properties: dict) -> dict:
+    return {"type": "object", "description": description, "required": list(required),
+            "additionalProperties": False, "properties": properties}
+
+
+INVENTORY_SCHEMA: dict = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": SCHEMA_ID,
+    "title": "Mutualis inventory",
+    "description": "A syndicate, the backends it runs and its members with their people.",
+    "type": "object",
+    "required": ["syndicate", "members"],
+    "additionalProperties": False,
+    "properties": {
+        "syndicate": {
+            "type": "object",
+            "required": ["name", "siren", "domain"],
+            "additionalProperties": False,
+            "properties": {
+                "name": _TEXT,
+                "siren": {"type": "string", "pattern": SIREN_PATTERN},
+                "domain": {"$ref": "#/$defs/hostname"},
+                "sites_domain": {
+                    "$ref": "#/$defs/hostname",
+                    "description": "Websites without `website` get <slug>.<sites_domain> "
+                                   "(default: domain).",
+                },
+            },
+        },
+        "backends": {
+            "type": "object",
+            "description": "Every backend is optional; url `embedded` uses the servers of "
+                           "`mutualis services start`.",
+            "additionalProperties": False,
+            "properties": {
+                "ldap": _backend(
+                    "Directory (OpenLDAP).",
+                    url={"$ref": "#/$defs/url"}, base_dn=_TEXT, bind_dn=_TEXT,
+                    bind_password=_SECRET_REF, start_tls={"type": "boolean"},
+                    ca_file=_TEXT, timeout={"type": "number", "exclusiveMinimum": 0}),
+                "nextcloud": _backend(
+                    "Extranet, cloud share and tablet dossiers (Nextcloud).",
+                    url={"$ref": "#/$defs/url"}, user=_TEXT, password=_SECRET_REF,
+                    token=_SECRET_REF, verify_tls={"type": "boolean"},
+                    timeout={"type": "number", "exclusiveMinimum": 0}),
+                "caldav": _backend(
+                    "Agendas (any CalDAV server).",
+                    url={"$ref": "#/$defs/url"}, user=_TEXT, password=_SECRET_REF,
+                    verify_tls={"type": "boolean"},
+                    timeout={"type": "number", "exclusiveMinimum": 0}),
+                "smtp": _backend(
+                    "Outgoing mail: host (and port...), or url: embedded.", required=(),
+                    url={"$ref": "#/$defs/url"}, host=_TEXT,
+                    port={"type": "integer", "minimum": 1, "maximum": 65535},
+                    user=_TEXT, password=_SECRET_REF, starttls={"type": "boolean"},
+                    ssl={"type": "boolean"}, timeout={"type": "number", "exclusiveMinimum": 0},
+                    **{"from": _TEXT}),
+            },
+        },
+        "members": {"type": "array", "items": {"$ref": "#/$defs/member"}},
+    },
+    "$defs": {
+        "hostname": {"type": "string", "minLength": 1, "maxLength": 253},
+        "url": {"type": "string", "minLength": 1,
+                "description": "A URL, or `embedded` for the embedded server."},
+        "secret": {
+            "description": "A `${ENV_VAR}` reference or an Ansible Vault value; never clear text.",
+            "anyOf": [
+                {"type": "string", "pattern": ENV_REF_PATTERN},
+                {"type": "object", "required": ["__ansible_vault"],
+                 "additionalProperties": False,
+                 "properties": {"__ansible_vault": {"type": "string",
+                                                    "pattern": r"^\$ANSIBLE_VAULT;"}}},
+            ],
+        },
+        "member": {
+            "type": "object",
+            "required": ["code", "name", "kind"],
+            "additionalProperties": False,
+            "properties": {
+                "code": {"type": "string", "pattern": MEMBER_CODE_PATTERN,
+                         "description": "INSEE code (commune) or SIREN (EPCI), quoted."},
+                "name": _TEXT,
+                "kind": {"enum": list(MEMBER_KINDS)},
+                "population": {"type": "integer", "minimum": 0,
+                               "description": "Filled from the COG when missing."},
+                "website": {"$ref": "#/$defs/hostname",
+                            "description": "Hostname of the website; accents allowed (IDNA)."},
+                "services": {"type": "array", "uniqueItems": True,
+                             "items": {"enum": list(SERVICES)}},
+                "address": _TEXT,
+                "email": _TEXT,
+                "phone": _TEXT,
+                "assemblies": {"type": "array", "items": {"$ref": "#/$defs/assembly"}},
+                "people": {"type": "array", "items": {"$ref": "#/$defs/person"}},
+            },
+        },
+        "assembly": {
+            "type": "object",
+            "required": ["name"],
+            "additionalProperties": False,
+            "properties": {"slug": {"type": "string", "pattern": SLUG_PATTERN}, "name": _TEXT},
+        },
+        "person": {
+            "type": "object",
+            "required": ["given_name", "surname", "email", "roles"],
+            "additionalProperties": False,
+            "properties": {
+                "given_name": _TEXT,
+                "surname": _TEXT,
+                "email": _TEXT,
+                "uid": {"type": "string", "pattern": UID_PATTERN},
+                "roles": {"type": "array", "minItems": 1, "uniqueItems": True,
+                          "items": _TEXT},
+                "assemblies": {"type": "array", "uniqueItems": True, "items": _TEXT},
+                "title": _TEXT,
+                "phone": _TEXT,
+            },
+        },
+    },
+}
+
+
+def schema_json(indent: int = 2) -> str:
+    """The schema as JSON text, as `mutualis schema` prints it."""
+    return json.dumps(INVENTORY_SCHEMA, indent=indent, ensure_ascii=False) + "\n"

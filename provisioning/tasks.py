@@ -1,0 +1,130 @@
+"""Celery tasks of the apply. Idempotent: a batch may run twice (a worker lost mid-task) and
+converge to the same state, because drivers treat a repeated change as already done."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from functools import lru_cache
+
+from celery import shared_task
+from django.conf import settings
+
+from .drivers import BackendError, Driver, Outcome, ProvisioningError, TransientBackendError
+from .resources import Change
+
+log = logging.getLogger(__name__)
+
+
+def merged_errors(prev) -> dict[str, str]:
+    """Errors of every earlier batch, whatever shape Celery hands them over in (a result, a
+    list of results from a group, nested lists from a chord)."""
+    errors: dict[str, str] = {}
+    stack = [prev]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            errors.update(item.get("errors", {}))
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return errors
+
+
+@lru_cache(maxsize=8)
+def _worker_drivers(run_id: int) -> dict[str, Driver]:
+    """On a worker: rebuild the drivers from the run's inventory (same file, same digest)."""
+    from .engine import inventory_digest, load_drivers
+    from .loader import load_inventory
+    from .models import Run
+    from .registry import known_uids
+
+    run = Run.objects.get(pk=run_id)
+    if inventory_digest(run.inventory_path) != run.inventory_sha256:
+        raise ProvisioningError(
+            f"{run.inventory_path} changed since it was planned: plan and apply again")
+    inventory = load_inventory(run.inventory_path, known_uids=known_uids())
+    return {d.backend: d for d in load_drivers(inventory)}
+
+
+def driver_for(run_id: int, backend: str) -> Driver:
+    from .engine import local_driver
+
+    return local_driver(run_id, backend) or _worker_drivers(run_id)[backend]
+
+
+def apply_with_retries(driver: Driver, changes: Sequence[Change]) -> tuple[list[Outcome], dict]:
+    """Apply, retrying only the changes that failed transiently, with exponential backoff."""
+    attempts = {c.key: 0 for c in changes}
+    final: dict[str, Outcome] = {}
+    todo = list(changes)
+    delay = settings.MUTUALIS_RETRY_BACKOFF
+    for attempt in range(1, settings.MUTUALIS_RETRY_ATTEMPTS + 1):
+        for c in todo:
+            attempts[c.key] = attempt
+        try:
+            outcomes = driver.apply(todo)
+        except TransientBackendError as exc:
+            outcomes = [Outcome(c.key, False, str(exc), transient=True) for c in todo]
+        except BackendError as exc:
+            outcomes = [Outcome(c.key, False, str(exc)) for c in todo]
+        except Exception as exc:  # a bug in a driver: journal it, keep the traceback in the log
+            log.exception("driver %s failed", driver.backend)
+            outcomes = [Outcome(c.key, False, f"internal error in the {driver.backend} driver: "
+                                f"{type(exc).__name__}: {exc}") for c in todo]
+        by_key = {o.key: o for o in outcomes}
+        retry = [c for c in todo if by_key[c.key].transient and not by_key[c.key].ok]
+        final.update(by_key)
+        if not retry or attempt == settings.MUTUALIS_RETRY_ATTEMPTS:
+            break
+        time.sleep(delay)
+        delay *= 2
+        todo = retry
+    return [final[c.key] for c in changes], attempts
+
+
+@shared_task(name="mutualis.apply_batch", acks_late=True)
+def apply_batch(prev, run_id: int, backend: str, payload: list[dict]) -> dict:
+    """Apply one batch of one backend's changes and journal each of them.
+
+    Returns the errors so far (earlier batches' and this one's): a change that depends on a
+    change that failed is not attempted, and is journaled as skipped.
+    """
+    from .engine import report_progress, scrub
+    from .models import ChangeRecord
+
+    errors = merged_errors(prev)
+    changes = [Change.from_payload(p) for p in payload]
+    runnable, records = [], []
+    for c in changes:
+        blocked = next((d for d in c.depends_on if d in errors), None)
+        if blocked:
+            errors[c.key] = f"not applied: it depends on {blocked}, which failed"
+            records.append(ChangeRecord(run_id=run_id, key=c.key, action=c.action,
+                                        before=c.before, after=c.after, attempts=0,
+                                        outcome=ChangeRecord.SKIPPED, error=errors[c.key]))
+        else:
+            runnable.append(c)
+    if runnable:
+        started = time.perf_counter()
+        outcomes, attempts = apply_with_retries(driver_for(run_id, backend), runnable)
+        # Drivers pipeline a batch, so one change's own duration is not measurable: each gets
+        # its share of the batch's time.
+        share_ms = (time.perf_counter() - started) * 1000 / len(runnable)
+        for c, o in zip(runnable, outcomes, strict=True):
+            if not o.ok:
+                errors[c.key] = scrub(o.error)
+            records.append(ChangeRecord(
+                run_id=run_id, key=c.key, action=c.action, before=c.before, after=c.after,
+                outcome=ChangeRecord.OK if o.ok else ChangeRecord.FAILED,
+                attempts=attempts[c.key], duration_ms=share_ms,
+                error="" if o.ok else errors[c.key]))
+    ChangeRecord.objects.bulk_create(records)
+    report_progress(run_id, len(changes))
+    return {"errors": errors}
+
+
+@shared_task(name="mutualis.collect")
+def collect(prev) -> list[dict]:
+    """Join the results of a canvas into one list."""
+    return [{"errors": merged_errors(prev)}]
