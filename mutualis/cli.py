@@ -31,11 +31,10 @@ def setup_django() -> None:
 
 def ensure_database() -> None:
     """Create or upgrade the database when it lags behind the code (first run, upgrade)."""
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
-
-    from django.conf import settings
 
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         os.makedirs(settings.VAR_DIR, exist_ok=True)
@@ -250,6 +249,22 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_worker(args) -> int:
+    from django.conf import settings
+
+    from mutualis.celery import app
+    from provisioning.engine import driver_classes
+
+    backends = args.backend or [cls.backend for cls in driver_classes()]
+    queues = ["mutualis.control"] + [f"mutualis.{b}" for b in backends]
+    concurrency = args.concurrency or max(
+        settings.MUTUALIS_BACKEND_CONCURRENCY.get(b, 4) for b in backends)
+    app.worker_main(["worker", "--queues", ",".join(queues), "--concurrency", str(concurrency),
+                     "--loglevel", args.loglevel,
+                     "--hostname", f"mutualis-{'-'.join(backends)}@%h"])
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 def build_parser() -> argparse.ArgumentParser:
@@ -296,6 +311,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--file", default="examples/pays-mellois.yml")
     s.add_argument("--addr", default="127.0.0.1:8000")
     s.set_defaults(handler=cmd_demo)
+
+    s = sub.add_parser("worker", help="run a Celery worker for the apply tasks")
+    s.add_argument("--backend", action="append", help="only this backend's queue (repeat)")
+    s.add_argument("--concurrency", type=int, help="tasks at once (default: the backend's limit)")
+    s.add_argument("--loglevel", default="info")
+    s.set_defaults(handler=cmd_worker)
 
     for package in PLUGIN_PACKAGES:
         try:

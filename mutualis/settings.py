@@ -16,7 +16,8 @@ VAR_DIR = Path(os.environ.get("MUTUALIS_VAR_DIR", BASE_DIR / "var"))
 DEBUG = os.environ.get("MUTUALIS_DEBUG", "0") == "1"
 # The development key only serves the demo and the tests; production sets its own.
 SECRET_KEY = os.environ.get("MUTUALIS_SECRET_KEY", "insecure-development-key-change-me")
-ALLOWED_HOSTS = os.environ.get("MUTUALIS_ALLOWED_HOSTS", "localhost,.localhost,127.0.0.1").split(",")
+ALLOWED_HOSTS = os.environ.get(
+    "MUTUALIS_ALLOWED_HOSTS", "localhost,.localhost,127.0.0.1").split(",")
 
 INSTALLED_APPS = [
     "provisioning",

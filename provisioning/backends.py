@@ -46,7 +46,8 @@ def resolve_secret(reference, where: str) -> str:
         return reference.decrypt(where)
     match = ENV_REF.match(str(reference))
     if not match:
-        raise ProvisioningError(f"{where}: a secret must be a ${{ENV_VAR}} reference or a Vault value")
+        raise ProvisioningError(
+            f"{where}: a secret must be a ${{ENV_VAR}} reference or a Vault value")
     name = match.group(1)
     if name not in os.environ:
         raise ProvisioningError(f"{where}: the environment variable {name} is not set")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
-from .drivers import Driver, ProvisioningError, Scope, retire_action
+from .drivers import EVERYTHING, Driver, ProvisioningError, Scope, retire_action
 from .resources import (
     ACTIVE,
     CREATE,
@@ -44,7 +44,7 @@ def diff_one(res: Resource, obs: Observed | None) -> Change:
 
 
 def diff(desired: Mapping[str, Resource], observed: Mapping[str, Observed],
-         drivers: Mapping[str, Driver], scope: Scope = Scope()) -> Plan:
+         drivers: Mapping[str, Driver], scope: Scope = EVERYTHING) -> Plan:
     """Compare, attribute by attribute, and order the changes for apply.
 
     Under `--only`, a resource is in scope when one of its members is selected; something the

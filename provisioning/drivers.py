@@ -42,6 +42,9 @@ class Scope:
         return self.members is None or bool(self.members.intersection(members))
 
 
+EVERYTHING = Scope()
+
+
 @dataclass
 class Context:
     """What drivers may need beyond the inventory, resolved once per plan."""

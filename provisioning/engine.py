@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from . import backends as backends_mod
 from .diff import diff
-from .drivers import Context, Driver, ProvisioningError, Scope
+from .drivers import EVERYTHING, Context, Driver, ProvisioningError, Scope
 from .inventory import Inventory
 from .resources import RETIRING, Change, Observed, Plan, Resource
 
@@ -97,7 +98,7 @@ def observe(drivers: Sequence[Driver], scope: Scope) -> dict[str, Observed]:
     return {obs.key: obs for batch in results for obs in batch}
 
 
-def make_plan(inventory: Inventory, drivers: Sequence[Driver], scope: Scope = Scope(),
+def make_plan(inventory: Inventory, drivers: Sequence[Driver], scope: Scope = EVERYTHING,
               context: Context | None = None) -> Plan:
     context = context or Context()
     desired = compile_desired(inventory, drivers, context)
@@ -252,8 +253,12 @@ def _run_in_process(run_id: int, sched: Schedule) -> list[dict]:
     default_limit = threading.BoundedSemaphore(4)
 
     def run_batch(prev: list[dict], batch: Batch) -> dict:
-        with limits.get(batch.backend, default_limit):
-            return apply_batch.apply(args=(prev, run_id, batch.backend, batch.payload())).get()
+        try:
+            with limits.get(batch.backend, default_limit):
+                return apply_batch.apply(
+                    args=(prev, run_id, batch.backend, batch.payload())).get()
+        finally:
+            connections.close_all()  # this pool thread's own connections: none may linger
 
     def run_steps(prev: list[dict], steps: list[list[Batch]], pool) -> list[dict]:
         results = list(prev)

@@ -8,6 +8,9 @@ other module reads the inventory through them, never through the raw YAML.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+
+from .catalogue import ROLES
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,6 @@ class Seat:
 
     @property
     def elected(self) -> bool:
-        from .catalogue import ROLES
-
         return any(ROLES[r]["elected"] for r in self.roles)
 
 
@@ -103,11 +104,21 @@ class Inventory:
     members: tuple[Member, ...]
     people: tuple[Person, ...]  # each person once, with a seat per member they belong to
 
+    # Indexes built once: drivers look people up per member, for thousands of members.
+    @cached_property
+    def _members_by_code(self) -> dict[str, Member]:
+        return {m.code: m for m in self.members}
+
+    @cached_property
+    def _people_by_member(self) -> dict[str, list[Person]]:
+        index: dict[str, list[Person]] = {}
+        for p in self.people:
+            for s in p.seats:
+                index.setdefault(s.member, []).append(p)
+        return index
+
     def member(self, code: str) -> Member:
-        for m in self.members:
-            if m.code == code:
-                return m
-        raise KeyError(code)
+        return self._members_by_code[code]
 
     def people_of(self, code: str) -> list[Person]:
-        return [p for p in self.people if p.seat(code) is not None]
+        return list(self._people_by_member.get(code, ()))

@@ -64,15 +64,18 @@ def assign_uids(people: Iterable[tuple[str, str, str, str | None]],
             taken.add(known[identity])
     # uids remembered for people no longer in the inventory stay reserved: never reuse them.
     taken.update(known.values())
-    for identity, given, surname, explicit in people:
+    next_suffix: dict[str, int] = {}  # per base: where the search for a free suffix resumes
+    for identity, given, surname, _ in people:
         if identity in result:
             continue
         base = base_uid(given, surname)
-        uid, n = base, 1
-        while uid in taken:
-            n += 1
-            suffix = str(n)
-            uid = base[: UID_MAX - len(suffix)] + suffix
+        uid, n = base, next_suffix.get(base, 1)
+        if n > 1 or uid in taken:
+            while uid in taken:
+                n += 1
+                suffix = str(n)
+                uid = base[: UID_MAX - len(suffix)] + suffix
+        next_suffix[base] = n
         result[identity] = uid
         taken.add(uid)
     return result
