@@ -64,8 +64,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several threads of one apply write the journal: wait for the lock instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # Several threads or worker processes write the journal: wait for the lock, and take it
+    # when a transaction starts (a read lock upgraded later fails at once instead of waiting).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 30, "transaction_mode": "IMMEDIATE"})
     # A file, not SQLite's shared in-memory database, whose table locks ignore the timeout.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-mutualis.sqlite3")}
 
