@@ -64,12 +64,14 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     # Several threads or worker processes write the journal: wait for the lock, and take it
     # when a transaction starts (a read lock upgraded later fails at once instead of waiting).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 30, "transaction_mode": "IMMEDIATE"})
-    # A file, not SQLite's shared in-memory database, whose table locks ignore the timeout.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-mutualis.sqlite3")}
+    # A file, not SQLite's shared in-memory database, whose table locks ignore the timeout;
+    # one per test process, so that test runs side by side do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -104,6 +106,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Provisioning engine: the drivers, in the order their backends are applied.
 MUTUALIS_DRIVERS = [
     "provisioning.registry.RegistryDriver",
+    "nextcloud_bridge.agendas.driver.AgendaDriver",
 ]
 if os.environ.get("MUTUALIS_DRIVERS"):
     MUTUALIS_DRIVERS = os.environ["MUTUALIS_DRIVERS"].split(",")

@@ -116,3 +116,20 @@ def member_groups(code: str, assemblies: Iterable[str], services: Iterable[str])
 
 def short_hash(text: str, length: int = 8) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+# Calendars: `<code>-agenda` (the public events calendar the website shows) and, per
+# assembly, the assembly's group name (`<code>-conseil-municipal`).
+PUBLIC_CALENDAR = "agenda"
+
+
+def calendar_id(code: str, calendar: str) -> str:
+    return f"{code.lower()}-{calendar}"
+
+
+def split_calendar_id(calendar: str) -> tuple[str, str] | None:
+    """'79174-agenda' -> ('79174', 'agenda'); a SIREN is 9 digits, an INSEE code 5 characters."""
+    head = calendar.split("-", 1)
+    if len(head) != 2 or len(head[0]) not in (5, 9) or not head[1]:
+        return None
+    return head[0].upper(), head[1]

@@ -1,0 +1,22 @@
+"""Fixtures shared by every package's tests: the real servers they run against."""
+
+from __future__ import annotations
+
+import pytest
+
+from nextcloud_bridge.agendas.server import start_radicale
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory):
+    """A real Radicale CalDAV server on loopback, for the whole session."""
+    server = start_radicale(tmp_path_factory.mktemp("radicale"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def caldav_settings(radicale, settings):
+    """Point the agendas' public functions at the test Radicale."""
+    settings.MUTUALIS_CALDAV = radicale.settings()
+    return settings.MUTUALIS_CALDAV
