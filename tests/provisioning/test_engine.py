@@ -257,3 +257,24 @@ def test_a_crash_after_any_change_then_a_rerun_converges(inv, crash_at):
     keys = store.keys()
     assert len(keys) == len(set(keys))  # no duplicate
     assert len(keys) == len(plan.pending)  # nothing lost, nothing extra
+
+
+def test_secrets_never_reach_the_journal(settings):
+    from provisioning.engine import register_secrets
+
+    settings.MUTUALIS_RETRY_BACKOFF = 0.001
+    register_secrets({"bind_password": "correct-horse-battery"}, ["bind_password"])
+    inv = make_inventory(members=1, people=2)
+    drv = MemoryDriver()
+
+    class Leaky(MemoryDriver):
+        def apply(self, changes):
+            return [type(o)(o.key, False, "bind as admin with correct-horse-battery failed")
+                    for o in super().apply(changes)]
+
+    leaky = Leaky(drv.store)
+    _, result = converge(inv, leaky)
+    errors = list(ChangeRecord.objects.filter(run_id=result.run_id).values_list("error", flat=True))
+    assert errors and all("correct-horse-battery" not in e for e in errors)
+    assert any("bind as admin with ******** failed" in e for e in errors)
+    assert "correct-horse-battery" not in str(result.errors)
