@@ -108,9 +108,7 @@ class ChangeRecord(models.Model):
     class Meta:
         ordering = ["id"]
 
-    def canonical(self) -> str:
-        return json.dumps([self.key, self.action, self.before, self.after, self.outcome,
-                           self.attempts, self.error], sort_keys=True, ensure_ascii=False)
+    DIGESTED = ("key", "action", "before", "after", "outcome", "attempts", "error")
 
 
 def run_digest(previous: str, run: Run) -> str:
@@ -119,6 +117,7 @@ def run_digest(previous: str, run: Run) -> str:
     h = hashlib.sha256(previous.encode())
     h.update(json.dumps([run.id, run.inventory_sha256, run.only, run.status, run.summary,
                          run.error], sort_keys=True).encode())
-    for record in run.changes.order_by("key", "id").iterator():
-        h.update(hashlib.sha256(record.canonical().encode()).digest())
+    rows = run.changes.order_by("key", "id").values_list(*ChangeRecord.DIGESTED)
+    for row in rows.iterator(chunk_size=5000):
+        h.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode())
     return h.hexdigest()

@@ -30,17 +30,27 @@ def _calendar_home(url: str, user: str) -> str:
 
 
 class CalDAV:
-    def __init__(self, url: str, user: str, password: str, timeout: float = 10,
-                 max_connections: int = 8):
+    def __init__(
+        self, url: str, user: str, password: str, timeout: float = 10, max_connections: int = 8
+    ):
         self.home = _calendar_home(url, user)
-        self.http = httpx.Client(auth=(user, password), timeout=timeout,
-                                 limits=httpx.Limits(max_connections=max_connections))
+        self.http = httpx.Client(
+            auth=(user, password),
+            timeout=timeout,
+            limits=httpx.Limits(max_connections=max_connections),
+        )
 
     def close(self) -> None:
         self.http.close()
 
-    def _request(self, method: str, url: str, body: str | None = None,
-                 headers: dict | None = None, ok: tuple[int, ...] = ()) -> httpx.Response:
+    def _request(
+        self,
+        method: str,
+        url: str,
+        body: str | None = None,
+        headers: dict | None = None,
+        ok: tuple[int, ...] = (),
+    ) -> httpx.Response:
         try:
             response = self.http.request(method, url, content=body, headers=headers)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
@@ -58,11 +68,18 @@ class CalDAV:
     # -- calendars
     def list_calendars(self) -> dict[str, dict]:
         """Every calendar of the home, in one PROPFIND: slug -> {name, description}."""
-        body = ('<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" '
-                'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:resourcetype/>'
-                '<d:displayname/><c:calendar-description/></d:prop></d:propfind>')
-        response = self._request("PROPFIND", self.home, body,
-                                 {"Depth": "1", "Content-Type": "application/xml"}, ok=(404,))
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" '
+            'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:resourcetype/>'
+            "<d:displayname/><c:calendar-description/></d:prop></d:propfind>"
+        )
+        response = self._request(
+            "PROPFIND",
+            self.home,
+            body,
+            {"Depth": "1", "Content-Type": "application/xml"},
+            ok=(404,),
+        )
         if response.status_code == 404:
             return {}
         calendars = {}
@@ -73,29 +90,42 @@ class CalDAV:
                 continue
             calendars[href.rsplit("/", 1)[-1]] = {
                 "name": prop.findtext("d:displayname", "", NS) or "",
-                "description": prop.findtext("c:calendar-description", "", NS) or ""}
+                "description": prop.findtext("c:calendar-description", "", NS) or "",
+            }
         return calendars
 
     def _props(self, name: str, description: str) -> str:
-        return (f"<d:prop><d:displayname>{_xml(name)}</d:displayname>"
-                f"<c:calendar-description>{_xml(description)}</c:calendar-description></d:prop>")
+        return (
+            f"<d:prop><d:displayname>{_xml(name)}</d:displayname>"
+            f"<c:calendar-description>{_xml(description)}</c:calendar-description></d:prop>"
+        )
 
     def create_calendar(self, slug: str, name: str, description: str = "") -> None:
-        body = ('<?xml version="1.0" encoding="utf-8"?><c:mkcalendar xmlns:d="DAV:" '
-                f'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set>{self._props(name, description)}'
-                '</d:set></c:mkcalendar>')
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><c:mkcalendar xmlns:d="DAV:" '
+            f'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set>{self._props(name, description)}'
+            "</d:set></c:mkcalendar>"
+        )
         # 405: the collection exists already (RFC 4791 §5.3.1.2): set its properties instead.
-        response = self._request("MKCALENDAR", self.calendar_url(slug), body,
-                                 {"Content-Type": "application/xml"}, ok=(405,))
+        response = self._request(
+            "MKCALENDAR",
+            self.calendar_url(slug),
+            body,
+            {"Content-Type": "application/xml"},
+            ok=(405,),
+        )
         if response.status_code == 405:
             self.update_calendar(slug, name, description)
 
     def update_calendar(self, slug: str, name: str, description: str = "") -> None:
-        body = ('<?xml version="1.0" encoding="utf-8"?><d:propertyupdate xmlns:d="DAV:" '
-                f'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set>{self._props(name, description)}'
-                '</d:set></d:propertyupdate>')
-        self._request("PROPPATCH", self.calendar_url(slug), body,
-                      {"Content-Type": "application/xml"})
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><d:propertyupdate xmlns:d="DAV:" '
+            f'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set>{self._props(name, description)}'
+            "</d:set></d:propertyupdate>"
+        )
+        self._request(
+            "PROPPATCH", self.calendar_url(slug), body, {"Content-Type": "application/xml"}
+        )
 
     # -- events
     def event_url(self, slug: str, uid: str) -> str:
@@ -105,20 +135,30 @@ class CalDAV:
         return f"{self.calendar_url(slug)}{hashlib.sha256(uid.encode()).hexdigest()[:32]}.ics"
 
     def put_event(self, slug: str, event: Event) -> None:
-        self._request("PUT", self.event_url(slug, event.uid), event_to_ics(event),
-                      {"Content-Type": "text/calendar; charset=utf-8"})
+        self._request(
+            "PUT",
+            self.event_url(slug, event.uid),
+            event_to_ics(event),
+            {"Content-Type": "text/calendar; charset=utf-8"},
+        )
 
     def events(self, slug: str, start: datetime, end: datetime) -> list[Event]:
         def utc(dt: datetime) -> str:
             return dt.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
-        body = ('<?xml version="1.0" encoding="utf-8"?><c:calendar-query xmlns:d="DAV:" '
-                'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-data/></d:prop>'
-                '<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT">'
-                f'<c:time-range start="{utc(start)}" end="{utc(end)}"/></c:comp-filter>'
-                '</c:comp-filter></c:filter></c:calendar-query>')
-        response = self._request("REPORT", self.calendar_url(slug), body,
-                                 {"Depth": "1", "Content-Type": "application/xml"})
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><c:calendar-query xmlns:d="DAV:" '
+            'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-data/></d:prop>'
+            '<c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VEVENT">'
+            f'<c:time-range start="{utc(start)}" end="{utc(end)}"/></c:comp-filter>'
+            "</c:comp-filter></c:filter></c:calendar-query>"
+        )
+        response = self._request(
+            "REPORT",
+            self.calendar_url(slug),
+            body,
+            {"Depth": "1", "Content-Type": "application/xml"},
+        )
         events = []
         for data in ET.fromstring(response.content).iterfind(".//c:calendar-data", NS):
             if data.text:
@@ -127,5 +167,6 @@ class CalDAV:
 
 
 def _xml(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )

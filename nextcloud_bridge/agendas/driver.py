@@ -33,13 +33,20 @@ class AgendaDriver:
             if not m.subscribes("agenda"):
                 continue
             own = frozenset([m.code])
-            yield Resource(f"{KIND}:{m.code}/{PUBLIC_CALENDAR}",
-                           {"name": f"Agenda — {m.name}",
-                            "description": f"Événements publics de {m.name}"}, own)
+            yield Resource(
+                f"{KIND}:{m.code}/{PUBLIC_CALENDAR}",
+                {"name": f"Agenda — {m.name}", "description": f"Événements publics de {m.name}"},
+                own,
+            )
             for a in m.assemblies:
-                yield Resource(f"{KIND}:{m.code}/{a.slug}",
-                               {"name": f"{a.name} — {m.name}",
-                                "description": f"Séances : {a.name}, {m.name}"}, own)
+                yield Resource(
+                    f"{KIND}:{m.code}/{a.slug}",
+                    {
+                        "name": f"{a.name} — {m.name}",
+                        "description": f"Séances : {a.name}, {m.name}",
+                    },
+                    own,
+                )
 
     def observe(self, scope: Scope) -> Iterable[Observed]:
         for slug, props in self.client.list_calendars().items():
@@ -51,10 +58,12 @@ class AgendaDriver:
                 continue
             name = props["name"]
             archived = name.startswith(ARCHIVED_PREFIX)
-            yield Observed(f"{KIND}:{code}/{calendar}",
-                           {"name": name.removeprefix(ARCHIVED_PREFIX),
-                            "description": props["description"]},
-                           ARCHIVED if archived else ACTIVE, frozenset([code]))
+            yield Observed(
+                f"{KIND}:{code}/{calendar}",
+                {"name": name.removeprefix(ARCHIVED_PREFIX), "description": props["description"]},
+                ARCHIVED if archived else ACTIVE,
+                frozenset([code]),
+            )
 
     def apply(self, changes: Sequence[Change]) -> list[Outcome]:
         outcomes = []
@@ -64,16 +73,25 @@ class AgendaDriver:
             try:
                 if c.action == ARCHIVE:
                     attrs = c.observed.attrs
-                    self.client.update_calendar(slug, ARCHIVED_PREFIX + attrs["name"],
-                                                attrs["description"])
+                    self.client.update_calendar(
+                        slug, ARCHIVED_PREFIX + attrs["name"], attrs["description"]
+                    )
                 elif c.observed is None:
-                    self.client.create_calendar(slug, c.desired.attrs["name"],
-                                                c.desired.attrs["description"])
+                    self.client.create_calendar(
+                        slug, c.desired.attrs["name"], c.desired.attrs["description"]
+                    )
                 else:
-                    self.client.update_calendar(slug, c.desired.attrs["name"],
-                                                c.desired.attrs["description"])
+                    self.client.update_calendar(
+                        slug, c.desired.attrs["name"], c.desired.attrs["description"]
+                    )
                 outcomes.append(Outcome(c.key, True))
             except BackendError as exc:
-                outcomes.append(Outcome(c.key, False, f"calendar {slug}: {exc}",
-                                        transient=isinstance(exc, TransientBackendError)))
+                outcomes.append(
+                    Outcome(
+                        c.key,
+                        False,
+                        f"calendar {slug}: {exc}",
+                        transient=isinstance(exc, TransientBackendError),
+                    )
+                )
         return outcomes

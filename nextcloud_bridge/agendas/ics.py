@@ -17,25 +17,27 @@ import icalendar
 PARIS = ZoneInfo("Europe/Paris")
 PRODID = "-//Mutualis//Agendas//FR"
 
-VTIMEZONE_PARIS = "\r\n".join([
-    "BEGIN:VTIMEZONE",
-    "TZID:Europe/Paris",
-    "BEGIN:DAYLIGHT",
-    "TZOFFSETFROM:+0100",
-    "TZOFFSETTO:+0200",
-    "TZNAME:CEST",
-    "DTSTART:19700329T020000",
-    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-    "END:DAYLIGHT",
-    "BEGIN:STANDARD",
-    "TZOFFSETFROM:+0200",
-    "TZOFFSETTO:+0100",
-    "TZNAME:CET",
-    "DTSTART:19701025T030000",
-    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
-    "END:STANDARD",
-    "END:VTIMEZONE",
-])
+VTIMEZONE_PARIS = "\r\n".join(
+    [
+        "BEGIN:VTIMEZONE",
+        "TZID:Europe/Paris",
+        "BEGIN:DAYLIGHT",
+        "TZOFFSETFROM:+0100",
+        "TZOFFSETTO:+0200",
+        "TZNAME:CEST",
+        "DTSTART:19700329T020000",
+        "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+        "END:DAYLIGHT",
+        "BEGIN:STANDARD",
+        "TZOFFSETFROM:+0200",
+        "TZOFFSETTO:+0100",
+        "TZNAME:CET",
+        "DTSTART:19701025T030000",
+        "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,13 @@ class Event:
 
 def _escape(text: str) -> str:
     """RFC 5545 §3.3.11 TEXT escaping."""
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
 
 
 def _fold(line: str) -> str:
@@ -76,11 +83,19 @@ def _local(dt: datetime) -> str:
 
 def event_to_ics(event: Event, stamp: datetime | None = None) -> str:
     stamp = (stamp or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-             VTIMEZONE_PARIS, "BEGIN:VEVENT", f"UID:{_escape(event.uid)}", f"DTSTAMP:{stamp}",
-             f"DTSTART;TZID=Europe/Paris:{_local(event.start)}",
-             f"DTEND;TZID=Europe/Paris:{_local(event.end)}",
-             f"SUMMARY:{_escape(event.summary)}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        VTIMEZONE_PARIS,
+        "BEGIN:VEVENT",
+        f"UID:{_escape(event.uid)}",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART;TZID=Europe/Paris:{_local(event.start)}",
+        f"DTEND;TZID=Europe/Paris:{_local(event.end)}",
+        f"SUMMARY:{_escape(event.summary)}",
+    ]
     if event.location:
         lines.append(f"LOCATION:{_escape(event.location)}")
     if event.description:
@@ -105,9 +120,15 @@ def events_from_ics(text: str) -> list[Event]:
     for comp in cal.walk("VEVENT"):
         start = _aware(comp.decoded("DTSTART"))
         end = _aware(comp.decoded("DTEND")) if "DTEND" in comp else start
-        events.append(Event(uid=str(comp.get("UID")), summary=str(comp.get("SUMMARY", "")),
-                            start=start.astimezone(PARIS), end=end.astimezone(PARIS),
-                            location=str(comp.get("LOCATION", "")),
-                            description=str(comp.get("DESCRIPTION", "")),
-                            url=str(comp.get("URL", ""))))
+        events.append(
+            Event(
+                uid=str(comp.get("UID")),
+                summary=str(comp.get("SUMMARY", "")),
+                start=start.astimezone(PARIS),
+                end=end.astimezone(PARIS),
+                location=str(comp.get("LOCATION", "")),
+                description=str(comp.get("DESCRIPTION", "")),
+                url=str(comp.get("URL", "")),
+            )
+        )
     return events

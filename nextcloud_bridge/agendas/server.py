@@ -64,7 +64,8 @@ class Radicale:
             "[storage]\n"
             f"filesystem_folder = {self.workdir / 'collections'}\n"
             "[logging]\n"
-            "level = warning\n")
+            "level = warning\n"
+        )
         return config
 
     def start(self, timeout: float = 15) -> Radicale:
@@ -72,7 +73,10 @@ class Radicale:
         log = open(self.workdir / "radicale.log", "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "radicale", "--config", str(config)],
-            stdout=log, stderr=log, start_new_session=True)
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -90,8 +94,12 @@ class Radicale:
             self.process.wait(timeout=10)
 
     def settings(self) -> dict:
-        return {"url": self.url, "user": self.admin_user, "password": self.admin_password,
-                "users_file": str(self.users_file)}
+        return {
+            "url": self.url,
+            "user": self.admin_user,
+            "password": self.admin_password,
+            "users_file": str(self.users_file),
+        }
 
     def __enter__(self) -> Radicale:
         return self

@@ -23,8 +23,9 @@ def caldav_settings() -> dict:
         return configured
     embedded = embedded_services().get("caldav")
     if not embedded:
-        raise ProvisioningError("no CalDAV backend: set MUTUALIS_CALDAV or run "
-                                "`mutualis services start`")
+        raise ProvisioningError(
+            "no CalDAV backend: set MUTUALIS_CALDAV or run `mutualis services start`"
+        )
     return embedded
 
 
@@ -40,15 +41,16 @@ def _with_retries(call, attempts: int = 3):
         except TransientBackendError:
             if attempt == attempts - 1:
                 raise
-            time.sleep(0.2 * 2 ** attempt)
+            time.sleep(0.2 * 2**attempt)
 
 
 def public_events(member_code: str, start: datetime, end: datetime) -> list[Event]:
     """Events of the member's public calendar between two aware datetimes, in order."""
     c = client()
     try:
-        return _with_retries(lambda: c.events(calendar_id(member_code, PUBLIC_CALENDAR),
-                                              start, end))
+        return _with_retries(
+            lambda: c.events(calendar_id(member_code, PUBLIC_CALENDAR), start, end)
+        )
     finally:
         c.close()
 
