@@ -22,8 +22,9 @@ UID_MAX = 32
 def ascii_fold(text: str) -> str:
     """'Notre-Dame-d'Oé' -> "Notre-Dame-d'Oe": accents removed, ligatures spelled out."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).encode(
-        "ascii", "ignore").decode()
+    # What is left outside ASCII (’, «, –) separates words: "d’appel" is "d appel".
+    return "".join(c if c.isascii() else " " for c in decomposed
+                   if not unicodedata.combining(c))
 
 
 def slugify(text: str) -> str:

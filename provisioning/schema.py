@@ -12,15 +12,15 @@ import json
 
 from .catalogue import MEMBER_KINDS, SERVICES
 
-SCHEMA_ID = "https://mutualis.fr/schemas/inventory.schema.json"
+SCHEMA_ID = "urn:mutualis:schema:inventory:1"
 # Keys under `backends` that hold secrets: only `${ENV_VAR}` references or Vault values.
 SECRET_KEYS = ("password", "bind_password", "secret", "token", "api_key")
 ENV_REF_PATTERN = r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$"
 UID_PATTERN = r"^[a-z][a-z0-9._-]{0,31}$"
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-INSEE_PATTERN = r"^(\d{5}|2[AB]\d{3})$"
-SIREN_PATTERN = r"^\d{9}$"
-MEMBER_CODE_PATTERN = r"^(\d{5}|2[AB]\d{3}|\d{9})$"
+SIREN_PATTERN = r"^[0-9]{9}$"
+# INSEE code of a commune (5 characters, 2A/2B in Corsica) or SIREN of an EPCI (9 digits).
+MEMBER_CODE_PATTERN = r"^([0-9]{5}|2[AB][0-9]{3}|[0-9]{9})$"
 
 _TEXT = {"type": "string", "minLength": 1}
 _SECRET_REF = {"$ref": "#/$defs/secret"}
@@ -151,4 +151,4 @@ INVENTORY_SCHEMA: dict = {
 
 def schema_json(indent: int = 2) -> str:
     """The schema as JSON text, as `mutualis schema` prints it."""
-    return json.dumps(INVENTORY_SCHEMA, indent=indent, ensure_ascii=False) + "\n"
+    return json.dumps(INVENTORY_SCHEMA, indent=indent, ensure_ascii=False)
