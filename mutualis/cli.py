@@ -43,31 +43,10 @@ def ensure_database() -> None:
         call_command("migrate", verbosity=0, interactive=False)
 
 
-def _scope(only: list[str] | None):
-    from provisioning.drivers import Scope
-
-    codes = {c.strip() for item in only or [] for c in item.split(",") if c.strip()}
-    return Scope(frozenset(codes)) if codes else Scope()
-
-
 def load(path: str):
-    from provisioning.loader import load_inventory
-    from provisioning.registry import known_uids
+    from provisioning import service
 
-    return load_inventory(path, known_uids=known_uids())
-
-
-def _load_with_scope(args):
-    inventory = load(args.file)
-    scope = _scope(args.only)
-    if scope.members:
-        unknown = sorted(scope.members - {m.code for m in inventory.members})
-        if unknown:
-            from provisioning.drivers import ProvisioningError
-
-            raise ProvisioningError(
-                f"{args.file}: --only {unknown[0]}: no member has this code in the inventory")
-    return inventory, scope
+    return service.load(path)
 
 
 # --------------------------------------------------------------------------- printing
@@ -120,16 +99,14 @@ def cmd_schema(args) -> int:
 
 
 def _plan(args):
-    from provisioning.engine import load_drivers, make_plan
+    from provisioning import service
 
-    inventory, scope = _load_with_scope(args)
-    drivers = load_drivers(inventory)
-    return inventory, scope, drivers, make_plan(inventory, drivers, scope)
+    return service.plan(load(args.file), args.only)
 
 
 def cmd_plan(args) -> int:
     ensure_database()
-    _, _, _, plan = _plan(args)
+    plan = _plan(args).plan
     if args.json:
         print(json.dumps(plan.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -140,10 +117,12 @@ def cmd_plan(args) -> int:
 def cmd_apply(args) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from provisioning.engine import apply_plan, check_destructive, make_plan
+    from provisioning import service
+    from provisioning.engine import check_destructive
 
     ensure_database()
-    inventory, scope, drivers, plan = _plan(args)
+    planned = _plan(args)
+    plan = planned.plan
     print_plan(plan)
     if plan.empty:
         out.print("Nothing to do: the backends already match the inventory.")
@@ -166,9 +145,7 @@ def cmd_apply(args) -> int:
             done[0] += count
             bar.update(task, completed=done[0])
 
-        result = apply_plan(plan, drivers, inventory=inventory, allow_destroy=args.allow_destroy,
-                            progress=progress,
-                            replan=lambda: make_plan(inventory, drivers, scope))
+        result = service.apply(planned, args.allow_destroy, progress)
     for key, message in sorted(result.errors.items()):
         err.print(f"[red]error[/]: {escape(key)}: {escape(message)}")
     out.print(f"Run {result.run_id}: {result.status}; {len(plan.pending)} changes, "
