@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ldap_sync",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +107,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Provisioning engine: the drivers, in the order their backends are applied.
 MUTUALIS_DRIVERS = [
     "provisioning.registry.RegistryDriver",
+    "ldap_sync.driver.LdapDriver",
     "nextcloud_bridge.agendas.driver.AgendaDriver",
 ]
 if os.environ.get("MUTUALIS_DRIVERS"):
@@ -117,6 +119,10 @@ MUTUALIS_BACKEND_CONCURRENCY = {"registry": 1, "ldap": 8, "nextcloud": 8, "calda
 # Attempts for a change that fails with a transient backend error, and the first backoff.
 MUTUALIS_RETRY_ATTEMPTS = 4
 MUTUALIS_RETRY_BACKOFF = 0.5
+
+# Links sent by mail (activation, convocations) start with this address.
+MUTUALIS_BASE_URL = os.environ.get("MUTUALIS_BASE_URL", "http://127.0.0.1:8000")
+MUTUALIS_ACTIVATION_DAYS = 7
 
 LOGGING = {
     "version": 1,

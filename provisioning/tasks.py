@@ -3,6 +3,7 @@ converge to the same state, because drivers treat a repeated change as already d
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -10,6 +11,8 @@ from functools import lru_cache
 
 from celery import shared_task
 from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
 
 from .drivers import BackendError, Driver, Outcome, ProvisioningError, TransientBackendError
 from .resources import Change
@@ -83,6 +86,27 @@ def apply_with_retries(driver: Driver, changes: Sequence[Change]) -> tuple[list[
     return [final[c.key] for c in changes], attempts
 
 
+def journal(run_id: int, records: list[tuple]) -> None:
+    """Insert change records (key, action, before, after, outcome, attempts, duration_ms,
+    error) in one statement. A plain INSERT: the ORM's bulk_create costs more per row than the
+    changes of a fast backend (an LDAP add) take to apply."""
+    from .models import ChangeRecord
+
+    if not records:
+        return
+    quote = connection.ops.quote_name
+    columns = ("run_id", "key", "action", "before", "after", "outcome", "attempts",
+               "duration_ms", "error", "at")
+    sql = (f"INSERT INTO {quote(ChangeRecord._meta.db_table)} "
+           f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})")
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [(run_id, key, action, json.dumps(before), json.dumps(after), outcome, attempts,
+             duration, error, at)
+            for key, action, before, after, outcome, attempts, duration, error in records]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 @shared_task(name="mutualis.apply_batch", acks_late=True)
 def apply_batch(prev, run_id: int, backend: str, payload: list[dict]) -> dict:
     """Apply one batch of one backend's changes and journal each of them.
@@ -100,9 +124,8 @@ def apply_batch(prev, run_id: int, backend: str, payload: list[dict]) -> dict:
         blocked = next((d for d in c.depends_on if d in errors), None)
         if blocked:
             errors[c.key] = f"not applied: it depends on {blocked}, which failed"
-            records.append(ChangeRecord(run_id=run_id, key=c.key, action=c.action,
-                                        before=c.before, after=c.after, attempts=0,
-                                        outcome=ChangeRecord.SKIPPED, error=errors[c.key]))
+            records.append((c.key, c.action, c.before, c.after, ChangeRecord.SKIPPED, 0, 0.0,
+                            errors[c.key]))
         else:
             runnable.append(c)
     if runnable:
@@ -114,12 +137,10 @@ def apply_batch(prev, run_id: int, backend: str, payload: list[dict]) -> dict:
         for c, o in zip(runnable, outcomes, strict=True):
             if not o.ok:
                 errors[c.key] = scrub(o.error)
-            records.append(ChangeRecord(
-                run_id=run_id, key=c.key, action=c.action, before=c.before, after=c.after,
-                outcome=ChangeRecord.OK if o.ok else ChangeRecord.FAILED,
-                attempts=attempts[c.key], duration_ms=share_ms,
-                error="" if o.ok else errors[c.key]))
-    ChangeRecord.objects.bulk_create(records)
+            records.append((c.key, c.action, c.before, c.after,
+                            ChangeRecord.OK if o.ok else ChangeRecord.FAILED, attempts[c.key],
+                            share_ms, "" if o.ok else errors[c.key]))
+    journal(run_id, records)
     report_progress(run_id, len(changes))
     return {"errors": errors}
 

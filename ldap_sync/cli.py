@@ -1,0 +1,52 @@
+"""`mutualis passwd-link UID`: print a new activation link for an account."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from provisioning.drivers import ProvisioningError
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "passwd-link", help="print a new single-use link to set an account's password "
+        "(earlier links stop working)")
+    p.add_argument("uid", help="the account's uid")
+    p.add_argument("--file", help="take the directory from this inventory's ldap backend "
+                   "(default: MUTUALIS_LDAP, or the embedded directory)")
+    p.set_defaults(handler=cmd_passwd_link)
+
+
+def _config(args: argparse.Namespace) -> dict | None:
+    if not getattr(args, "file", None):
+        return None
+    from provisioning.backends import resolve_backend
+    from provisioning.loader import load_inventory
+
+    inventory = load_inventory(args.file)
+    if "ldap" not in inventory.backends:
+        raise ProvisioningError(f"{args.file}: the inventory declares no ldap backend")
+    return resolve_backend(inventory.backends["ldap"])
+
+
+def cmd_passwd_link(args: argparse.Namespace) -> int:
+    from .services import issue_activation_link
+
+    _ensure_database()
+    try:
+        link = issue_activation_link(args.uid, _config(args))
+    except ProvisioningError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(link)
+    return 0
+
+
+def _ensure_database() -> None:
+    """The tokens' table exists once migrations ran; the CLI runs them when they lag."""
+    try:
+        from mutualis.cli import ensure_database
+    except ImportError:
+        return
+    ensure_database()
