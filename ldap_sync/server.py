@@ -181,10 +181,12 @@ class Slapd:
             return
         log = open(self.workdir / "slapd.log", "ab")  # handed to the child, closed here
         try:
-            # -d 0: stay in the foreground (so that we own the process) and log nothing.
+            # -d 0: stay in the foreground (so that we own the process) and log nothing. Its
+            # own session: a Ctrl-C meant for `mutualis demo` does not stop the directory.
             self.process = subprocess.Popen(
                 [_binary("slapd"), "-h", self.url + "/", "-F", str(self.workdir / "config"),
-                 "-d", "0"], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                 "-d", "0"], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True)
         finally:
             log.close()
         self._wait_ready(timeout)
