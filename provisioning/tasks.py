@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from functools import lru_cache
 
 from celery import shared_task
@@ -86,6 +88,9 @@ def apply_with_retries(driver: Driver, changes: Sequence[Change]) -> tuple[list[
     return [final[c.key] for c in changes], attempts
 
 
+_SQLITE_WRITES = threading.Lock()
+
+
 def journal(run_id: int, records: list[tuple]) -> None:
     """Insert change records (key, action, before, after, outcome, attempts, duration_ms,
     error) in one statement. A plain INSERT: the ORM's bulk_create costs more per row than the
@@ -103,7 +108,10 @@ def journal(run_id: int, records: list[tuple]) -> None:
     rows = [(run_id, key, action, json.dumps(before), json.dumps(after), outcome, attempts,
              duration, error, at)
             for key, action, before, after, outcome, attempts, duration, error in records]
-    with transaction.atomic(), connection.cursor() as cursor:
+    # SQLite takes one writer at a time and makes the others sleep and retry: in one process,
+    # queueing the threads on a lock is faster than their retries.
+    with (_SQLITE_WRITES if connection.vendor == "sqlite" else nullcontext()), \
+            transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
 
