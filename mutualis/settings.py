@@ -79,6 +79,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Staff and officials log in with their directory account; Django's own accounts remain for
+# the syndicate's administrators.
+AUTHENTICATION_BACKENDS = [
+    "ldap_sync.auth.LdapBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
