@@ -118,6 +118,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 MUTUALIS_DRIVERS = [
     "provisioning.registry.RegistryDriver",
     "ldap_sync.driver.LdapDriver",
+    "nextcloud_bridge.driver.NextcloudDriver",
     "nextcloud_bridge.agendas.driver.AgendaDriver",
 ]
 if os.environ.get("MUTUALIS_DRIVERS"):
@@ -129,6 +130,12 @@ MUTUALIS_BACKEND_CONCURRENCY = {"registry": 1, "ldap": 8, "nextcloud": 8, "calda
 # Attempts for a change that fails with a transient backend error, and the first backoff.
 MUTUALIS_RETRY_ATTEMPTS = 4
 MUTUALIS_RETRY_BACKOFF = 0.5
+
+# Nextcloud as the apps reach it (publish_files, create_public_link); None: not configured.
+MUTUALIS_NEXTCLOUD = ({"url": os.environ["MUTUALIS_NEXTCLOUD_URL"],
+                       "user": os.environ.get("MUTUALIS_NEXTCLOUD_USER", ""),
+                       "password": os.environ.get("MUTUALIS_NEXTCLOUD_PASSWORD", "")}
+                      if os.environ.get("MUTUALIS_NEXTCLOUD_URL") else None)
 
 # Links sent by mail (activation, convocations) start with this address.
 MUTUALIS_BASE_URL = os.environ.get("MUTUALIS_BASE_URL", "http://127.0.0.1:8000")

@@ -1,1 +1,10 @@
-"""The Nextcloud driver, CalDAV agendas, and the Nextcloud emulator used by the tests."""
+"""The Nextcloud driver, CalDAV agendas, and the Nextcloud emulator used by the tests.
+
+The apps reach Nextcloud through these functions only (see `services`):
+`publish_files(member_code, folder_slug, files)` and
+`create_public_link(member_code, path, password, expires)`.
+"""
+
+from .services import create_public_link, publish_files
+
+__all__ = ["create_public_link", "publish_files"]

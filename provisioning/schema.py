@@ -22,6 +22,9 @@ SIREN_PATTERN = r"^[0-9]{9}$"
 # INSEE code of a commune (5 characters, 2A/2B in Corsica) or SIREN of an EPCI (9 digits).
 MEMBER_CODE_PATTERN = r"^([0-9]{5}|2[AB][0-9]{3}|[0-9]{9})$"
 
+# Nextcloud quotas: "none" or a size such as "5 GB".
+QUOTA_PATTERN = r"^(none|[0-9]+(\.[0-9])? ?(MB|GB|TB))$"
+
 _TEXT = {"type": "string", "minLength": 1}
 _SECRET_REF = {"$ref": "#/$defs/secret"}
 
@@ -69,8 +72,16 @@ INVENTORY_SCHEMA: dict = {
                 "nextcloud": _backend(
                     "Extranet, cloud share and tablet dossiers (Nextcloud).",
                     url={"$ref": "#/$defs/url"}, user=_TEXT, password=_SECRET_REF,
-                    token=_SECRET_REF, verify_tls={"type": "boolean"},
-                    timeout={"type": "number", "exclusiveMinimum": 0}),
+                    verify_tls={"type": "boolean"}, ca_file=_TEXT,
+                    timeout={"type": "number", "exclusiveMinimum": 0},
+                    mode={"enum": ["provisioned", "ldap"]},
+                    user_quota={"type": "string", "pattern": QUOTA_PATTERN},
+                    folder_quota={"type": "string", "pattern": QUOTA_PATTERN},
+                    concurrency={"type": "integer", "minimum": 1, "maximum": 64},
+                    retries={"type": "integer", "minimum": 0, "maximum": 10},
+                    ldap_url={"$ref": "#/$defs/url"}, base_dn=_TEXT, bind_dn=_TEXT,
+                    bind_password=_SECRET_REF, start_tls={"type": "boolean"},
+                    ldap_config_id={"type": "string", "pattern": "^s[0-9]{2,}$"}),
                 "caldav": _backend(
                     "Agendas (any CalDAV server).",
                     url={"$ref": "#/$defs/url"}, user=_TEXT, password=_SECRET_REF,

@@ -1,7 +1,8 @@
 """A small stateful emulator of the Nextcloud APIs the bridge uses (test infrastructure only).
 
 It reproduces OCS v1/v2 envelopes, the provisioning API, the share API, the groupfolders
-API, capabilities and WebDAV files, each behaviour citing the Nextcloud source it follows.
+API, user_ldap's configuration API, capabilities and WebDAV files, each behaviour citing the
+Nextcloud source it follows.
 It is never presented as Nextcloud. See docs/nextcloud-emulator.md.
 """
 

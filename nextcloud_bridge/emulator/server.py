@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 
 from cheroot import wsgi
 
-from . import capabilities, provisioning, shares
+from . import capabilities, provisioning, shares, user_ldap
 from . import groupfolders as folders_api
 from .dav import DAV_ROOT, DavApp, unauthorized
 from .faults import FaultConfig, FaultInjector, Stats
@@ -104,6 +104,7 @@ class Emulator:
             *capabilities.ROUTES,
             *provisioning.ROUTES,
             *shares.ROUTES,
+            *user_ldap.ROUTES,
             *(folders_api.ROUTES if groupfolders else []),
         ]
         self.folder_routes = folders_api.ROUTES if groupfolders else []

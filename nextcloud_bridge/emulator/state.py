@@ -182,6 +182,8 @@ class State:
         self.groups: dict[str, Group] = {}
         self.shares: dict[int, Share] = {}
         self.folders: dict[int, GroupFolder] = {}
+        # user_ldap configurations by prefix (s01, s02...): key -> stored value
+        self.ldap_configs: dict[str, dict[str, object]] = {}
         self._next_share_id = 1
         self._next_folder_id = 1
         self._next_file_id = 1

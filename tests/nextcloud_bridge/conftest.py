@@ -66,3 +66,26 @@ def make_user(nc_admin: httpx.Client) -> Callable[..., str]:
         return uid
 
     return make
+
+
+@pytest.fixture
+def nc_plain(tmp_path: Path) -> Iterator[RunningEmulator]:
+    """An emulator without the groupfolders app."""
+    data_dir = tmp_path / "plain"
+    emulator = Emulator(admin=ADMIN, groupfolders=False, data_dir=data_dir)
+    with emulator.serve() as url:
+        yield RunningEmulator(emulator=emulator, url=url, data_dir=data_dir)
+    emulator.close()
+
+
+def driver_settings(running: RunningEmulator, **extra: object) -> dict:
+    """The nextcloud backend settings of a running emulator, as the inventory resolves them."""
+    return {"url": running.url, "user": ADMIN[0], "password": ADMIN[1], "timeout": 5,
+            **extra}
+
+
+@pytest.fixture
+def nc_settings(nc_emulator: RunningEmulator, settings) -> dict:
+    """Point the bridge's public functions (MUTUALIS_NEXTCLOUD) at the emulator."""
+    settings.MUTUALIS_NEXTCLOUD = driver_settings(nc_emulator)
+    return settings.MUTUALIS_NEXTCLOUD

@@ -807,3 +807,33 @@ def test_command_line(tmp_path: Path) -> None:
         process.terminate()
         process.wait(timeout=10)
     assert process.returncode == 0
+
+
+def test_user_ldap_configuration(nc_emulator: RunningEmulator, nc_admin: httpx.Client,
+                                 make_user) -> None:
+    base = f"{V2}/apps/user_ldap/api/v1/config"
+    first = nc_admin.post(base, params=JSON)
+    assert (first.status_code, data(first)) == (200, {"configID": "s01"})
+    assert data(nc_admin.post(base, params=JSON)) == {"configID": "s02"}
+    shown = data(nc_admin.get(f"{base}/s01", params=JSON))
+    assert shown["ldapAgentPassword"] == "***" and shown["ldapConfigurationActive"] == ""
+    assert (shown["ldapGroupDisplayName"], shown["ldapPagingSize"]) == ("cn", 500)
+    answer = nc_admin.put(f"{base}/s01", params=JSON, json={"configData": {
+        "ldapHost": " ldap.example.invalid ", "ldapBase": "dc=a;dc=b\ndc=c",
+        "ldapAgentPassword": " secret ", "ldapConfigurationActive": True, "unknown": "x"}})
+    assert answer.status_code == 200, answer.text
+    shown = data(nc_admin.get(f"{base}/s01", params={**JSON, "showPassword": "1"}))
+    assert shown["ldapHost"] == "ldap.example.invalid"
+    assert shown["ldapBase"] == "dc=a;dc=b;dc=c"
+    assert shown["ldapAgentPassword"] == " secret "
+    assert shown["ldapConfigurationActive"] == "1" and "unknown" not in shown
+    bad = nc_admin.put(f"{base}/s01", params=JSON, json={"configData": "nope"})
+    assert (bad.status_code, meta(bad)["message"]) == (400, "configData is not properly set")
+    # Admins only (AuthorizedAdminSetting), and 404 once deleted.
+    make_user("ldapreader", password="reader-secret-1")
+    with nc_emulator.client("ldapreader", "reader-secret-1") as reader:
+        assert reader.get(f"{base}/s01", params=JSON).status_code == 403
+    assert nc_admin.delete(f"{base}/s02", params=JSON).status_code == 200
+    gone = nc_admin.get(f"{base}/s02", params=JSON)
+    assert (gone.status_code, meta(gone)["message"]) == (404, "Config ID not found")
+    assert data(nc_admin.post(base, params=JSON)) == {"configID": "s02"}

@@ -1,0 +1,142 @@
+"""What the inventory wants in Nextcloud, as resources of the `nextcloud` backend.
+
+For each member subscribing to extranet, cloud, agenda or convocation:
+- `nextcloud.group:<gid>`: the member's groups, named as in the directory;
+- `nextcloud.membership:<code>/<uid>`: a person's groups in that member (and, for the
+  secrétaire de mairie, the groups they administer), depending on the account and groups;
+- `nextcloud.folder:<code>/<slug>`: `extranet` (extranet service: staff read-write) and one
+  folder per assembly (convocation service: the assembly reads, staff read-write);
+and, for each person with a seat in such a member, `nextcloud.user:<uid>` (display name,
+e-mail, quota; enabled), shared by all their members, so depending on no member's resource.
+Two groups belong to no member: `mutualis`, every account Mutualis manages (so that observe
+tells them from the others), and `mutualis-service`, the service account, which may write
+into every folder (to publish dossiers and share links).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from provisioning.catalogue import SERVICE_LABELS
+from provisioning.inventory import Inventory, Member
+from provisioning.naming import (
+    assembly_group,
+    elected_group,
+    service_group,
+    staff_group,
+)
+from provisioning.resources import Resource
+
+from .config import LDAP, NextcloudConfig
+from .names import (
+    EXTRANET,
+    EXTRANET_LABEL,
+    MANAGED_GROUP,
+    SECRETARY_ROLE,
+    SERVICE_GROUP,
+    all_member_groups,
+    mount_point,
+    seat_groups,
+)
+
+USER, GROUP, MEMBERSHIP, FOLDER = (
+    "nextcloud.user", "nextcloud.group", "nextcloud.membership", "nextcloud.folder")
+NEXTCLOUD_SERVICES = ("extranet", "cloud", "agenda", "convocation")
+# lib/public/Constants.php
+READ, ALL = 1, 31
+
+
+def nextcloud_members(inventory: Inventory) -> list[Member]:
+    return [m for m in inventory.members if any(m.subscribes(s) for s in NEXTCLOUD_SERVICES)]
+
+
+@dataclass(frozen=True)
+class FolderSpec:
+    slug: str
+    label: str
+    groups: dict[str, int]
+
+
+def folder_specs(member: Member) -> list[FolderSpec]:
+    staff = staff_group(member.code)
+    specs = []
+    if member.subscribes("extranet"):
+        specs.append(FolderSpec(EXTRANET, EXTRANET_LABEL, {staff: ALL, SERVICE_GROUP: ALL}))
+    if member.subscribes("convocation"):
+        for a in member.assemblies:
+            groups = {assembly_group(member.code, a.slug): READ, staff: ALL, SERVICE_GROUP: ALL}
+            specs.append(FolderSpec(a.slug, a.name, groups))
+    return specs
+
+
+def group_names(member: Member) -> dict[str, str]:
+    """gid -> display name of every group of a member."""
+    names = {staff_group(member.code): f"Personnel — {member.name}",
+             elected_group(member.code): f"Élus — {member.name}"}
+    for a in member.assemblies:
+        names[assembly_group(member.code, a.slug)] = f"{a.name} — {member.name}"
+    for s in member.services:
+        names[service_group(member.code, s)] = f"{SERVICE_LABELS.get(s, s)} — {member.name}"
+    return names
+
+
+def folder_attrs(member: Member, spec: FolderSpec, config: NextcloudConfig,
+                 groupfolders: bool) -> dict:
+    groups = dict(sorted(spec.groups.items()))
+    if not groupfolders:  # a shared folder belongs to the service account already
+        groups.pop(SERVICE_GROUP)
+    attrs: dict = {"mount_point": mount_point(member.code, member.name, spec.label, spec.slug),
+                   "groups": groups}
+    if groupfolders:  # quotas and ACLs exist only in group folders
+        attrs.update(quota=config.folder_quota, acl=True,
+                     manage=[f"group:{staff_group(member.code)}"])
+    return attrs
+
+
+def desired_resources(inventory: Inventory, config: NextcloudConfig,
+                      groupfolders: bool) -> Iterator[Resource]:
+    members = nextcloud_members(inventory)
+    if not members:
+        return
+    provisioned = config.mode != LDAP
+    everyone = frozenset(m.code for m in members)
+    service_key = f"{GROUP}:{SERVICE_GROUP}"
+    yield Resource(service_key, {"displayname": "Mutualis — compte de service",
+                                 "members": [config.user]}, everyone)
+    if provisioned:
+        yield Resource(f"{GROUP}:{MANAGED_GROUP}", {"displayname": "Mutualis — comptes gérés"},
+                       everyone)
+    for m in members:
+        own = frozenset([m.code])
+        if provisioned:
+            for gid, name in group_names(m).items():
+                yield Resource(f"{GROUP}:{gid}", {"displayname": name}, own)
+        for spec in folder_specs(m):
+            deps = tuple(f"{GROUP}:{g}" for g in spec.groups) if provisioned else (service_key,)
+            yield Resource(f"{FOLDER}:{m.code}/{spec.slug}",
+                           folder_attrs(m, spec, config, groupfolders), own, deps)
+    if provisioned:
+        yield from _people(inventory, members, config)
+
+
+def _people(inventory: Inventory, members: list[Member],
+            config: NextcloudConfig) -> Iterator[Resource]:
+    by_code = {m.code: m for m in members}
+    for p in inventory.people:
+        seats = [s for s in p.seats if s.member in by_code]
+        if not seats:
+            continue
+        user_key = f"{USER}:{p.uid}"
+        yield Resource(user_key, {"displayname": p.display_name.strip(),
+                                  "email": p.email.strip().lower(),
+                                  "quota": config.user_quota},
+                       frozenset(s.member for s in seats), (f"{GROUP}:{MANAGED_GROUP}",))
+        for s in seats:
+            member = by_code[s.member]
+            groups = seat_groups(member, s)
+            admin = all_member_groups(member) if SECRETARY_ROLE in s.roles else []
+            deps = (user_key, *(f"{GROUP}:{g}" for g in sorted(set(groups) | set(admin))))
+            yield Resource(f"{MEMBERSHIP}:{member.code}/{p.uid}",
+                           {"groups": groups, "subadmin": sorted(admin)},
+                           frozenset([member.code]), deps)
