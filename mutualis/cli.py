@@ -221,8 +221,17 @@ def cmd_demo(args) -> int:
     rc = cmd_apply(argparse.Namespace(file=args.file, only=None, yes=True, allow_destroy=False))
     if rc != 0:
         return rc
-    out.print(f"Serving the sites on http://{args.addr}/ (Ctrl-C to stop).")
-    call_command("runserver", args.addr, use_reloader=False, verbosity=1)
+    from django.conf import settings
+
+    from provisioning.models import RegistryMember
+
+    port = args.addr.rsplit(":", 1)[-1]
+    for m in RegistryMember.objects.filter(active=True):
+        if "website" in m.services:
+            out.print(f"{m.name}: http://{m.hostname}:{port}/")
+    out.print(f"Wagtail admin: http://{args.addr}/admin/ — serving (Ctrl-C to stop).")
+    settings.MUTUALIS_SERVE_MEDIA = True  # no web server in front in the demo
+    call_command("runserver", args.addr, use_reloader=False, insecure_serving=True, verbosity=1)
     return 0
 
 

@@ -27,6 +27,19 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "wagtail_site_factory",
     "ldap_sync",
 ]
 
@@ -39,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wagtail_site_factory.middleware.TenantAdminMiddleware",
+    "wagtail_site_factory.pagecache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "mutualis.urls"
@@ -120,6 +135,7 @@ MUTUALIS_DRIVERS = [
     "ldap_sync.driver.LdapDriver",
     "nextcloud_bridge.driver.NextcloudDriver",
     "nextcloud_bridge.agendas.driver.AgendaDriver",
+    "wagtail_site_factory.driver.SiteDriver",
 ]
 if os.environ.get("MUTUALIS_DRIVERS"):
     MUTUALIS_DRIVERS = os.environ["MUTUALIS_DRIVERS"].split(",")
@@ -130,6 +146,10 @@ MUTUALIS_BACKEND_CONCURRENCY = {"registry": 1, "ldap": 8, "nextcloud": 8, "calda
 # Attempts for a change that fails with a transient backend error, and the first backoff.
 MUTUALIS_RETRY_ATTEMPTS = 4
 MUTUALIS_RETRY_BACKOFF = 0.5
+
+# Wagtail: one instance serves every member's site.
+WAGTAIL_SITE_NAME = "Mutualis"
+WAGTAILADMIN_BASE_URL = os.environ.get("MUTUALIS_ADMIN_BASE_URL", "http://localhost:8000")
 
 # Nextcloud as the apps reach it (publish_files, create_public_link); None: not configured.
 MUTUALIS_NEXTCLOUD = ({"url": os.environ["MUTUALIS_NEXTCLOUD_URL"],

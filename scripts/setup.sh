@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
     slapd ldap-utils libldap2-dev libsasl2-dev   # the directory (python-ldap builds on these)
     gcc python3-dev python3-venv                # packages that compile
+    chromium                                    # browser tests (Playwright drives Debian's build)
 )
 
 missing=()

@@ -106,15 +106,16 @@ class CalDAV:
             f'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:set>{self._props(name, description)}'
             "</d:set></c:mkcalendar>"
         )
-        # 405: the collection exists already (RFC 4791 §5.3.1.2): set its properties instead.
+        # The collection exists already: 405 (RFC 4791 §5.3.1.2) or, from Radicale, 409. Set its
+        # properties instead; a real conflict (no parent collection) fails in PROPPATCH.
         response = self._request(
             "MKCALENDAR",
             self.calendar_url(slug),
             body,
             {"Content-Type": "application/xml"},
-            ok=(405,),
+            ok=(405, 409),
         )
-        if response.status_code == 405:
+        if response.status_code in (405, 409):
             self.update_calendar(slug, name, description)
 
     def update_calendar(self, slug: str, name: str, description: str = "") -> None:

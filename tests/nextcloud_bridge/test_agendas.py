@@ -145,3 +145,11 @@ def test_an_unreachable_server_is_a_transient_error():
     client = CalDAV("http://127.0.0.1:9", "u", "p", timeout=1)
     with pytest.raises(TransientBackendError, match="CalDAV server unreachable"):
         client.list_calendars()
+
+
+def test_creating_a_calendar_that_exists_updates_it(radicale):
+    client = CalDAV(radicale.url, radicale.admin_user, radicale.admin_password)
+    slug = f"{uuid.uuid4().int % 90000 + 10000:05d}-agenda"
+    client.create_calendar(slug, "Premier nom")
+    client.create_calendar(slug, "Second nom", "décrit")  # a retried create: no error
+    assert client.list_calendars()[slug] == {"name": "Second nom", "description": "décrit"}

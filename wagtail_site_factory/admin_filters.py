@@ -1,0 +1,74 @@
+"""The admin's listing filters, confined to the editor's members.
+
+Wagtail's filter sets offer, as choices, every site and every user who owns, edited, locked
+or published any page (wagtail issue 4288): their names would tell an editor who works on the
+other communes' sites. After each filter set is built, its site and user choices are narrowed
+to the editor's sites and to the editors of the same members.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.models import Site
+
+from .tenancy import EditorScope, scope_for
+
+_installed = False
+MODEL_FILTERS = (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)
+
+
+def colleagues(scope: EditorScope, user) -> QuerySet:
+    users = get_user_model().objects.filter(
+        Q(pk=user.pk) | Q(groups__in=_groups(scope))).distinct()
+    return users
+
+
+def _groups(scope: EditorScope) -> QuerySet:
+    from .models import MemberSite
+
+    return MemberSite.objects.filter(code__in=scope.codes, group__isnull=False).values("group")
+
+
+def confine(filterset: WagtailFilterSet) -> None:
+    request = getattr(filterset, "request", None)
+    scope = scope_for(request) if request is not None else None
+    if scope is None:
+        return
+    user_model = get_user_model()
+
+    def narrow(queryset):
+        if queryset is None:
+            return None
+        if callable(queryset):
+            queryset = queryset(request)
+        if queryset.model is user_model:
+            return queryset.filter(pk__in=colleagues(scope, request.user).values("pk"))
+        if queryset.model is Site:
+            return queryset.filter(pk__in=scope.site_ids)
+        return queryset
+
+    for f in filterset.filters.values():
+        if isinstance(f, MODEL_FILTERS):
+            f.queryset = narrow(f.queryset)
+            if "queryset" in f.extra:  # set by some filter sets after their creation
+                f.extra["queryset"] = narrow(f.extra["queryset"])
+
+
+def install() -> None:
+    """Narrow every Wagtail filter set's choices just before its form is built, once the
+    filter set (subclasses included) has set its own querysets. Idempotent."""
+    global _installed
+    if _installed:
+        return
+    build_form = WagtailFilterSet.form.fget
+
+    def form(self):
+        if not hasattr(self, "_form"):
+            confine(self)
+        return build_form(self)
+
+    WagtailFilterSet.form = property(form)
+    _installed = True

@@ -1,0 +1,223 @@
+"""The site driver: for each member subscribing to `website`, a Wagtail site.
+
+Resources, per member code:
+- `wagtail.site:<code>`: the Site (hostname, name) and its page tree, seeded once from the
+  commune template (the template and seed texts are create-only: editors own the pages);
+- `wagtail.collection:<code>`: the member's collection of images and documents;
+- `wagtail.settings:<code>`: the per-site settings the inventory declares (name, code, SIREN,
+  contact data); colours, logo, hours and social links are the editors';
+- `wagtail.editors:<code>`: the editors' group (`naming.staff_group(code)`, the name the LDAP
+  group has too) with its permissions on the member's pages, collection and site only.
+
+Retiring archives: the site's pages are unpublished (the Site, pages and files are kept), the
+editors' group loses its permissions; subscribing again republishes exactly the pages that
+were online and restores the permissions. Observed in bulk: one query per model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.contrib.auth.models import Group
+from django.db import OperationalError, transaction
+from wagtail.models import Collection, Page, Site
+
+from provisioning.drivers import BackendError, Context, Outcome, Scope
+from provisioning.inventory import Inventory, Member
+from provisioning.naming import staff_group
+from provisioning.resources import ACTIVE, ARCHIVE, ARCHIVED, Change, Observed, Resource
+
+from . import pagecache, permissions, seed
+from .models import CommuneSettings, MemberSite
+
+SITE, COLLECTION, SETTINGS, EDITORS = (
+    "wagtail.site", "wagtail.collection", "wagtail.settings", "wagtail.editors")
+SERVICE = "website"
+PORT = 80
+MANAGED_CONTACT = ("address", "email", "phone")
+DEFAULT_HOURS = "Du lundi au vendredi, de 9 h à 12 h."
+
+
+def collection_name(member: Member) -> str:
+    return f"{member.name} ({member.code})"
+
+
+def settings_attrs(member: Member) -> dict:
+    """Identity always; contact data only where the inventory declares it (else the editors')."""
+    attrs = {"name": member.name, "code": member.code, "siren": member.siren}
+    attrs.update({k: getattr(member, k) for k in MANAGED_CONTACT if getattr(member, k)})
+    return attrs
+
+
+class SiteDriver:
+    backend = "wagtail"
+    requires_backend = None
+    retire = {SITE: ARCHIVE, COLLECTION: ARCHIVE, SETTINGS: ARCHIVE, EDITORS: ARCHIVE}
+
+    def __init__(self, config: dict | None = None):
+        self.config = config or {}
+
+    # -- desired
+    def desired(self, inventory: Inventory, context: Context) -> Iterable[Resource]:
+        for m in inventory.members:
+            if not m.subscribes(SERVICE):
+                continue
+            own, site = frozenset([m.code]), f"{SITE}:{m.code}"
+            yield Resource(site, {"hostname": m.hostname, "site_name": m.name,
+                                  "template": "commune", "publisher": inventory.syndicate.name},
+                           own, (f"registry.member:{m.code}",),
+                           create_only=frozenset({"template", "publisher"}))
+            yield Resource(f"{COLLECTION}:{m.code}", {"name": collection_name(m)}, own)
+            yield Resource(f"{SETTINGS}:{m.code}", settings_attrs(m), own, (site,))
+            yield Resource(f"{EDITORS}:{m.code}", permissions.wanted(staff_group(m.code)), own,
+                           (site, f"{COLLECTION}:{m.code}"))
+
+    # -- observe: one query per model
+    def observe(self, scope: Scope) -> Iterable[Observed]:
+        rows = MemberSite.objects.select_related("site", "collection", "group")
+        if scope.members is not None:
+            rows = rows.filter(code__in=scope.members)
+        rows = list(rows)
+        settings = {s.site_id: s for s in CommuneSettings.objects.filter(
+            site_id__in=[r.site_id for r in rows if r.site_id])}
+        perms = permissions.observe({
+            r.group_id: (r.site.root_page_id if r.site else None, r.collection_id, r.site_id)
+            for r in rows if r.group_id})
+        for r in rows:
+            own = frozenset([r.code])
+
+            def state(kind: str, row: MemberSite = r) -> str:
+                return ARCHIVED if kind in row.archived else ACTIVE
+
+            if r.site:
+                yield Observed(f"{SITE}:{r.code}", {"hostname": r.site.hostname,
+                                                    "site_name": r.site.site_name},
+                               state(SITE), own)
+                if r.site_id in settings:
+                    s = settings[r.site_id]
+                    attrs = {"name": s.name, "code": s.code, "siren": s.siren}
+                    attrs.update({k: getattr(s, k) for k in MANAGED_CONTACT})
+                    yield Observed(f"{SETTINGS}:{r.code}", attrs, state(SETTINGS), own)
+            if r.collection:
+                yield Observed(f"{COLLECTION}:{r.code}", {"name": r.collection.name},
+                               state(COLLECTION), own)
+            if r.group:
+                yield Observed(f"{EDITORS}:{r.code}", {"name": r.group.name, **perms[r.group_id]},
+                               state(EDITORS), own)
+
+    # -- apply
+    def apply(self, changes: Sequence[Change]) -> list[Outcome]:
+        outcomes = []
+        for c in changes:
+            try:
+                with transaction.atomic():
+                    site_id = self._apply_one(c)
+                if site_id:
+                    pagecache.bump(site_id)
+                outcomes.append(Outcome(c.key, True))
+            except OperationalError as exc:  # the database is busy or went away: retry
+                outcomes.append(Outcome(c.key, False, f"{c.key}: {exc}", transient=True))
+            except (BackendError, LookupError) as exc:
+                outcomes.append(Outcome(c.key, False, f"{c.key}: {exc}"))
+        return outcomes
+
+    def _apply_one(self, c: Change) -> int | None:
+        kind, code = c.key.split(":", 1)
+        member = MemberSite.objects.select_for_update().filter(code=code).first()
+        if member is None:
+            member = MemberSite.objects.create(code=code)
+        if c.action == ARCHIVE:
+            handler = {SITE: _archive_site, COLLECTION: _mark_archived,
+                       SETTINGS: _mark_archived, EDITORS: _archive_editors}[kind]
+            handler(member, kind)
+        else:
+            attrs = c.desired.attrs
+            {SITE: _ensure_site, COLLECTION: _ensure_collection, SETTINGS: _ensure_settings,
+             EDITORS: _ensure_editors}[kind](member, attrs, code)
+            if kind in member.archived:
+                member.archived = [k for k in member.archived if k != kind]
+        member.save()
+        return member.site_id
+
+
+# ---------------------------------------------------------------------------- per kind
+
+def _ensure_site(member: MemberSite, attrs: dict, code: str) -> None:
+    taken = Site.objects.filter(hostname=attrs["hostname"], port=PORT)
+    if member.site_id:
+        taken = taken.exclude(pk=member.site_id)
+    if taken.exists():
+        raise BackendError(f"the hostname {attrs['hostname']} is already another site's")
+    if member.site is None:
+        home = seed.build(seed.Seed(code, attrs["site_name"], attrs.get("publisher", "")))
+        member.site = Site.objects.create(hostname=attrs["hostname"], port=PORT,
+                                          site_name=attrs["site_name"], root_page=home)
+    elif (member.site.hostname, member.site.site_name) != (attrs["hostname"],
+                                                           attrs["site_name"]):
+        member.site.hostname, member.site.site_name = attrs["hostname"], attrs["site_name"]
+        member.site.save()
+    if SITE in member.archived:
+        _republish(member)
+
+
+def _archive_site(member: MemberSite, kind: str) -> None:
+    """Unpublish every live page of the site, remembering which, to put back exactly those."""
+    if member.site is None:
+        return
+    live = Page.objects.descendant_of(member.site.root_page, inclusive=True).filter(live=True)
+    member.unpublished = member.unpublished + [
+        [pk, changes] for pk, changes in live.values_list("pk", "has_unpublished_changes")]
+    live.update(live=False, has_unpublished_changes=True)
+    _mark_archived(member, kind)
+
+
+def _republish(member: MemberSite) -> None:
+    for had_changes in (False, True):
+        ids = [pk for pk, changes in member.unpublished if changes == had_changes]
+        Page.objects.filter(pk__in=ids, live=False).update(
+            live=True, has_unpublished_changes=had_changes)
+    member.unpublished = []
+
+
+def _mark_archived(member: MemberSite, kind: str) -> None:
+    if kind not in member.archived:
+        member.archived = member.archived + [kind]
+
+
+def _ensure_collection(member: MemberSite, attrs: dict, code: str) -> None:
+    if member.collection is None:
+        root = Collection.get_first_root_node() or Collection.add_root(name="Root")
+        member.collection = root.add_child(name=attrs["name"])
+    elif member.collection.name != attrs["name"]:
+        member.collection.name = attrs["name"]
+        member.collection.save()
+
+
+def _ensure_settings(member: MemberSite, attrs: dict, code: str) -> None:
+    if member.site is None:
+        raise BackendError("the site does not exist yet")
+    obj = CommuneSettings.objects.filter(site=member.site).first()
+    if obj is None:
+        obj = CommuneSettings(site=member.site, opening_hours=DEFAULT_HOURS)
+    for name, value in attrs.items():
+        setattr(obj, name, value)
+    obj.save()
+
+
+def _ensure_editors(member: MemberSite, attrs: dict, code: str) -> None:
+    if member.site is None or member.collection is None:
+        raise BackendError("the site and its collection must exist before its editors")
+    group = member.group or Group.objects.filter(name=attrs["name"]).first()
+    if group is None:
+        group = Group.objects.create(name=attrs["name"])
+    elif group.name != attrs["name"]:
+        group.name = attrs["name"]
+        group.save()
+    member.group = group
+    permissions.grant(group, member.site.root_page, member.collection, member.site)
+
+
+def _archive_editors(member: MemberSite, kind: str) -> None:
+    if member.group is not None:
+        permissions.revoke(member.group)
+    _mark_archived(member, kind)

@@ -1,0 +1,64 @@
+"""Template tags of the commune theme: menus, alerts, stylesheet URL."""
+
+from __future__ import annotations
+
+from django import template
+from django.http import HttpRequest
+from wagtail.models import Page, Site
+
+from ..models import SiteAlert
+from ..models.pages import STYLESHEET_SLUG
+from ..stylesheet import stylesheet_version
+
+register = template.Library()
+
+
+def _root(request: HttpRequest) -> Page | None:
+    site = Site.find_for_request(request)
+    return site.root_page if site else None
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context) -> list[dict]:
+    """The home page's children shown in menus: [{title, url, current}]."""
+    request, page = context["request"], context.get("page")
+    root = _root(request)
+    if root is None:
+        return []
+    items = []
+    for child in root.get_children().live().public().in_menu().only("title", "url_path", "path"):
+        current = page is not None and page.path.startswith(child.path)
+        items.append({"title": child.title, "url": child.get_url(request), "current": current,
+                      "exact": page is not None and page.pk == child.pk})
+    return items
+
+
+@register.simple_tag(takes_context=True)
+def footer_pages(context) -> list[dict]:
+    """The home page's children kept out of menus: legal notice, accessibility..."""
+    root = _root(context["request"])
+    if root is None:
+        return []
+    pages = root.get_children().live().public().filter(show_in_menus=False)
+    return [{"title": p.title, "url": p.get_url(context["request"])}
+            for p in pages.only("title", "url_path", "path")]
+
+
+@register.simple_tag(takes_context=True)
+def current_alerts(context) -> list[SiteAlert]:
+    site = Site.find_for_request(context["request"])
+    return list(SiteAlert.objects.current(site)[:3]) if site else []
+
+
+@register.simple_tag(takes_context=True)
+def theme_url(context) -> str:
+    commune = context.get("commune")
+    return f"/{STYLESHEET_SLUG}/?v={stylesheet_version(commune)}"
+
+
+@register.simple_tag(takes_context=True)
+def breadcrumbs(context) -> list[Page]:
+    page = context.get("page")
+    if page is None or page.depth <= 2:
+        return []
+    return list(page.get_ancestors().filter(depth__gte=2).only("title", "url_path", "path"))
