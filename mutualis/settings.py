@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("MUTUALIS_VAR_DIR", BASE_DIR / "var"))
@@ -41,6 +42,8 @@ INSTALLED_APPS = [
     "taggit",
     "wagtail_site_factory",
     "ldap_sync",
+    "convocation",
+    "signature",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +163,37 @@ MUTUALIS_NEXTCLOUD = ({"url": os.environ["MUTUALIS_NEXTCLOUD_URL"],
 # Links sent by mail (activation, convocations) start with this address.
 MUTUALIS_BASE_URL = os.environ.get("MUTUALIS_BASE_URL", "http://127.0.0.1:8000")
 MUTUALIS_ACTIVATION_DAYS = 7
+
+# Parapheur: secret(s) for signing keys at rest (comma-separated, the first encrypts; derived
+# from SECRET_KEY when unset, for development only), the timestamp authority, the signature
+# level (default B-T with a TSA, else B-B), trust anchors (PEM files, colon-separated), and a
+# PKCS#11 module for smart cards and HSMs.
+MUTUALIS_SIGNATURE_KEY = os.environ.get("MUTUALIS_SIGNATURE_KEY", "")
+MUTUALIS_TSA_URL = os.environ.get("MUTUALIS_TSA_URL", "")
+MUTUALIS_TSA_USER = os.environ.get("MUTUALIS_TSA_USER", "")
+MUTUALIS_TSA_PASSWORD = os.environ.get("MUTUALIS_TSA_PASSWORD", "")
+MUTUALIS_SIGNATURE_LEVEL = os.environ.get("MUTUALIS_SIGNATURE_LEVEL", "")
+MUTUALIS_SIGNATURE_TRUST_ROOTS = [
+    p for p in os.environ.get("MUTUALIS_SIGNATURE_TRUST_ROOTS", "").split(":") if p]
+MUTUALIS_PKCS11_MODULE = os.environ.get("MUTUALIS_PKCS11_MODULE", "")
+MUTUALIS_PARAPHEUR_NEXTCLOUD_FOLDER = "extranet"
+MUTUALIS_PARAPHEUR_PUBLISH = True
+LOGIN_URL = "/admin/login/"  # the apps' pages send anonymous users to the Wagtail login
+
+# Convocations: outgoing mail, reminders, and the cost of a paper dossier for the savings figure.
+EMAIL_HOST = os.environ.get("MUTUALIS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("MUTUALIS_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("MUTUALIS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("MUTUALIS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("MUTUALIS_EMAIL_TLS", "0") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("MUTUALIS_EMAIL_FROM", "convocations@localhost")
+MUTUALIS_CONVOCATION_REMINDER_DAYS = 2
+MUTUALIS_PAPER_DOSSIER_COST = 7.35
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "convocation-reminders": {"task": "convocation.reminders",
+                              "schedule": crontab(hour=8, minute=0)},
+}
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("ldap_sync.urls")),
+    path("convocation/", include("convocation.urls")),
+    path("parapheur/", include("signature.urls")),
 ]
 
 if settings.DEBUG or getattr(settings, "MUTUALIS_SERVE_MEDIA", False):

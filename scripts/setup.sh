@@ -8,6 +8,7 @@ DEBIAN_PACKAGES=(
     slapd ldap-utils libldap2-dev libsasl2-dev   # the directory (python-ldap builds on these)
     gcc python3-dev python3-venv                # packages that compile
     chromium                                    # browser tests (Playwright drives Debian's build)
+    poppler-utils libnss3-tools softhsm2        # signature tests: pdfsig/pdftotext, certutil, SoftHSM2
 )
 
 missing=()

@@ -1,0 +1,2 @@
+"""Electronic convocation of elected officials: sittings, dossiers, receipts, attendance,
+proxies, quorum. The legal delay rules are in `convocation.rules`."""

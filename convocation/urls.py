@@ -1,0 +1,28 @@
+from django.urls import path
+
+from . import views
+
+app_name = "convocation"
+urlpatterns = [
+    path("", views.sitting_list, name="sittings"),
+    path("seances/nouvelle/", views.sitting_create, name="sitting-create"),
+    path("seances/<int:pk>/", views.sitting_detail, name="sitting"),
+    path("seances/<int:pk>/modifier/", views.sitting_edit, name="sitting-edit"),
+    path("seances/<int:pk>/note/", views.note_upload, name="note"),
+    path("seances/<int:pk>/points/", views.item_add, name="item-add"),
+    path("seances/<int:pk>/annexes/", views.annex_add, name="annex-add"),
+    path("seances/<int:pk>/invites/", views.guest_add, name="guest-add"),
+    path("seances/<int:pk>/envoyer/", views.send, name="send"),
+    path("seances/<int:pk>/appel/", views.roll_call, name="roll-call"),
+    path("seances/<int:pk>/mouvements/", views.movement, name="movement"),
+    path("seances/<int:pk>/votes/", views.vote, name="vote"),
+    path("seances/<int:pk>/actes/", views.publish_acts, name="acts"),
+    path("seances/<int:pk>/actes/<int:publication>/", views.publication_file,
+         name="publication"),
+    path("seances/<int:pk>/rapport.<str:fmt>", views.report, name="report"),
+    path("seances/<int:pk>/documents/<str:name>", views.staff_document, name="document"),
+    path("economies/", views.savings, name="savings"),
+    path("l/<str:token>/", views.link, name="link"),
+    path("l/<str:token>/reponse/", views.link_answer, name="link-answer"),
+    path("l/<str:token>/documents/<str:name>", views.link_document, name="link-document"),
+]

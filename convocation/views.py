@@ -1,0 +1,405 @@
+"""Pages of the convocation app.
+
+Staff pages (`/convocation/…`, linked from the Wagtail admin menu): every one of them checks
+that the user is staff of the member whose sitting it touches. Members' pages
+(`/convocation/l/<token>/…`): the personal link, for tablets; opening it records the receipt
+before anything is shown.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from . import access, acts, quorum, receipts, reports, sending, tasks
+from .forms import (
+    AnnexForm,
+    AnswerForm,
+    GuestForm,
+    ItemForm,
+    MovementForm,
+    NoteForm,
+    RollCallForm,
+    SittingForm,
+    VoteForm,
+)
+from .models import AgendaItem, Annex, Answer, Dispatch, Publication, Sitting, audit
+from .rules import long_date
+
+staff_only = login_required(login_url="wagtailadmin_login")
+
+
+def _detail(sitting: Sitting):
+    return redirect("convocation:sitting", sitting.pk)
+
+
+# ------------------------------------------------------------------ staff: sittings
+
+@staff_only
+def sitting_list(request: HttpRequest) -> HttpResponse:
+    if access.staff_member_ids(request.user) == set():
+        raise PermissionDenied
+    sittings = access.sittings_of(request.user).select_related("assembly__member")
+    page = Paginator(sittings, 25).get_page(request.GET.get("page"))
+    return render(request, "convocation/sitting_list.html", {
+        "page": page, "form": SittingForm(assemblies=access.assemblies_of(request.user))})
+
+
+@staff_only
+@require_POST
+def sitting_create(request: HttpRequest) -> HttpResponse:
+    form = SittingForm(request.POST, assemblies=access.assemblies_of(request.user))
+    if not form.is_valid():
+        sittings = access.sittings_of(request.user).select_related("assembly__member")
+        return render(request, "convocation/sitting_list.html", {
+            "page": Paginator(sittings, 25).get_page(1), "form": form}, status=400)
+    access.check_member(request.user, form.cleaned_data["assembly"].member_id)
+    sitting = form.save(commit=False)
+    sitting.created_by = request.user
+    sitting.save()
+    audit(sitting, "created", by=request.user.username)
+    return _detail(sitting)
+
+
+def _forms(sitting: Sitting, data=None, files=None) -> dict:
+    return {
+        "edit_form": SittingForm(instance=sitting, assemblies=sitting.assembly.member.assemblies
+                                 .filter(active=True)),
+        "note_form": NoteForm(),
+        "item_form": ItemForm(sitting=sitting),
+        "annex_form": AnnexForm(sitting=sitting),
+        "guest_form": GuestForm(),
+        "roll_call_form": RollCallForm(sitting=sitting),
+        "movement_form": MovementForm(sitting=sitting),
+        "vote_form": VoteForm(sitting=sitting),
+    }
+
+
+def _render_detail(request: HttpRequest, sitting: Sitting, status: int = 200,
+                   **overrides) -> HttpResponse:
+    context = {"sitting": sitting, **_forms(sitting), **overrides,
+               "items": sitting.items.select_related("rapporteur", "vote")
+               .prefetch_related("annexes").order_by("position"),
+               "guests": sitting.guests.all(),
+               "dispatch": Dispatch.objects.filter(sitting=sitting).first(),
+               "publications": sitting.publications.all()}
+    if sitting.status == Sitting.DRAFT:
+        context["problems"] = sending.problems(sitting)
+        latest = sitting.local_start.date() - timedelta(days=sitting.jours_francs() + 1)
+        context["deadline"] = long_date(latest)
+    else:
+        context["rows"] = reports.rows(sitting)
+        context["quorum"] = quorum.quorum(sitting)
+    return render(request, "convocation/sitting_detail.html", context, status=status)
+
+
+@staff_only
+def sitting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, access.sitting_for(request.user, pk))
+
+
+def _draft(sitting: Sitting) -> None:
+    if sitting.status != Sitting.DRAFT:
+        raise PermissionDenied
+
+
+@staff_only
+@require_POST
+def sitting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    sitting = access.sitting_for(request.user, pk)
+    _draft(sitting)
+    form = SittingForm(request.POST, instance=sitting,
+                       assemblies=sitting.assembly.member.assemblies.filter(active=True))
+    if not form.is_valid():
+        return _render_detail(request, sitting, 400, edit_form=form)
+    form.save()
+    audit(sitting, "edited", by=request.user.username)
+    messages.success(request, _("Séance enregistrée."))
+    return _detail(sitting)
+
+
+@staff_only
+@require_POST
+def note_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    sitting = access.sitting_for(request.user, pk)
+    _draft(sitting)
+    form = NoteForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_detail(request, sitting, 400, note_form=form)
+    sitting.note = form.cleaned_data["note"]
+    sitting.save(update_fields=["note"])
+    messages.success(request, _("Note explicative de synthèse jointe."))
+    return _detail(sitting)
+
+
+@staff_only
+@require_POST
+def item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    sitting = access.sitting_for(request.user, pk)
+    _draft(sitting)
+    form = ItemForm(request.POST, request.FILES, sitting=sitting)
+    if not form.is_valid():
+        return _render_detail(request, sitting, 400, item_form=form)
+    with transaction.atomic():
+        last = sitting.items.order_by("-position").first()
+        AgendaItem.objects.create(sitting=sitting, position=(last.position + 1) if last else 1,
+                                  title=form.cleaned_data["title"],
+                                  rapporteur=form.cleaned_data["rapporteur"],
+                                  project=form.cleaned_data["project"])
+    return _detail(sitting)
+
+
+@staff_only
+@require_POST
+def annex_add(request: HttpRequest, pk: int) -> HttpResponse:
+    sitting = access.sitting_for(request.user, pk)
+    _draft(sitting)
+    form = AnnexForm(request.POST, request.FILES, sitting=sitting)
+    if not form.is_valid():
+        return _render_detail(request, sitting, 400, annex_form=form)
+    item = form.cleaned_data["item"]
+    last = item.annexes.order_by("-position").first()
+    Annex.objects.create(item=item, position=(last.position + 1) if last else 1,
+                         title=form.cleaned_data["title"], file=form.cleaned_data["file"])
+    return _detail(sitting)
+
+
+@staff_only
+@require_POST
+def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
+    sitting = access.sitting_for(request.user, pk)
+    _draft(sitting)
+    form = GuestForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, sitting, 400, guest_form=form)
+    guest = form.save(commit=False)
+    guest.sitting = sitting
+    guest.save()
+    return _detail(sitting)
+
+
+@staff_only
+@require_POST
+def send(request: HttpRequest, pk: int) -> HttpResponse:
+    sitting = access.sitting_for(request.user, pk)
+    try:
+        sending.check(sitting)
+    except sending.SendingRefused as exc:
+        if not Dispatch.objects.filter(sitting=sitting).exclude(manifest_sha256="").exists():
+            messages.error(request, str(exc))
+            return _detail(sitting)
+    audit(sitting, "send-requested", by=request.user.username)
+    try:
+        result = tasks.send_convocation.delay(sitting.pk)
+        if result.ready():
+            messages.success(request, _("Convocation envoyée à %(n)s membres.") % {
+                "n": result.get()})
+        else:
+            messages.info(request, _("L'envoi est en cours."))
+    except sending.SendingRefused as exc:
+        messages.error(request, str(exc))
+    except Exception as exc:  # a backend down: one sentence, the sending can be resumed
+        messages.error(request, _("L'envoi n'a pas abouti (%(error)s) : relancez-le, il "
+                                  "reprendra là où il s'est arrêté.") % {
+            "error": type(exc).__name__})
+    return _detail(sitting)
+
+
+# ------------------------------------------------------------------ staff: after the sitting
+
+@staff_only
+@require_POST
+def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
+    sitting = access.sitting_for(request.user, pk)
+    form = RollCallForm(request.POST, sitting=sitting)
+    if form.is_valid():
+        try:
+            quorum.roll_call(sitting, list(form.cleaned_data["present"]), request.user)
+        except quorum.AttendanceRefused as exc:
+            messages.error(request, str(exc))
+    return _detail(sitting)
+
+
+@staff_only
+@require_POST
+def movement(request: HttpRequest, pk: int) -> HttpResponse:
+    sitting = access.sitting_for(request.user, pk)
+    form = MovementForm(request.POST, sitting=sitting)
+    if not form.is_valid():
+        return _render_detail(request, sitting, 400, movement_form=form)
+    try:
+        quorum.record_movement(sitting, form.cleaned_data["person"], form.cleaned_data["kind"],
+                               form.cleaned_data["item"], request.user)
+    except quorum.AttendanceRefused as exc:
+        messages.error(request, str(exc))
+    return _detail(sitting)
+
+
+@staff_only
+@require_POST
+def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    sitting = access.sitting_for(request.user, pk)
+    form = VoteForm(request.POST, sitting=sitting)
+    if not form.is_valid():
+        return _render_detail(request, sitting, 400, vote_form=form)
+    d = form.cleaned_data
+    try:
+        quorum.record_vote(d["item"], d["votes_for"], d["votes_against"], d["abstentions"],
+                           d["number"])
+    except quorum.AttendanceRefused as exc:
+        messages.error(request, str(exc))
+    return _detail(sitting)
+
+
+@staff_only
+@require_POST
+def publish_acts(request: HttpRequest, pk: int) -> HttpResponse:
+    sitting = access.sitting_for(request.user, pk)
+    try:
+        for publication in acts.generate_and_publish(sitting):
+            if publication.pending_reason:
+                messages.warning(request, publication.pending_reason)
+    except acts.ActsRefused as exc:
+        messages.error(request, str(exc))
+    return _detail(sitting)
+
+
+@staff_only
+def publication_file(request: HttpRequest, pk: int, publication: int) -> HttpResponse:
+    sitting = access.sitting_for(request.user, pk)
+    p = get_object_or_404(Publication, pk=publication, sitting=sitting)
+    return FileResponse(p.file.open("rb"), as_attachment=True,
+                        filename=p.file.name.rsplit("/", 1)[-1], content_type="application/pdf")
+
+
+@staff_only
+def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    sitting = access.sitting_for(request.user, pk)
+    if fmt not in ("csv", "pdf"):
+        raise Http404
+    stem = f"rapport-seance-{sitting.local_start:%Y-%m-%d}"
+    if fmt == "csv":
+        response = HttpResponse("\ufeff" + reports.csv_report(sitting),
+                                content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(reports.pdf_report(sitting), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
+    return response
+
+
+@staff_only
+def staff_document(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    sitting = access.sitting_for(request.user, pk)
+    return _document(Dispatch.objects.filter(sitting=sitting).first(), name)
+
+
+@staff_only
+def savings(request: HttpRequest) -> HttpResponse:
+    year = int(request.GET.get("annee") or timezone.localdate().year)
+    members = access.members_of(request.user).order_by("name")
+    member_id = request.GET.get("membre")
+    figures = []
+    for member in members.filter(pk=member_id) if member_id else members[:50]:
+        figures.append((member, reports.yearly_savings(member.code, year)))
+    return render(request, "convocation/savings.html", {
+        "year": year, "figures": figures, "members": members,
+        "years": range(date.today().year, date.today().year - 6, -1)})
+
+
+# ------------------------------------------------------------------ members: personal link
+
+def _document(dispatch: Dispatch | None, name: str) -> FileResponse:
+    record = next((r for r in (dispatch.files if dispatch else []) if r["name"] == name), None)
+    if record is None:
+        raise Http404
+    response = FileResponse(default_storage.open(record["path"], "rb"),
+                            content_type=mimetypes.guess_type(name)[0] or "application/pdf",
+                            filename=name)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Referrer-Policy"] = "same-origin"  # the token never leaves the site
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _link_page(request: HttpRequest, token: str, convocation, form=None,
+               status: int = 200) -> HttpResponse:
+    sitting = convocation.sitting
+    current = receipts.current_answer(convocation)
+    form = form or AnswerForm(sitting=sitting, person=convocation.person, initial={
+        "choice": current.choice or None, "holder": current.holder})
+    dispatch = Dispatch.objects.filter(sitting=sitting).first()
+    files = dispatch.files if dispatch else []
+    return _private(render(request, "convocation/link.html", {
+        "token": token, "convocation": convocation, "sitting": sitting,
+        "receipt": convocation.receipt, "current": current, "form": form,
+        "combined": next((f for f in files if f["name"] == "dossier-complet.pdf"), None),
+        "files": [f for f in files if f["name"] != "dossier-complet.pdf"],
+        "history": convocation.answers.select_related("proxy__holder").order_by("-at", "-pk"),
+        "open": timezone.now() < sitting.starts_at,
+        "items": sitting.items.select_related("rapporteur").order_by("position"),
+    }, status=status))
+
+
+@never_cache
+def link(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        convocation = receipts.resolve(token)
+    except receipts.LinkInvalid as exc:
+        return _private(render(request, "convocation/link_invalid.html", {"message": str(exc)},
+                               status=404))
+    receipts.acknowledge(convocation, request.META.get("HTTP_USER_AGENT", ""))
+    convocation.refresh_from_db()
+    return _link_page(request, token, convocation)
+
+
+@never_cache
+def link_document(request: HttpRequest, token: str, name: str) -> HttpResponse:
+    try:
+        convocation = receipts.resolve(token)
+    except receipts.LinkInvalid as exc:
+        raise Http404 from exc
+    receipts.acknowledge(convocation, request.META.get("HTTP_USER_AGENT", ""))
+    return _private(_document(Dispatch.objects.filter(sitting=convocation.sitting).first(),
+                              name))
+
+
+@never_cache
+@require_POST
+def link_answer(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        convocation = receipts.resolve(token)
+    except receipts.LinkInvalid as exc:
+        return _private(render(request, "convocation/link_invalid.html", {"message": str(exc)},
+                               status=404))
+    receipts.acknowledge(convocation, request.META.get("HTTP_USER_AGENT", ""))
+    convocation.refresh_from_db()
+    form = AnswerForm(request.POST, sitting=convocation.sitting, person=convocation.person)
+    if not form.is_valid():
+        return _link_page(request, token, convocation, form, 400)
+    d = form.cleaned_data
+    try:
+        receipts.answer(convocation, d["choice"], d.get("holder"), d.get("sittings") or 1)
+    except receipts.AnswerRefused as exc:
+        form.add_error(None, str(exc))
+        return _link_page(request, token, convocation, form, 400)
+    messages.success(request, _("Votre réponse est enregistrée : %(choice)s.") % {
+        "choice": dict(Answer.CHOICES)[d["choice"]]})
+    return redirect("convocation:link", token)

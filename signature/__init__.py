@@ -1,0 +1,1 @@
+"""The parapheur: circuits, PAdES signatures, verification and proof."""

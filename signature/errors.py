@@ -1,0 +1,13 @@
+"""The parapheur's error for people: one sentence, shown by the CLI and the views."""
+
+from __future__ import annotations
+
+from provisioning.drivers import ProvisioningError
+
+
+class SignatureError(ProvisioningError):
+    """Signing, verifying or acting on a folder failed for a reason a person can fix."""
+
+
+class AccessDenied(SignatureError):
+    """The person may not see or act on this folder."""

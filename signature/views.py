@@ -1,0 +1,199 @@
+"""The parapheur's pages under /parapheur/: folders waiting for me, a folder, submit a folder,
+verify a PDF. Every page that touches a folder checks that the user (the registry person whose
+uid is the username) sits in the folder's member: another member's folder is a 404."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from provisioning.models import RegistryPerson
+
+from . import audit, workflow
+from .errors import SignatureError
+from .forms import ActionForm, BatchForm, SubmitForm, VerifyForm
+from .models import Decision, Document, Folder
+from .pki.keys import configured_trust_roots
+from .report import bordereau
+from .verify import all_ok, verify_pdf
+
+logger = logging.getLogger(__name__)
+MAX_UPLOAD = 50 * 1024 * 1024
+
+
+def _person(request: HttpRequest) -> RegistryPerson:
+    person = workflow.person_for(request.user)
+    if person is None:
+        raise PermissionDenied("Votre compte n'est rattaché à aucune personne de l'annuaire.")
+    return person
+
+
+def _folder(request: HttpRequest, pk: int) -> tuple[RegistryPerson, Folder]:
+    person = _person(request)
+    folder = (Folder.objects.select_related("member", "circuit", "submitter")
+              .filter(pk=pk, member__in=workflow.members_of(person)).first())
+    if folder is None:
+        raise Http404("Dossier introuvable.")
+    return person, folder
+
+
+@sensitive_post_parameters("passphrase")
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    waiting = workflow.waiting_for(person)
+    form = BatchForm(folders=waiting)
+    if request.method == "POST":
+        form = BatchForm(request.POST, folders=waiting)
+        if form.is_valid():
+            chosen = [f for f in waiting if f.pk in form.cleaned_data["folders"]]
+            try:
+                results = workflow.act_batch(person, chosen, form.cleaned_data["action"],
+                                             form.cleaned_data["passphrase"])
+            except SignatureError as exc:
+                messages.error(request, str(exc))
+            else:
+                for r in results:
+                    level = messages.SUCCESS if r.ok else messages.ERROR
+                    messages.add_message(request, level, f"{r.folder.reference} : {r.message}")
+                return redirect("signature:index")
+    submitted = workflow.submitted_by(person)[:50]
+    return render(request, "signature/index.html",
+                  {"person": person, "waiting": waiting, "form": form, "submitted": submitted})
+
+
+@sensitive_post_parameters("passphrase")
+@login_required
+@require_http_methods(["GET", "POST"])
+def folder_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person, folder = _folder(request, pk)
+    capacities = workflow.capacities(folder, person)
+    form = ActionForm(capacities=capacities, person=person)
+    if request.method == "POST":
+        if request.POST.get("action") == "resubmit":
+            try:
+                workflow.resubmit(folder, person)
+            except SignatureError as exc:
+                raise PermissionDenied(str(exc)) from None
+            messages.success(request, "Le dossier repart dans son circuit.")
+            return redirect("signature:folder", pk=folder.pk)
+        if not capacities:
+            raise PermissionDenied("Ce dossier n'attend pas d'action de votre part.")
+        form = ActionForm(request.POST, capacities=capacities, person=person)
+        if form.is_valid():
+            data = form.cleaned_data
+            principal = next((p for p in capacities if p.uid == data["on_behalf"]), None)
+            try:
+                if data["action"] == "approve":
+                    workflow.approve(folder, person, principal)
+                elif data["action"] == "sign":
+                    workflow.sign(folder, person, data["passphrase"], principal)
+                else:
+                    workflow.reject(folder, person, data["reason"], principal)
+            except SignatureError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, dict(ActionForm.ACTIONS)[data["action"]] + " : fait.")
+                return redirect("signature:folder", pk=folder.pk)
+    steps = []
+    decisions = list(folder.decisions.filter(round=folder.round)
+                     .select_related("actor", "principal"))
+    for step in folder.circuit.steps.prefetch_related("actors__person"):
+        steps.append({"step": step, "decisions": [d for d in decisions
+                                                  if d.position == step.position],
+                      "current": folder.status == Folder.IN_PROGRESS
+                      and step.position == folder.position,
+                      "done": folder.status == Folder.DONE or step.position < folder.position})
+    return render(request, "signature/folder.html", {
+        "folder": folder, "person": person, "form": form, "capacities": capacities,
+        "steps": steps, "documents": folder.documents.all(),
+        "rejections": folder.decisions.filter(outcome=Decision.REJECTED)
+        .select_related("actor")})
+
+
+@login_required
+def document(request: HttpRequest, pk: int, doc: int) -> HttpResponse:
+    _, folder = _folder(request, pk)
+    item = Document.objects.filter(pk=doc, folder=folder).first()
+    if item is None:
+        raise Http404("Document introuvable.")
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name,
+                        content_type="application/pdf")
+
+
+@login_required
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    _, folder = _folder(request, pk)
+    response = HttpResponse(bordereau(folder), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        False, f"bordereau-{folder.reference}.pdf")
+    return response
+
+
+@login_required
+def folder_audit(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    _, folder = _folder(request, pk)
+    if fmt not in ("json", "csv"):
+        raise Http404("Format inconnu.")
+    if fmt == "csv":
+        response = HttpResponse(audit.export_csv(folder.member, folder),
+                                content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(audit.export_json(folder.member, folder),
+                                content_type="application/json")
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"journal-{folder.reference}.{fmt}")
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    members = workflow.members_of(person)
+    form = SubmitForm(members=members)
+    if request.method == "POST":
+        form = SubmitForm(request.POST, request.FILES, members=members)
+        if form.is_valid():
+            data = form.cleaned_data
+            files = [(f.name, f.read()) for f in data["documents"]]
+            annexes = [(f.name, f.read()) for f in data["annexes"]]
+            try:
+                folder = workflow.submit(person, data["member"], data["title"],
+                                         data["folder_type"], files, annexes,
+                                         data["folder_subtype"])
+            except SignatureError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Dossier {folder.reference} déposé.")
+                return redirect("signature:folder", pk=folder.pk)
+    return render(request, "signature/submit.html", {"form": form, "person": person})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    _person(request)
+    form, reports, verdict = VerifyForm(), None, None
+    if request.method == "POST":
+        form = VerifyForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            if upload.size > MAX_UPLOAD:
+                form.add_error("file", "Le fichier dépasse 50 Mo.")
+            else:
+                try:
+                    reports = verify_pdf(upload.read(), configured_trust_roots())
+                    verdict = all_ok(reports)
+                except SignatureError as exc:
+                    form.add_error("file", str(exc))
+    return render(request, "signature/verify.html",
+                  {"form": form, "reports": reports, "verdict": verdict})

@@ -1,0 +1,143 @@
+"""The parapheur's pages: the work of each page, and access control probed from another
+member's account."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from signature import workflow
+from signature.models import SIGNATURE, VISA, Folder
+from signature.workflow import StepSpec
+
+from .conftest import PASSWORD, login, make_pdf
+
+PW = PASSWORD.decode()
+
+
+@pytest.fixture
+def folder(registry):
+    reg = registry
+    workflow.define_circuit(reg.alpha, "Délibérations", "Délibération", [
+        StepSpec(VISA, [reg.adjoint]), StepSpec(SIGNATURE, [reg.maire])])
+    return workflow.submit(reg.secretaire, reg.alpha, "Tarifs de la cantine", "Délibération",
+                           [("tarifs.pdf", make_pdf("Tarifs"))])
+
+
+def urls(folder: Folder) -> list[str]:
+    doc = folder.documents.first()
+    base = f"/parapheur/dossiers/{folder.pk}/"
+    return [base, f"{base}documents/{doc.pk}/", f"{base}bordereau.pdf", f"{base}journal.json",
+            f"{base}journal.csv"]
+
+
+def test_another_members_account_gets_nothing(client, registry, folder):
+    login(client, registry.other)  # Bravoville's maire
+    for url in urls(folder):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert b"Tarifs" not in response.content
+    for action in ({"action": "approve"}, {"action": "resubmit"},
+                   {"action": "reject", "reason": "non"}):
+        assert client.post(urls(folder)[0], action).status_code == 404
+    page = client.get("/parapheur/")
+    assert page.status_code == 200 and b"Tarifs" not in page.content
+    # a batch naming the folder does nothing
+    client.post("/parapheur/", {"action": "approve", "folders": [folder.pk]})
+    assert Folder.objects.get(pk=folder.pk).position == 0
+    # submitting into Alphaville is refused
+    response = client.post("/parapheur/deposer/", {
+        "member": registry.alpha.pk, "title": "Intrus", "folder_type": "Délibération",
+        "documents": SimpleUploadedFile("x.pdf", make_pdf(), "application/pdf")})
+    assert response.status_code == 200 and not Folder.objects.filter(title="Intrus").exists()
+
+
+def test_an_account_outside_the_registry_is_refused(client, registry, folder):
+    client.force_login(User.objects.create(username="inconnu"))
+    assert client.get("/parapheur/").status_code == 403
+    assert client.get(urls(folder)[0]).status_code == 403
+
+
+def test_anonymous_is_sent_to_log_in(client, registry, folder):
+    response = client.get(urls(folder)[0])
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_the_same_members_people_see_and_act(client, registry, folder):
+    reg = registry
+    login(client, reg.maire)  # a member of Alphaville, not yet their turn
+    for url in urls(folder):
+        assert client.get(url).status_code == 200, url
+    assert client.post(urls(folder)[0], {"action": "approve"}).status_code == 403
+
+    login(client, reg.adjoint)
+    page = client.get("/parapheur/").content.decode()
+    assert "Tarifs de la cantine" in page and 'lang="fr"' in page
+    response = client.post(urls(folder)[0], {"action": "approve", "on_behalf": "padjoint"})
+    assert response.status_code == 302
+    assert Folder.objects.get(pk=folder.pk).position == 1
+
+    login(client, reg.maire)
+    page = client.get(urls(folder)[0]).content.decode()
+    assert 'for="id_passphrase"' in page and "Signer" in page
+    client.post(urls(folder)[0], {"action": "sign", "passphrase": PW,
+                                  "on_behalf": "smaire"})
+    assert Folder.objects.get(pk=folder.pk).status == Folder.DONE
+    report = client.get(urls(folder)[2])
+    assert report["Content-Type"] == "application/pdf" and report.content.startswith(b"%PDF")
+
+
+def test_reject_needs_a_reason_and_the_submitter_sees_it(client, registry, folder):
+    reg = registry
+    login(client, reg.adjoint)
+    page = client.post(urls(folder)[0], {"action": "reject", "reason": ""}).content.decode()
+    assert "Indiquez le motif du rejet" in page
+    client.post(urls(folder)[0], {"action": "reject", "reason": "Il manque l'annexe 2."})
+    assert Folder.objects.get(pk=folder.pk).status == Folder.REJECTED
+
+    login(client, reg.secretaire)
+    assert "Il manque l&#x27;annexe 2." in client.get("/parapheur/").content.decode()
+    assert "Il manque l&#x27;annexe 2." in client.get(urls(folder)[0]).content.decode()
+    client.post(urls(folder)[0], {"action": "resubmit"})
+    assert Folder.objects.get(pk=folder.pk).status == Folder.IN_PROGRESS
+
+
+def test_submit_and_batch_through_the_pages(client, registry, folder):
+    reg = registry
+    login(client, reg.secretaire)
+    response = client.post("/parapheur/deposer/", {
+        "member": reg.alpha.pk, "title": "Subvention au club", "folder_type": "Délibération",
+        "documents": [SimpleUploadedFile("a.pdf", make_pdf("A"), "application/pdf"),
+                      SimpleUploadedFile("b.pdf", make_pdf("B"), "application/pdf")],
+        "annexes": SimpleUploadedFile("plan.pdf", make_pdf("Plan"), "application/pdf")})
+    assert response.status_code == 302
+    second = Folder.objects.get(title="Subvention au club")
+    assert second.documents.filter(kind="main").count() == 2
+    response = client.post("/parapheur/deposer/", {
+        "member": reg.alpha.pk, "title": "Pas un PDF", "folder_type": "Délibération",
+        "documents": SimpleUploadedFile("a.txt", b"hello", "text/plain")})
+    assert "is not a PDF" in response.content.decode()
+
+    login(client, reg.adjoint)
+    client.post("/parapheur/", {"action": "approve", "folders": [folder.pk, second.pk]})
+    login(client, reg.maire)
+    client.post("/parapheur/", {"action": "sign", "passphrase": PW,
+                                "folders": [folder.pk, second.pk]})
+    assert set(Folder.objects.values_list("status", flat=True)) == {Folder.DONE}
+
+
+def test_verify_page(client, registry, folder, identities, signer_of):
+    from signature.sign import SigningOptions, sign_pdf
+    from signature.stamp import StampText
+
+    login(client, registry.other)
+    signed = sign_pdf(make_pdf(), signer_of(identities.maire), SigningOptions(),
+                      StampText("Sylvie Maire"))
+    page = client.post("/parapheur/verifier/", {
+        "file": SimpleUploadedFile("s.pdf", signed, "application/pdf")}).content.decode()
+    assert "Toutes les signatures sont intègres et de confiance." in page
+    assert "Sylvie Maire" in page and "tout le fichier" in page
+    page = client.post("/parapheur/verifier/", {
+        "file": SimpleUploadedFile("n.pdf", b"pas un pdf", "application/pdf")}).content.decode()
+    assert "not a readable PDF" in page
