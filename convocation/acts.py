@@ -15,6 +15,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
+from provisioning.drivers import ProvisioningError
+
 from . import backends
 from .dossier import escape, president_of, when
 from .models import AgendaItem, Publication, Sitting, Vote, audit
@@ -127,16 +129,15 @@ def generate_and_publish(sitting: Sitting) -> list[Publication]:
         publication = Publication(sitting=sitting, kind=kind, due_by=due_by,
                                   sha256=hashlib.sha256(pdf).hexdigest())
         publication.file.save(filename, ContentFile(pdf), save=False)
-        url = backends.publish_act(backends.Act(
-            sitting.member.code, act_kind, f"{title} — {sitting.assembly.name} — "
-            f"{when(sitting)}", sitting.local_start.date(), filename, pdf))
-        if url:
-            publication.url, publication.published_at = url, timezone.now()
-        else:
+        try:
+            publication.url = backends.publish_act(backends.Act(
+                sitting.member.code, act_kind, f"{title} — {sitting.assembly.name} — "
+                f"{when(sitting)}", sitting.local_start.date(), filename, pdf))
+            publication.published_at = timezone.now()
+        except ProvisioningError as exc:  # no website, or none with a page of acts
             publication.pending_reason = _(
-                "Le site internet n'offre pas encore de fonction de publication des actes : "
-                "publiez ce document à la main avant le %(day)s.") % {
-                "day": due_by.strftime("%d/%m/%Y")}
+                "Mise en ligne impossible (%(why)s) : publiez ce document à la main avant le "
+                "%(day)s.") % {"why": exc, "day": due_by.strftime("%d/%m/%Y")}
         publication.save()
         audit(sitting, "act", kind=kind, sha256=publication.sha256, url=publication.url)
         out.append(publication)

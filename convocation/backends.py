@@ -35,13 +35,10 @@ class Act:
     pdf: bytes
 
 
-def publish_act(act: Act) -> str | None:
-    """Put an act online on the member's website and return its URL, or None while the site
-    factory offers no public function for it: the publication then stays pending, with its
-    deadline, and the staff are told to publish it by hand.
+def publish_act(act: Act) -> str:
+    """Put an act online on the member's website (the site factory's acts pages); returns
+    its URL."""
+    from wagtail_site_factory.services import publish_act as publish_on_site
 
-    The site factory has page types for acts (`ActPage` under an `ActIndexPage`) but no public
-    function yet; the one this adapter needs would take the member's code, the act's kind,
-    title and date, and the PDF, create and publish the page, and return its URL.
-    """
-    return None
+    return publish_on_site(act.member_code, act.kind, act.title, act.act_date, act.filename,
+                           act.pdf)

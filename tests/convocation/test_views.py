@@ -140,7 +140,9 @@ def test_after_the_sitting_attendance_votes_acts_reports_and_savings(client, cou
     two.refresh_from_db()
     assert two.vote.outcome == "rejected"
     page = client.post(reverse("convocation:acts", args=[base]), follow=True)
-    assert "n&#x27;offre pas encore de fonction de publication" in page.content.decode()
+    # This member has no website: the documents wait, with their deadline, to be put online.
+    assert "Mise en ligne impossible" in page.content.decode()
+    assert "has no website to publish acts on" in page.content.decode()
     deliberations, minutes = (Publication.objects.get(sitting=sitting, kind=k)
                               for k in ("deliberations", "proces-verbal"))
     assert deliberations.due_by == sitting.local_start.date() + timedelta(days=7)
