@@ -61,9 +61,9 @@ def resolve_backend(config: BackendConfig) -> dict:
             raise ProvisioningError(
                 f"backend {config.name} is 'embedded' but no embedded {config.name} is running: "
                 "run `mutualis services start` first")
-        resolved = dict(embedded)
-        # The inventory may still say how to lay things out (e.g. base_dn) over the embedded one.
-        resolved.update({k: v for k, v in config.settings.items() if k != "url"})
+        # The embedded server's own settings win (its base DN is fixed when it is created);
+        # the inventory may add settings it does not have.
+        resolved = {**{k: v for k, v in config.settings.items() if k != "url"}, **embedded}
         resolved["embedded"] = True
         return resolved
     resolved = dict(config.settings)

@@ -17,7 +17,7 @@ from provisioning.engine import make_plan
 
 from . import builder as B
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("ldap_sync.urls")]
+pytestmark = pytest.mark.django_db
 
 GOOD = "une phrase de passe assez longue"
 
