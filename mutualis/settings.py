@@ -100,6 +100,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Staff and officials log in with their directory account; Django's own accounts remain for
 # the syndicate's administrators.
 AUTHENTICATION_BACKENDS = [
+    "mutualis.throttle.LoginThrottle",  # first: refuses after too many failures
     "ldap_sync.auth.LdapBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -119,6 +120,10 @@ if os.environ.get("MUTUALIS_HTTPS") == "1":
     # Entering the browsers' preload list is each domain owner's decision (a commune's own
     # domain included), not one the software makes for them.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Failed logins tolerated per username and per address within the window (seconds).
+MUTUALIS_LOGIN_MAX_FAILURES = 10
+MUTUALIS_LOGIN_WINDOW = 900
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
