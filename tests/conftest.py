@@ -20,3 +20,13 @@ def caldav_settings(radicale, settings):
     """Point the agendas' public functions at the test Radicale."""
     settings.MUTUALIS_CALDAV = radicale.settings()
     return settings.MUTUALIS_CALDAV
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: login-failure counters and cached pages of one
+    test never leak into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
