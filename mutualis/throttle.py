@@ -10,6 +10,7 @@ Django's own accounts and guessing across many usernames from one address.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -42,7 +43,9 @@ class LoginThrottle:
         return None
 
     def get_user(self, user_id):
-        return None
+        # Sessions opened without a password (Client.force_login, `login(user)` in code) name
+        # the first backend: find their user the way Django's own backend does.
+        return ModelBackend().get_user(user_id)
 
 
 @receiver(user_login_failed)

@@ -35,3 +35,11 @@ def test_https_without_a_secret_key_refuses_to_start(tmp_path):
     proc = check_deploy(tmp_path, MUTUALIS_HTTPS="1")
     assert proc.returncode != 0
     assert "MUTUALIS_HTTPS=1 needs MUTUALIS_SECRET_KEY" in proc.stderr
+
+
+def test_pages_carry_a_content_security_policy(client, db):
+    from mutualis.security import POLICY
+
+    page = client.get("/activation/unknown-token/")
+    assert page["Content-Security-Policy"] == POLICY
+    assert "Content-Security-Policy" not in client.get("/admin/login/")

@@ -1,0 +1,25 @@
+"""A Content-Security-Policy on every page Mutualis renders itself.
+
+The sites, the convocation and parapheur pages and the activation page use no inline script or
+style and nothing from another origin, so the policy allows only this origin. The Wagtail and
+Django admin interfaces are left to their own headers: they still carry inline code.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+POLICY = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+          "form-action 'self'; frame-ancestors 'self'")
+ADMIN_PREFIXES = ("/admin/", "/django-admin/")
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith(ADMIN_PREFIXES):
+            response.headers.setdefault("Content-Security-Policy", POLICY)
+        return response
