@@ -67,6 +67,10 @@ def test_each_hostname_serves_its_own_site(sites, no_caldav):
     bravo = fetch(client, "/", host="bravoville.localhost").content.decode()
     assert "<h1>Alphaville</h1>" in alpha and "<h1>Bravoville</h1>" in bravo
     assert "mairie@alphaville.example.fr" in alpha and "Bravoville" not in alpha
+    # Titles: the commune's name alone on its home page, "page — commune" elsewhere.
+    assert "<title>Alphaville</title>" in alpha
+    contact = fetch(client, "/contact/").content.decode()
+    assert "— Alphaville</title>" in contact and "<title>Alphaville</title>" not in contact
 
 
 def test_the_council_comes_from_the_registry_with_role_labels(sites, no_caldav):
