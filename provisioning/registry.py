@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
+from django.db.utils import OperationalError, ProgrammingError
 
 from .drivers import Context, Outcome, Scope
 from .inventory import Inventory
@@ -22,7 +23,7 @@ def known_uids() -> dict[str, str]:
     try:
         return {email.lower(): uid
                 for email, uid in RegistryPerson.objects.values_list("email", "uid")}
-    except Exception:  # no table yet (before the first migrate): nobody is known
+    except (OperationalError, ProgrammingError):  # no table yet (before the first migrate)
         return {}
 
 
