@@ -56,16 +56,9 @@ class PasswordRejected(ProvisioningError):
 # ---------------------------------------------------------------------------- settings
 
 def directory_settings() -> dict:
-    configured = getattr(settings, "MUTUALIS_LDAP", None)
-    if configured:
-        return dict(configured)
-    from provisioning.backends import embedded_services
+    from provisioning.backends import runtime_backend
 
-    embedded = embedded_services().get("ldap")
-    if not embedded:
-        raise ProvisioningError("no directory is configured: set MUTUALIS_LDAP or run "
-                                "`mutualis services start`")
-    return embedded
+    return runtime_backend("ldap", "MUTUALIS_LDAP", "directory")
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from urllib.parse import quote, unquote
 
 from provisioning.inventory import Member, Seat
 from provisioning.naming import (
+    ARCHIVED_PREFIX,
     assembly_group,
     elected_group,
     member_groups,
@@ -27,7 +28,6 @@ from provisioning.naming import (
     staff_group,
 )
 
-ARCHIVED_PREFIX = "[Archivé] "
 MANAGED_GROUP = "mutualis"
 SERVICE_GROUP = "mutualis-service"
 EXTRANET = "extranet"

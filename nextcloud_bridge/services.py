@@ -12,9 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
-from django.conf import settings
-
-from provisioning.backends import embedded_services
+from provisioning.backends import runtime_backend
 from provisioning.drivers import ProvisioningError
 
 from .accounts import all_of
@@ -33,14 +31,7 @@ def nextcloud_settings() -> dict:
     """The Nextcloud backend as the web app and workers reach it: MUTUALIS_NEXTCLOUD in the
     Django settings (url, user, password), else an embedded one if `mutualis services` runs
     one."""
-    configured = getattr(settings, "MUTUALIS_NEXTCLOUD", None)
-    if configured:
-        return configured
-    embedded = embedded_services().get("nextcloud")
-    if not embedded:
-        raise ProvisioningError("no Nextcloud backend: set MUTUALIS_NEXTCLOUD (url, user, "
-                                "password) in the settings")
-    return embedded
+    return runtime_backend("nextcloud", "MUTUALIS_NEXTCLOUD", "Nextcloud backend")
 
 
 @contextmanager

@@ -75,3 +75,17 @@ def resolve_backend(config: BackendConfig) -> dict:
 def resolve(inventory: Inventory) -> dict[str, dict]:
     """Every declared backend's settings, secrets resolved."""
     return {name: resolve_backend(cfg) for name, cfg in inventory.backends.items()}
+
+
+def runtime_backend(name: str, setting: str, what: str) -> dict:
+    """A backend as the web app, the apps and the workers reach it outside an apply: the
+    Django setting `setting` (a dict: url, user, password...), else the embedded server of
+    `mutualis services start`."""
+    configured = getattr(settings, setting, None)
+    if configured:
+        return dict(configured)
+    embedded = embedded_services().get(name)
+    if not embedded:
+        hint = " or run `mutualis services start`" if name in ("ldap", "caldav") else ""
+        raise ProvisioningError(f"no {what} is configured: set {setting}{hint}")
+    return embedded

@@ -119,6 +119,10 @@ def short_hash(text: str, length: int = 8) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
+# What an archived folder, group or calendar is renamed to start with, in every backend.
+ARCHIVED_PREFIX = "[Archivé] "
+
+
 # Calendars: `<code>-agenda` (the public events calendar the website shows) and, per
 # assembly, the assembly's group name (`<code>-conseil-municipal`).
 PUBLIC_CALENDAR = "agenda"

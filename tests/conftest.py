@@ -24,8 +24,8 @@ def caldav_settings(radicale, settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache: login-failure counters and cached pages of one
-    test never leak into the next."""
+    """Each test starts with an empty cache: login-failure counters, and pages and agendas
+    cached per site (site ids come back between tests), never leak into the next test."""
     from django.core.cache import cache
 
     cache.clear()

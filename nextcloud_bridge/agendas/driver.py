@@ -11,13 +11,12 @@ from collections.abc import Iterable, Sequence
 
 from provisioning.drivers import BackendError, Context, Outcome, Scope, TransientBackendError
 from provisioning.inventory import Inventory
-from provisioning.naming import PUBLIC_CALENDAR, calendar_id, split_calendar_id
+from provisioning.naming import ARCHIVED_PREFIX, PUBLIC_CALENDAR, calendar_id, split_calendar_id
 from provisioning.resources import ACTIVE, ARCHIVE, ARCHIVED, Change, Observed, Resource
 
 from .client import CalDAV
 
 KIND = "caldav.calendar"
-ARCHIVED_PREFIX = "[Archivé] "
 
 
 class AgendaDriver:

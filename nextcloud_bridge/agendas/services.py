@@ -5,10 +5,8 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from django.conf import settings
-
-from provisioning.backends import embedded_services
-from provisioning.drivers import ProvisioningError, TransientBackendError
+from provisioning.backends import runtime_backend
+from provisioning.drivers import TransientBackendError
 from provisioning.naming import PUBLIC_CALENDAR, calendar_id
 
 from .client import CalDAV
@@ -18,15 +16,7 @@ from .ics import Event
 def caldav_settings() -> dict:
     """The CalDAV backend as the web app and workers reach it: MUTUALIS_CALDAV in settings
     (url, user, password), else the embedded Radicale of `mutualis services start`."""
-    configured = getattr(settings, "MUTUALIS_CALDAV", None)
-    if configured:
-        return configured
-    embedded = embedded_services().get("caldav")
-    if not embedded:
-        raise ProvisioningError(
-            "no CalDAV backend: set MUTUALIS_CALDAV or run `mutualis services start`"
-        )
-    return embedded
+    return runtime_backend("caldav", "MUTUALIS_CALDAV", "CalDAV backend")
 
 
 def client() -> CalDAV:

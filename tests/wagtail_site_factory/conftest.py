@@ -7,9 +7,7 @@ from dataclasses import replace
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core.cache import cache
 
-from nextcloud_bridge.agendas.server import start_radicale
 from provisioning.engine import make_plan
 from provisioning.inventory import Inventory, Person, Seat
 from provisioning.naming import assign_uids, staff_group
@@ -81,22 +79,6 @@ def editor_a(sites) -> User:
 @pytest.fixture
 def editor_b(sites) -> User:
     return editor_of(sites.members[1].code, "bruno", "Bravoville-Rédaction")
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Pages and agendas are cached per site, and site ids come back between tests."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(scope="module")
-def radicale(tmp_path_factory):
-    """A real CalDAV server (Radicale) on loopback."""
-    server = start_radicale(tmp_path_factory.mktemp("radicale"))
-    yield server
-    server.stop()
 
 
 @pytest.fixture
