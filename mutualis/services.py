@@ -3,6 +3,8 @@
 A throwaway slapd (directory) and Radicale (agendas) on loopback, started as background
 processes that outlive the command. Their URLs and generated credentials go to
 var/services.json (mode 0600), where an inventory whose backends say `embedded` finds them.
+Radicale is started after slapd and authenticates people against it, so that the assembly
+calendars can be shared with the assemblies' members.
 """
 
 from __future__ import annotations
@@ -31,18 +33,30 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
+def _agenda_directory(ldap: dict | None) -> dict | None:
+    """The embedded directory as the embedded Radicale logs people in against it."""
+    if not ldap:
+        return None
+    from ldap_sync.layout import Layout
+
+    return {"url": ldap["url"], "people_dn": Layout(ldap["base_dn"]).people_dn,
+            "bind_dn": ldap["bind_dn"], "bind_password": ldap["bind_password"]}
+
+
 def _starters() -> dict:
-    """Each embedded backend and how to start it, for the packages that are installed."""
+    """Each embedded backend and how to start it (given the backends started before it), for
+    the packages that are installed, in the order they start."""
     starters = {}
     try:
         from ldap_sync.server import start_slapd
     except ImportError:
         pass
     else:
-        starters["ldap"] = lambda var: start_slapd(var / "ldap")
+        starters["ldap"] = lambda var, started: start_slapd(var / "ldap")
     from nextcloud_bridge.agendas.server import start_radicale
 
-    starters["caldav"] = lambda var: start_radicale(var / "radicale")
+    starters["caldav"] = lambda var, started: start_radicale(
+        var / "radicale", directory=_agenda_directory(started.get("ldap")))
     return starters
 
 
@@ -53,7 +67,7 @@ def start() -> dict:
     for name, starter in _starters().items():
         if _alive(current.get(name, {}).get("pid")):
             continue
-        server = starter(var)
+        server = starter(var, current)
         info = server.settings()
         info["pid"] = server.process.pid
         current[name] = info

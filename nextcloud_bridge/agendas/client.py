@@ -1,14 +1,16 @@
 """A small CalDAV client (RFC 4791) over one pooled HTTP connection.
 
 It does what the agendas need and nothing more: list the calendars of the service account in
-one PROPFIND, create one (MKCALENDAR), rename one (PROPPATCH), put an event, and query events
-in a time range (REPORT calendar-query). It works with Radicale and with Nextcloud's DAV
+one PROPFIND (with their shares on Nextcloud), create one (MKCALENDAR), rename one (PROPPATCH),
+put an event, query events in a time range (REPORT calendar-query), and carry the sharing
+requests that `sharing.py` builds. It works with Radicale and with Nextcloud's DAV
 (`https://cloud.example.fr/remote.php/dav`, calendars under `calendars/<user>/`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from urllib.parse import quote, unquote, urlparse
 from xml.etree import ElementTree as ET
@@ -19,12 +21,18 @@ from provisioning.drivers import BackendError, TransientBackendError
 
 from .ics import Event, event_to_ics, events_from_ics
 
-NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav"}
+# oc: Nextcloud's sharing namespace (apps/dav/lib/DAV/Sharing/Plugin.php, NS_OWNCLOUD).
+NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav", "oc": "http://owncloud.org/ns"}
+NEXTCLOUD_DAV = "/remote.php/dav"
+
+
+def is_nextcloud(url: str) -> bool:
+    return url.rstrip("/").endswith(NEXTCLOUD_DAV)
 
 
 def _calendar_home(url: str, user: str) -> str:
     base = url.rstrip("/")
-    if base.endswith("/remote.php/dav"):  # Nextcloud: apps/dav's calendar home
+    if is_nextcloud(base):  # Nextcloud: apps/dav's calendar home
         return f"{base}/calendars/{quote(user, safe='')}/"
     return f"{base}/{quote(user, safe='')}/"  # Radicale: the user's own collection
 
@@ -33,6 +41,9 @@ class CalDAV:
     def __init__(
         self, url: str, user: str, password: str, timeout: float = 10, max_connections: int = 8
     ):
+        self.url = url.rstrip("/")
+        self.user = user
+        self.nextcloud = is_nextcloud(url)
         self.home = _calendar_home(url, user)
         self.http = httpx.Client(
             auth=(user, password),
@@ -66,12 +77,15 @@ class CalDAV:
         return f"{self.home}{quote(slug, safe='')}/"
 
     # -- calendars
-    def list_calendars(self) -> dict[str, dict]:
-        """Every calendar of the home, in one PROPFIND: slug -> {name, description}."""
+    def list_calendars(self, invites: bool = False) -> dict[str, dict]:
+        """Every calendar of the home, in one PROPFIND: slug -> {name, description}, and with
+        `invites` (Nextcloud) `invite`: the calendar's sharees as [(href, access)]."""
+        invite = "<oc:invite/>" if invites else ""
         body = (
             '<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" '
-            'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:resourcetype/>'
-            "<d:displayname/><c:calendar-description/></d:prop></d:propfind>"
+            f'xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:oc="{NS["oc"]}"><d:prop>'
+            f"<d:resourcetype/><d:displayname/><c:calendar-description/>{invite}"
+            "</d:prop></d:propfind>"
         )
         response = self._request(
             "PROPFIND",
@@ -83,21 +97,52 @@ class CalDAV:
         if response.status_code == 404:
             return {}
         calendars = {}
-        for r in ET.fromstring(response.content).findall("d:response", NS):
+        for r in _multistatus(response):
             href = unquote(r.findtext("d:href", "", NS)).rstrip("/")
-            prop = r.find("d:propstat/d:prop", NS)
-            if prop is None or prop.find("d:resourcetype/c:calendar", NS) is None:
+            prop = _found_props(r)
+            if prop.find("d:resourcetype/c:calendar", NS) is None:
                 continue
-            calendars[href.rsplit("/", 1)[-1]] = {
+            calendar = {
                 "name": prop.findtext("d:displayname", "", NS) or "",
                 "description": prop.findtext("c:calendar-description", "", NS) or "",
             }
+            if invites:
+                calendar["invite"] = _invite(prop)
+            calendars[href.rsplit("/", 1)[-1]] = calendar
         return calendars
+
+    def invite(self, slug: str) -> list[tuple[str, str]]:
+        """One calendar's sharees (Nextcloud), as list_calendars(invites=True) gives them."""
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:" '
+            f'xmlns:oc="{NS["oc"]}"><d:prop><oc:invite/></d:prop></d:propfind>'
+        )
+        response = self._request(
+            "PROPFIND", self.calendar_url(slug), body,
+            {"Depth": "0", "Content-Type": "application/xml"},
+        )
+        found = _multistatus(response)
+        return _invite(_found_props(found[0])) if found else []
+
+    # -- sharing requests (bodies and meaning in sharing.py)
+    def post_xml(self, url: str, body: str) -> httpx.Response:
+        return self._request(
+            "POST", url, body, {"Content-Type": "application/xml; charset=utf-8"}
+        )
+
+    def post_json(self, url: str, data: dict, ok: tuple[int, ...] = ()) -> httpx.Response:
+        return self._request(
+            "POST",
+            url,
+            json.dumps(data),
+            {"Content-Type": "application/json", "Accept": "application/json"},
+            ok=ok,
+        )
 
     def _props(self, name: str, description: str) -> str:
         return (
-            f"<d:prop><d:displayname>{_xml(name)}</d:displayname>"
-            f"<c:calendar-description>{_xml(description)}</c:calendar-description></d:prop>"
+            f"<d:prop><d:displayname>{xml_text(name)}</d:displayname>"
+            f"<c:calendar-description>{xml_text(description)}</c:calendar-description></d:prop>"
         )
 
     def create_calendar(self, slug: str, name: str, description: str = "") -> None:
@@ -167,7 +212,39 @@ class CalDAV:
         return sorted(events, key=lambda e: e.start)
 
 
-def _xml(text: str) -> str:
+def _multistatus(response: httpx.Response) -> list[ET.Element]:
+    try:
+        return ET.fromstring(response.content).findall("d:response", NS)
+    except ET.ParseError as exc:
+        raise BackendError(
+            f"CalDAV {response.request.method} {urlparse(str(response.url)).path}: "
+            f"the server's answer is not XML ({exc})"
+        ) from None
+
+
+def _found_props(response: ET.Element) -> ET.Element:
+    """The properties the server has, from every propstat whose status is 200: a server
+    reports the ones it does not know (oc:invite on Radicale) in a separate 404 propstat."""
+    found = ET.Element(f"{{{NS['d']}}}prop")
+    for propstat in response.findall("d:propstat", NS):
+        if " 200 " in (propstat.findtext("d:status", "", NS) + " "):
+            for prop in propstat.findall("d:prop", NS):
+                found.extend(list(prop))
+    return found
+
+
+def _invite(prop: ET.Element) -> list[tuple[str, str]]:
+    """Nextcloud's oc:invite (apps/dav/lib/DAV/Sharing/Xml/Invite.php): one oc:user per
+    sharee, its d:href and an oc:access holding oc:read or oc:read-write."""
+    sharees = []
+    for user in prop.iterfind("oc:invite/oc:user", NS):
+        access = "read-write" if user.find("oc:access/oc:read-write", NS) is not None else "read"
+        sharees.append((user.findtext("d:href", "", NS).strip(), access))
+    return sharees
+
+
+def xml_text(text: str) -> str:
+    """Text escaped for an XML element or attribute."""
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )

@@ -2,11 +2,21 @@
 
 Radicale is a real multi-user CalDAV server; it runs as a child process with its own
 configuration, users file and storage under a directory of ours.
+
+Given a directory (`directory=`: the LDAP url, the DN of the people's branch, and an
+account that may read it), people log in with their directory uid and password, and the
+assembly calendars are shared with the assembly's group (Radicale's map sharing, see
+sharing.py): the service account stays in the users file (radicale_auth.py), a static rights
+file lets it alone write and share, and group memberships are read from the directory at
+each login (`cache_logins` stays off), so that someone taken out of an assembly loses its
+calendar at once, with no restart. Without a directory, the service account is the only
+account and nothing is shared.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -29,6 +39,8 @@ class Radicale:
     port: int
     admin_user: str = "mutualis"
     admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    # {"url", "people_dn", "bind_dn", "bind_password"}: where people log in, None for nobody.
+    directory: dict | None = None
     process: subprocess.Popen | None = None
 
     @property
@@ -44,24 +56,89 @@ class Radicale:
         with open(self.users_file, "a") as f:
             f.write(f"{user}:{password}\n")
 
+    def _private_file(self, name: str, text: str) -> Path:
+        path = self.workdir / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        return path
+
+    def rights(self) -> str:
+        """The static rights file (radicale/rights/from_file.py: first matching section wins;
+        `user` and `collection` are regexes, `{user}` the login). Group shares need no rule
+        of their own: a member's access is the owner's rights narrowed to the share's."""
+        me = re.escape(self.admin_user).replace("{", "{{").replace("}", "}}")
+        return (
+            "# Written by Mutualis. The service account: its calendars, and it alone shares\n"
+            "# them (M: create map shares, as [sharing] permit_create_map is off).\n"
+            f"[service]\nuser = {me}\ncollection = {me}(/.*)?\npermissions = RrWwM\n\n"
+            "# Everybody logged in: the root, and their own principal collection, which\n"
+            "# Radicale creates at the first login (W) and where shared calendars appear.\n"
+            "# No rule gives them a calendar of their own.\n"
+            "[root]\nuser = .+\ncollection =\npermissions = R\n\n"
+            "[principal]\nuser = .+\ncollection = {user}\npermissions = RW\n"
+        )
+
+    def _directory_config(self) -> str:
+        d = self.directory
+        missing = [k for k in ("url", "people_dn", "bind_dn", "bind_password") if not d.get(k)]
+        if missing:
+            raise ValueError(f"the directory of the embedded Radicale lacks {', '.join(missing)}")
+        secret = self._private_file("ldap-secret", d["bind_password"])
+        rights = self.workdir / "rights"
+        rights.write_text(self.rights())
+        # memberOf=* in the filter: someone in no group at all (a person who left) is not
+        # found, rather than making Radicale's LDAP backend fail on the missing attribute.
+        return (
+            "[auth]\n"
+            "type = nextcloud_bridge.agendas.radicale_auth\n"
+            f"htpasswd_filename = {self.users_file}\n"
+            "htpasswd_encryption = plain\n"
+            "delay = 0\n"
+            f"ldap_uri = {d['url']}\n"
+            f"ldap_base = {d['people_dn']}\n"
+            f"ldap_reader_dn = {d['bind_dn']}\n"
+            f"ldap_secret_file = {secret}\n"
+            "ldap_filter = (&(objectClass=inetOrgPerson)(uid={0})(memberOf=*))\n"
+            "ldap_user_attribute = uid\n"
+            "ldap_groups_attribute = memberOf\n"
+            "[rights]\n"
+            "type = from_file\n"
+            f"file = {rights}\n"
+            "[sharing]\n"
+            "type = csv\n"
+            "collection_by_map = true\n"
+        )
+
     def write_config(self) -> Path:
         (self.workdir / "collections").mkdir(parents=True, exist_ok=True)
         if not self.users_file.exists():
             fd = os.open(self.users_file, os.O_WRONLY | os.O_CREAT, 0o600)
             os.close(fd)
-            self.add_user(self.admin_user, self.admin_password)
+        # The service account's password is drawn at each start (services.json keeps the new
+        # one): replace its line, keep every other account.
+        others = [line for line in self.users_file.read_text().splitlines()
+                  if line and line.split(":", 1)[0] != self.admin_user]
+        self.users_file.write_text("".join(f"{line}\n" for line in others))
+        self.add_user(self.admin_user, self.admin_password)
+        if self.directory:
+            access = self._directory_config()
+        else:
+            access = (
+                "[auth]\n"
+                "type = htpasswd\n"
+                f"htpasswd_filename = {self.users_file}\n"
+                "htpasswd_encryption = plain\n"
+                "delay = 0\n"
+                "[rights]\n"
+                "type = owner_only\n"
+            )
         config = self.workdir / "config"
         config.write_text(
             "[server]\n"
             f"hosts = 127.0.0.1:{self.port}\n"
-            "[auth]\n"
-            "type = htpasswd\n"
-            f"htpasswd_filename = {self.users_file}\n"
-            "htpasswd_encryption = plain\n"
-            "delay = 0\n"
-            "[rights]\n"
-            "type = owner_only\n"
-            "[storage]\n"
+            + access
+            + "[storage]\n"
             f"filesystem_folder = {self.workdir / 'collections'}\n"
             "[logging]\n"
             "level = warning\n"
@@ -71,11 +148,16 @@ class Radicale:
     def start(self, timeout: float = 15) -> Radicale:
         config = self.write_config()
         log = open(self.workdir / "radicale.log", "ab")
+        # The authentication plugin is this project's module: importable from its checkout
+        # whether or not the project is installed in the environment.
+        root = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "radicale", "--config", str(config)],
             stdout=log,
             stderr=log,
             start_new_session=True,
+            env={**os.environ, "PYTHONPATH": path},
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -108,6 +190,10 @@ class Radicale:
         self.stop()
 
 
-def start_radicale(workdir: Path, port: int | None = None) -> Radicale:
+def start_radicale(
+    workdir: Path, port: int | None = None, directory: dict | None = None
+) -> Radicale:
+    """A Radicale on loopback; with `directory`, people log in with their directory account
+    and see the calendars shared with their groups."""
     workdir.mkdir(parents=True, exist_ok=True)
-    return Radicale(workdir, port or free_port()).start()
+    return Radicale(workdir, port or free_port(), directory=directory).start()

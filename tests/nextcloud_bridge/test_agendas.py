@@ -153,3 +153,17 @@ def test_creating_a_calendar_that_exists_updates_it(radicale):
     client.create_calendar(slug, "Premier nom")
     client.create_calendar(slug, "Second nom", "décrit")  # a retried create: no error
     assert client.list_calendars()[slug] == {"name": "Second nom", "description": "décrit"}
+
+
+def test_a_restarted_radicale_accepts_the_new_service_password(tmp_path):
+    """Each start draws a new service password; the users file must follow it."""
+    from nextcloud_bridge.agendas.server import start_radicale
+
+    with start_radicale(tmp_path / "radicale") as first:
+        first.add_user("secretaire", "motdepasse")
+        CalDAV(first.url, first.admin_user, first.admin_password).list_calendars()
+    with start_radicale(tmp_path / "radicale") as second:
+        assert second.admin_password != first.admin_password
+        CalDAV(second.url, second.admin_user, second.admin_password).list_calendars()
+    lines = (tmp_path / "radicale" / "users").read_text().splitlines()
+    assert lines == ["secretaire:motdepasse", f"mutualis:{second.admin_password}"]
