@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 PLUGIN_PACKAGES = ("ldap_sync", "nextcloud_bridge", "wagtail_site_factory", "convocation",
-                   "signature")
+                   "signature", "actes")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

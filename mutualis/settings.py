@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "ldap_sync",
     "convocation",
     "signature",
+    "actes",
 ]
 
 MIDDLEWARE = [
@@ -200,6 +201,23 @@ MUTUALIS_SIGNATURE_TRUST_ROOTS = [
 MUTUALIS_PKCS11_MODULE = os.environ.get("MUTUALIS_PKCS11_MODULE", "")
 MUTUALIS_PARAPHEUR_NEXTCLOUD_FOLDER = "extranet"
 MUTUALIS_PARAPHEUR_PUBLISH = True
+
+# Acts: the tiers de télétransmission to the prefecture (S²LOW). Its client certificate and
+# key are files given by path; its password, when the certificate is shared, comes from the
+# environment. MUTUALIS_ACTES_XSD_DIR: a folder with the Ministry's current @ctes schema files
+# to validate against instead of the copies shipped in actes/data/actes-v1.1.
+MUTUALIS_ACTES_TDT = ({
+    "url": os.environ["MUTUALIS_S2LOW_URL"],
+    "client_cert": os.environ.get("MUTUALIS_S2LOW_CERT") or None,
+    "client_key": os.environ.get("MUTUALIS_S2LOW_KEY") or None,
+    "key_password": os.environ.get("MUTUALIS_S2LOW_KEY_PASSWORD") or None,
+    "ca_bundle": os.environ.get("MUTUALIS_S2LOW_CA") or None,
+    "login": os.environ.get("MUTUALIS_S2LOW_LOGIN") or None,
+    "password": os.environ.get("MUTUALIS_S2LOW_PASSWORD") or None,
+    "application": os.environ.get("MUTUALIS_S2LOW_APPLICATION", "EACT"),
+    "mode": os.environ.get("MUTUALIS_S2LOW_MODE", "act"),
+} if os.environ.get("MUTUALIS_S2LOW_URL") else None)
+MUTUALIS_ACTES_XSD_DIR = os.environ.get("MUTUALIS_ACTES_XSD_DIR") or None
 LOGIN_URL = "/admin/login/"  # the apps' pages send anonymous users to the Wagtail login
 
 # Convocations: outgoing mail, reminders, and the cost of a paper dossier for the savings figure.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("ldap_sync.urls")),
     path("convocation/", include("convocation.urls")),
     path("parapheur/", include("signature.urls")),
+    path("actes/", include("actes.urls")),
 ]
 
 if settings.DEBUG or getattr(settings, "MUTUALIS_SERVE_MEDIA", False):

@@ -23,6 +23,9 @@ ACT_KINDS = [
     ("deliberation", _("Délibération")),
     ("arrete", _("Arrêté")),
     ("proces-verbal", _("Procès-verbal")),
+    ("contrat", _("Contrat, convention")),
+    ("budget", _("Document budgétaire")),
+    ("autre", _("Autre acte")),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Council acts: publication online, open data, transmission to the prefecture (@ctes)."""

@@ -1,0 +1,103 @@
+"""`mutualis actes-classification CODE FILE`, `mutualis actes-export CODE [--register]`,
+`mutualis actes-refresh [CODE]` and `mutualis actes-verify CODE`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("actes-classification",
+                              help="import the prefecture's classification file of a member")
+    p.add_argument("code", help="the member's code (INSEE or SIREN)")
+    p.add_argument("file", type=Path, help="the RetourClassification XML file")
+    p.set_defaults(handler=cmd_classification)
+    p = subparsers.add_parser("actes-export",
+                              help="the member's délibérations as SCDL CSV, on stdout")
+    p.add_argument("code")
+    p.add_argument("--register", action="store_true",
+                   help="the publication register instead of the délibérations")
+    p.set_defaults(handler=cmd_export)
+    p = subparsers.add_parser("actes-refresh",
+                              help="ask the tiers de télétransmission what became of the acts")
+    p.add_argument("code", nargs="?", help="only this member")
+    p.set_defaults(handler=cmd_refresh)
+    p = subparsers.add_parser("actes-verify",
+                              help="check the publication register's chain and the texts' hashes")
+    p.add_argument("code")
+    p.set_defaults(handler=cmd_verify)
+
+
+def _member(code: str):
+    from provisioning.drivers import ProvisioningError
+    from provisioning.models import RegistryMember
+
+    member = RegistryMember.objects.filter(code=code.upper()).first()
+    if member is None:
+        raise ProvisioningError(f"no member with code {code} in the registry")
+    return member
+
+
+def _refused(exc) -> int:
+    from mutualis.cli import err
+
+    for message in exc.messages:
+        err.print(f"error: {message}")
+    return 1
+
+
+def cmd_classification(args: argparse.Namespace) -> int:
+    from mutualis.cli import ensure_database, out
+
+    from .services import ActRefused, import_classification
+
+    ensure_database()
+    try:
+        c = import_classification(_member(args.code), args.file.read_bytes())
+    except ActRefused as exc:
+        return _refused(exc)
+    out.print(f"classification of {c.version_date}: {c.matters.count()} matters")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from mutualis.cli import ensure_database
+
+    from .opendata import export_register, export_scdl
+    from .services import ActRefused
+
+    ensure_database()
+    member = _member(args.code)
+    try:
+        content = export_register(member) if args.register else export_scdl(member)
+    except ActRefused as exc:
+        return _refused(exc)
+    sys.stdout.buffer.write(content)
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from mutualis.cli import ensure_database, out
+
+    from .transmission import refresh_pending
+
+    ensure_database()
+    changed = refresh_pending(_member(args.code) if args.code else None)
+    out.print(f"{changed} acts changed state")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from mutualis.cli import ensure_database, err, out
+
+    from .services import verify_register
+
+    ensure_database()
+    problems = verify_register(_member(args.code))
+    for problem in problems:
+        err.print(f"error: {problem}")
+    if not problems:
+        out.print("the publication register holds")
+    return 1 if problems else 0

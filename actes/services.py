@@ -1,0 +1,284 @@
+"""What staff and the other apps do with acts: import the classification, record an act (from
+a file, from a signed parapheur document, from a voted agenda item), publish it.
+
+Every refusal is an `ActRefused` whose sentences name the field and what is wrong; nothing is
+stored when an act is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from provisioning.drivers import ProvisioningError
+from provisioning.models import RegistryMember
+
+from .models import (
+    Act,
+    ActAnnex,
+    Classification,
+    Matter,
+    MemberSettings,
+    RegisterEntry,
+)
+from .natures import DELIBERATION, ELECTRONIC, NATURES
+
+FIELD_LABELS = {"number": _("numéro"), "nature": _("nature"), "subject": _("objet"),
+                "matter": _("classification"), "document": _("acte signé"),
+                "decision_date": _("date de décision"), "__all__": _("acte")}
+
+
+class ActRefused(Exception):
+    """The act, file or request is refused; `messages` lists what is wrong, field by field."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__(" ; ".join(messages))
+        self.messages = messages
+
+
+def _refusal(error: ValidationError) -> ActRefused:
+    if hasattr(error, "message_dict"):
+        return ActRefused([f"{FIELD_LABELS.get(field, field)} : {message}"
+                           for field, messages in error.message_dict.items()
+                           for message in messages])
+    return ActRefused(list(error.messages))
+
+
+def settings_of(member: RegistryMember) -> MemberSettings:
+    found, _created = MemberSettings.objects.get_or_create(member=member)
+    return found
+
+
+# ------------------------------------------------------------------ classification
+
+
+def current_classification(member: RegistryMember) -> Classification | None:
+    return Classification.objects.filter(member=member).order_by("-version_date").first()
+
+
+@transaction.atomic
+def import_classification(member: RegistryMember, content: bytes) -> Classification:
+    """Import the prefecture's classification file (RetourClassification). Importing the same
+    version again changes nothing; a new version becomes the current one, the older ones stay
+    for the acts filed under them."""
+    from .teletransmission import ClassificationUpToDate, ReturnUnreadable, parse_classification
+
+    try:
+        parsed = parse_classification(content)
+    except ReturnUnreadable as exc:
+        raise ActRefused([_("fichier de classification : %(why)s") % {"why": exc}]) from exc
+    if isinstance(parsed, ClassificationUpToDate):  # "no change since your version"
+        current = current_classification(member)
+        if current is None:
+            raise ActRefused([_("fichier de classification : la préfecture répond que la "
+                                "classification n'a pas changé, mais aucune n'est importée.")])
+        return current
+    if not parsed.matters:
+        raise ActRefused([_("fichier de classification : il ne contient aucune matière.")])
+    classification, created = Classification.objects.get_or_create(
+        member=member, version_date=parsed.version_date,
+        defaults={"source_sha256": hashlib.sha256(content).hexdigest()})
+    if created:
+        Matter.objects.bulk_create(Matter(classification=classification, code=m.code,
+                                          label=m.label[:300]) for m in parsed.matters)
+    return classification
+
+
+def find_matter(member: RegistryMember, code: str) -> Matter:
+    classification = current_classification(member)
+    if classification is None:
+        raise ActRefused([_("classification : aucune classification n'est importée pour "
+                            "%(name)s ; importez le fichier de la préfecture d'abord.") % {
+                            "name": member.name}])
+    matter = classification.matters.filter(code=(code or "").strip()).first()
+    if matter is None:
+        raise ActRefused([_("classification : la matière « %(code)s » n'existe pas dans la "
+                            "classification du %(version)s.") % {
+                            "code": code, "version": classification.version_date}])
+    return matter
+
+
+# ------------------------------------------------------------------ recording acts
+
+
+def _pdf(name: str, content: bytes, what: str) -> None:
+    if not content.startswith(b"%PDF-"):
+        raise ActRefused([_("%(what)s : « %(name)s » n'est pas un fichier PDF.") % {
+            "what": what, "name": name}])
+
+
+@transaction.atomic
+def record_act(member: RegistryMember, *, number: str, nature: int, decision_date: date,
+               subject: str, matter_code: str, filename: str, pdf: bytes,
+               annexes: list[tuple[str, str, bytes]] = (), minutes: bool = False,
+               by=None, **links) -> Act:
+    """Record an act with its signed text and annexes ((title, filename, content) each).
+    `links` may carry sitting, agenda_item, signed_document, the vote counts and the budget
+    fields. Refused, with every reason at once, when anything is wrong."""
+    problems = []
+    matter = None
+    if not (matter_code or "").strip():
+        problems.append(_("classification : choisissez la matière @ctes de l'acte ; la "
+                          "préfecture refuse un acte qui n'en a pas."))
+    else:
+        try:
+            matter = find_matter(member, matter_code)
+        except ActRefused as exc:
+            problems += exc.messages
+    if nature not in dict(NATURES):
+        problems.append(_("nature : %(n)r n'est pas une des six natures @ctes (1 à 6).") % {
+            "n": nature})
+    act = Act(member=member, number=number, nature=nature, decision_date=decision_date,
+              subject=subject, matter=matter, minutes=minutes, created_by=by, **links)
+    act.document.name = filename
+    # clean() words the number, subject and classification refusals for @ctes; the model's
+    # own checks cover the rest (the date, the lengths of the other fields).
+    for check in (act.clean, lambda: act.clean_fields(
+            exclude=["number", "subject", "matter", "document", "sha256", "nature"])):
+        try:
+            check()
+        except ValidationError as exc:
+            problems += [m for m in _refusal(exc).messages
+                         if not m.startswith(FIELD_LABELS["matter"]) or matter is not None]
+    for name, content, what in [(filename, pdf, _("acte signé"))] + [
+            (a[1], a[2], _("annexe « %(t)s »") % {"t": a[0]}) for a in annexes]:
+        try:
+            _pdf(name, content, what)
+        except ActRefused as exc:
+            problems += exc.messages
+    if not problems and Act.objects.filter(member=member, number=number).exists():
+        problems.append(_("numéro : l'acte n° %(number)s existe déjà pour %(name)s.") % {
+            "number": number, "name": member.name})
+    if problems:
+        raise ActRefused(problems)
+    act.sha256 = hashlib.sha256(pdf).hexdigest()
+    act.document.save(filename, ContentFile(pdf), save=False)
+    act.save()
+    for position, (title, name, content) in enumerate(annexes, start=1):
+        annex = ActAnnex(act=act, position=position, title=title,
+                         sha256=hashlib.sha256(content).hexdigest())
+        annex.file.save(name, ContentFile(content), save=False)
+        annex.save()
+    return act
+
+
+def record_signed(document, *, number: str, nature: int, subject: str, matter_code: str,
+                  decision_date: date | None = None, by=None, **links) -> Act:
+    """Record the act a parapheur folder signed: its main document, as signed, is the act's
+    text; the folder's annexes become the act's annexes."""
+    from signature.models import Document, Folder
+
+    folder = document.folder
+    if folder.status != Folder.DONE:
+        raise ActRefused([_("acte signé : le dossier « %(title)s » n'a pas fini son circuit de "
+                            "signature.") % {"title": folder.title}])
+    annexes = [(d.name, d.file.name.rsplit("/", 1)[-1], d.file.open("rb").read())
+               for d in folder.documents.exclude(pk=document.pk).filter(kind=Document.ANNEX)
+               .order_by("position")]
+    with document.file.open("rb") as f:
+        pdf = f.read()
+    return record_act(folder.member, number=number, nature=nature, subject=subject,
+                      matter_code=matter_code, pdf=pdf,
+                      decision_date=decision_date or timezone.localdate(folder.completed_at),
+                      filename=document.file.name.rsplit("/", 1)[-1], annexes=annexes,
+                      signed_document=document, by=by, **links)
+
+
+def record_deliberation(item, *, matter_code: str, filename: str, pdf: bytes,
+                        annexes: list[tuple[str, str, bytes]] = (), by=None,
+                        signed_document=None) -> Act:
+    """The délibération of a voted agenda item: its number, subject and vote come from the
+    sitting; the signed text is given."""
+    from convocation.quorum import quorum
+
+    vote = getattr(item, "vote", None)
+    if vote is None:
+        raise ActRefused([_("délibération : le point « %(title)s » n'a pas été voté.") % {
+            "title": item.title}])
+    if not vote.number:
+        raise ActRefused([_("numéro : donnez un numéro à la délibération du point « %(title)s » "
+                            "(saisie des votes).") % {"title": item.title}])
+    sitting = item.sitting
+    state = next((q for q in quorum(sitting) if q.item.pk == item.pk), None)
+    return record_act(
+        sitting.assembly.member, number=vote.number, nature=DELIBERATION,
+        decision_date=sitting.local_start.date(), subject=item.title,
+        matter_code=matter_code, filename=filename, pdf=pdf, annexes=annexes, by=by,
+        sitting=sitting, agenda_item=item, signed_document=signed_document,
+        seats=sitting.convocations.count(),
+        voters=(len(state.present) + state.proxies) if state else None,
+        votes_for=vote.votes_for, votes_against=vote.votes_against,
+        abstentions=vote.abstentions)
+
+
+# ------------------------------------------------------------------ publication
+
+
+def _title(act: Act) -> str:
+    nature = dict(NATURES)[act.nature]
+    return f"{nature} n° {act.number} — {act.subject}"[:255]
+
+
+@transaction.atomic
+def publish(act: Act, *, posted_at: datetime | None = None) -> RegisterEntry:
+    """Publish the act in the member's mode and write it in the publication register.
+
+    Online (the rule): the full text goes on the member's website, non-editable, with its
+    SHA-256 and the date it went online. By posting or on paper (communes under 3,500 that
+    chose it): the register records the date given. Publishing twice records nothing new."""
+    settings = MemberSettings.objects.select_for_update().get(pk=settings_of(act.member).pk)
+    existing = act.register.order_by("pk").first()
+    if existing is not None:
+        return existing
+    url = ""
+    if settings.publication_mode == ELECTRONIC:
+        from wagtail_site_factory.services import publish_act
+
+        with act.document.open("rb") as f:
+            pdf = f.read()
+        if hashlib.sha256(pdf).hexdigest() != act.sha256:
+            raise ActRefused([_("acte signé : le fichier enregistré ne correspond plus à son "
+                                "empreinte ; publication refusée.")])
+        try:
+            url = publish_act(act.member.code, act.site_kind, _title(act), act.decision_date,
+                              act.document.name.rsplit("/", 1)[-1], pdf, number=act.number,
+                              summary=act.subject)
+        except ProvisioningError as exc:
+            raise ActRefused([_("publication : %(why)s") % {"why": exc}]) from exc
+        at = timezone.now()
+    else:
+        if posted_at is None:
+            raise ActRefused([_("publication : indiquez la date d'affichage ou de mise à "
+                                "disposition sur papier.")])
+        at = posted_at
+    last = RegisterEntry.objects.filter(member=act.member).order_by("-pk").first()
+    entry = RegisterEntry(member=act.member, act=act, at=at, mode=settings.publication_mode,
+                          url=url, sha256=act.sha256, previous=last.digest if last else "")
+    entry.digest = entry.compute()
+    entry.save()
+    Act.objects.filter(pk=act.pk).update(published_at=at, publication_url=url)
+    act.published_at, act.publication_url = at, url
+    return entry
+
+
+def verify_register(member: RegistryMember) -> list[str]:
+    """What is wrong with the member's register: a broken chain, or a text that no longer
+    matches the hash it was published with. Empty when everything holds."""
+    problems, previous = [], ""
+    for entry in RegisterEntry.objects.filter(member=member).select_related("act").order_by(
+            "pk"):
+        if entry.previous != previous or entry.compute() != entry.digest:
+            problems.append(_("registre : l'entrée %(pk)s a été modifiée ou une entrée "
+                              "précédente supprimée.") % {"pk": entry.pk})
+        previous = entry.digest
+        with entry.act.document.open("rb") as f:
+            if hashlib.sha256(f.read()).hexdigest() != entry.sha256:
+                problems.append(_("acte n° %(n)s : le texte ne correspond plus à l'empreinte "
+                                  "publiée.") % {"n": entry.act.number})
+    return problems

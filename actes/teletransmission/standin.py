@@ -1,0 +1,771 @@
+"""A local stand-in for S²LOW, for tests and the demo. It is not S²LOW.
+
+It answers the part of S²LOW's HTTP API the connector uses, the way S²LOW's scripts do
+(libriciel/s2low, public.ssl/modules/actes/…), and plays the prefecture behind it:
+
+- accepts an archive (actes_transac_submit.php) or form fields (actes_transac_create.php),
+  checks what S²LOW checks (archive name, act number, future decision date, typology,
+  number already used) and validates the archive with our validator, answering "KO" and
+  the reason like S²LOW does;
+- moves each transaction through S²LOW's statuses 1 Posté -> 2 En attente de
+  transmission -> 3 Transmis -> 4 Acquittement reçu, one step per status call (S²LOW's
+  workers do it asynchronously: antivirus, sending, reception of the ARActe) or on
+  request; at 4 it holds an ARActe whose IDActe is built as @ctes builds it;
+- serves the classification (RetourClassification), the ARActe, the list of the
+  prefecture's messages and their archives;
+- on request emits a later prefecture message (courrier simple, demande de pièces,
+  lettre d'observations, déféré), an AnomalieActe (status -1), or HTTP faults.
+
+Run it: python -m actes.teletransmission.standin --port 8765 [--login L --password P]
+        [--tls-cert server.pem --tls-key server.key --client-ca ca.pem]
+Control (ours, not S²LOW's): POST /_standin/advance?transaction=ID[&to=N],
+/_standin/emit?transaction=ID&kind=lettre_observations[&text=…],
+/_standin/anomaly?transaction=ID[&code=…&detail=…], /_standin/fail?count=N[&status=503];
+GET /_standin/transactions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import re
+import ssl
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from . import naming
+from .archive import Archive, build_archive, read_tar, validate
+from .errors import ActInvalid, ArchiveInvalid
+from .model import Act, Collectivity, Document
+from .nomenclature import (
+    STATUS_ACKNOWLEDGED,
+    STATUS_DOCUMENT_RECEIVED,
+    STATUS_DOCUMENT_RECEIVED_NO_AR,
+    STATUS_ERROR,
+    STATUS_POSTED,
+    STATUS_SENT,
+    STATUS_WAITING,
+)
+from .prefecture import (
+    SAMPLE_CLASSIFICATION,
+    build_acknowledgement,
+    build_anomaly,
+    build_classification,
+    build_prefecture_message,
+    build_return_archive,
+)
+from .returns import MessageKind
+
+_MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]"
+    b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+# The texts the stand-in's prefecture writes in its letters.
+_LETTERS = {
+    MessageKind.COURRIER_SIMPLE: None,
+    MessageKind.DEMANDE_PIECES: "Merci de transmettre le plan de financement annexé.",
+    MessageKind.LETTRE_OBSERVATIONS: "La délibération ne vise pas l'avis de la commission.",
+    MessageKind.DEFERE: "Incompétence de l'auteur de l'acte.",
+}
+
+
+@dataclass
+class Transaction:
+    id: int
+    type: int  # S²LOW transaction type: 1 transmission, 2 courrier simple ... 5 déféré
+    status: int
+    envelope_id: int
+    number: str = ""
+    id_acte: str = ""
+    act_message: bytes = b""
+    related_id: int | None = None
+    flux_retour: bytes = b""  # ARActe (status 4) or the error message (status -1)
+    read: bool = False
+    history: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Collectivite:
+    """The authority the stand-in's account belongs to (S²LOW: authorities table)."""
+
+    siren: str | None = None
+    department: str = "079"
+    arrondissement: str = "1"
+    nature_code: str = "31"
+    email: str = "mairie@example.org"
+
+
+class StandInState:
+    """Everything the stand-in remembers; one lock around it."""
+
+    def __init__(
+        self, collectivite: Collectivite, trigram: str, application: str, auto_advance: bool, clock
+    ):
+        self.lock = threading.RLock()
+        self.collectivite = collectivite
+        self.trigram = trigram
+        self.application = application
+        self.auto_advance = auto_advance
+        self.clock = clock
+        self.transactions: dict[int, Transaction] = {}
+        self.envelopes: dict[int, tuple[str, bytes]] = {}
+        self.numbers: set[str] = set()
+        self.faults: list[int] = []
+        self.requests: list[str] = []
+        self.classification = build_classification(SAMPLE_CLASSIFICATION)
+        self._next_transaction = 1
+        self._next_envelope = 1
+        self._sequence = 0
+
+    def _new_envelope(self, name: str, content: bytes) -> int:
+        envelope_id = self._next_envelope
+        self._next_envelope += 1
+        self.envelopes[envelope_id] = (name, content)
+        return envelope_id
+
+    def _new_transaction(self, **kwargs) -> Transaction:
+        transaction = Transaction(id=self._next_transaction, **kwargs)
+        transaction.history.append(transaction.status)
+        self._next_transaction += 1
+        self.transactions[transaction.id] = transaction
+        return transaction
+
+    # --- the prefecture side --------------------------------------------------------------
+
+    def record_act(self, archive: Archive) -> Transaction:
+        files = read_tar(archive.content)
+        message_name = next(name for name in files if naming.MESSAGE_RE.match(name))
+        match = naming.MESSAGE_RE.match(message_name)
+        number = match.group("number")
+        # S²LOW's isUnique: one act number per collectivité.
+        if number in self.numbers:
+            raise _Refused(
+                "Un numéro interne d'acte entre en conflit avec un acte existant dans la base "
+                "de données."
+            )
+        self.numbers.add(number)
+        id_acte = "-".join(
+            match.group(p) for p in ("dept", "siren", "decision", "number", "nature")
+        )
+        return self._new_transaction(
+            type=1,
+            status=STATUS_POSTED,
+            envelope_id=self._new_envelope(archive.name, archive.content),
+            number=number,
+            id_acte=id_acte,
+            act_message=files[message_name],
+        )
+
+    def advance(self, transaction: Transaction, to: int | None = None) -> None:
+        """One step along Posté -> En attente -> Transmis -> Acquittement reçu."""
+        if transaction.type != 1 or transaction.status in (STATUS_ERROR, STATUS_ACKNOWLEDGED):
+            return
+        steps = [STATUS_POSTED, STATUS_WAITING, STATUS_SENT, STATUS_ACKNOWLEDGED]
+        target = to if to is not None else steps[steps.index(transaction.status) + 1]
+        while transaction.status != target and transaction.status in steps[:-1]:
+            transaction.status = steps[steps.index(transaction.status) + 1]
+            transaction.history.append(transaction.status)
+        if transaction.status == STATUS_ACKNOWLEDGED and not transaction.flux_retour:
+            transaction.flux_retour = build_acknowledgement(
+                transaction.act_message,
+                transaction.id_acte,
+                self.clock(),
+                SAMPLE_CLASSIFICATION.version_date,
+            )
+
+    def anomaly(self, transaction: Transaction, code: str, detail: str) -> None:
+        # S²LOW puts the transaction in error (-1) and shows the anomaly's text.
+        transaction.flux_retour = build_anomaly(
+            transaction.act_message, code, detail, self.clock(), SAMPLE_CLASSIFICATION.version_date
+        )
+        transaction.status = STATUS_ERROR
+        transaction.history.append(STATUS_ERROR)
+
+    def emit(self, transaction: Transaction, kind: MessageKind, text: str | None) -> Transaction:
+        """A later prefecture message about `transaction`, as a new transaction of S²LOW
+        type 2 to 5 with its own envelope archive."""
+        self.advance(transaction, STATUS_ACKNOWLEDGED)
+        today = self.clock()
+        self._sequence += 1
+        act = transaction.id_acte.split("-")
+        base = "-".join(act) + f"-{kind.code}"
+        pdf_name = f"{base}_1.pdf"
+        message_name = f"{base}_0.xml"
+        message = build_prefecture_message(
+            kind,
+            transaction.id_acte,
+            today,
+            text if text is not None else _LETTERS[kind],
+            [pdf_name],
+        )
+        name, content = build_return_archive(
+            message,
+            message_name,
+            {pdf_name: _MINIMAL_PDF},
+            act[0],
+            act[1],
+            today,
+            self._sequence,
+            self.trigram,
+            self.application,
+        )
+        # A courrier simple or a déféré expects no acknowledgement from the collectivité:
+        # S²LOW shows them as "Document reçu (pas d'AR)" (21); the others as "Document reçu".
+        status = (
+            STATUS_DOCUMENT_RECEIVED_NO_AR
+            if kind in (MessageKind.COURRIER_SIMPLE, MessageKind.DEFERE)
+            else STATUS_DOCUMENT_RECEIVED
+        )
+        return self._new_transaction(
+            type=kind.transaction_type,
+            status=status,
+            envelope_id=self._new_envelope(name, content),
+            number=transaction.number,
+            id_acte=transaction.id_acte,
+            related_id=transaction.id,
+        )
+
+
+class _Refused(Exception):
+    """An S²LOW "KO" answer."""
+
+
+def _parse_multipart(
+    content_type: str, body: bytes
+) -> tuple[dict[str, list[str]], dict[str, list]]:
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    fields: dict[str, list[str]] = {}
+    files: dict[str, list[tuple[str, bytes]]] = {}
+    if not match:
+        return fields, files
+    delimiter = b"--" + match.group(1).encode("latin-1")
+    for part in body.split(delimiter)[1:]:
+        if part.startswith(b"--"):
+            break
+        head, _, content = part.partition(b"\r\n\r\n")
+        content = content.removesuffix(b"\r\n")
+        headers = head.decode("latin-1")
+        name = re.search(r'name="([^"]*)"', headers)
+        filename = re.search(r'filename="([^"]*)"', headers)
+        if not name:
+            continue
+        if filename:
+            files.setdefault(name.group(1), []).append((filename.group(1), content))
+        else:
+            # S²LOW reads form fields as sent; ISO-8859-1 like the connector sends them.
+            fields.setdefault(name.group(1), []).append(content.decode("latin-1"))
+    return fields, files
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    # Headers and body leave in separate writes: without TCP_NODELAY, Nagle's algorithm
+    # and the client's delayed ACK add ~40 ms to every answer.
+    disable_nagle_algorithm = True
+
+    def log_message(self, format, *args) -> None:  # quiet: tests read the state instead
+        pass
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def _send(
+        self,
+        body: bytes,
+        status: int = 200,
+        content_type="text/plain; charset=ISO-8859-1",
+        headers: dict | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _api(self, ok: bool, text: str) -> None:
+        # Helpers::returnAndExit in API mode: OK/KO then the message, ISO-8859-1, HTTP 200.
+        self._send((("OK" if ok else "KO") + "\n" + text + "\n").encode("iso-8859-1", "replace"))
+
+    def _json(self, value, status: int = 200) -> None:
+        self._send(json.dumps(value).encode(), status, "application/json")
+
+    def _authenticated(self) -> bool:
+        # S²LOW's User::authenticate: the certificate (checked in the TLS handshake when
+        # the stand-in runs with --client-ca), then login/password when required.
+        expected = self.server.credentials
+        if expected is None:
+            return True
+        header = self.headers.get("Authorization", "")
+        if header.startswith("Basic "):
+            try:
+                login, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return False
+            return (login, password) == expected
+        return False
+
+    def _handle(self, method: str) -> None:
+        url = urlsplit(self.path)
+        params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        state = self.server.state
+        with state.lock:
+            state.requests.append(f"{method} {url.path}")
+            fault = (
+                state.faults.pop(0)
+                if state.faults and not url.path.startswith("/_standin")
+                else None
+            )
+        if fault:
+            self._send(b"<html><body>Service Unavailable</body></html>", fault, "text/html")
+            return
+        if url.path.startswith("/_standin/"):
+            self._control(url.path, params)
+            return
+        fields, files = ({}, {})
+        if method == "POST":
+            content_type = self.headers.get("Content-Type", "")
+            if content_type.startswith("multipart/form-data"):
+                fields, files = _parse_multipart(content_type, body)
+            else:
+                fields = {k: v for k, v in parse_qs(body.decode("latin-1")).items()}
+        for key, values in fields.items():
+            params.setdefault(key, values[-1])
+        route = _ROUTES.get(url.path)
+        if route is None:
+            self._send(b"Not Found", 404)
+            return
+        if not self._authenticated():
+            self._api(False, "Échec de l'authentification")
+            return
+        try:
+            route(self, params, fields, files)
+        except _Refused as refusal:
+            self._api(False, str(refusal))
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _transaction(self, value: str | None) -> Transaction:
+        state = self.server.state
+        if not value or not value.isdigit() or int(value) not in state.transactions:
+            raise _Refused("Numéro de transaction invalide.")
+        return state.transactions[int(value)]
+
+    # --- S²LOW's scripts ----------------------------------------------------------------------
+
+    def test_connection(self, params, fields, files) -> None:
+        self._send(b"OK\n")
+
+    def submit(self, params, fields, files) -> None:
+        # actes_transac_submit.php: field "enveloppe", name checked by ActesNameArchive,
+        # content imported (ActesEnvelope::importArchiveFile) - here: our validator.
+        uploads = files.get("enveloppe")
+        if not uploads:
+            raise _Refused("Pas de fichier archive spécifié.")
+        name, content = uploads[0]
+        state = self.server.state
+        parts = name.split("-")
+        if len(parts) < 2:
+            raise _Refused(
+                "L'archive n'a pas un nom valide : Le nom de l'archive n'est pas correct"
+            )
+        if parts[0] != state.trigram:
+            raise _Refused(
+                f"L'archive n'a pas un nom valide : Le trigramme trouvé ({parts[0]}) ne "
+                f"correspond pas au trigramme attendu ({state.trigram})"
+            )
+        if parts[1] != state.application:
+            raise _Refused(
+                f"L'archive n'a pas un nom valide : Le quadrigramme trouvé ({parts[1]}) "
+                f"ne correspond pas au quadrigramme attendu ({state.application})"
+            )
+        archive = Archive(name, content)
+        try:
+            validate(archive)
+        except ArchiveInvalid as error:
+            details = "\n".join(str(problem) for problem in error.problems)
+            raise _Refused(f"Erreur d'importation de l'enveloppe :\n{details}") from None
+        siren = state.collectivite.siren
+        if siren and naming.ARCHIVE_RE.match(name).group("siren") != siren:
+            raise _Refused(
+                "Erreur d'importation de l'enveloppe :\nLe SIREN de l'enveloppe n'est "
+                "pas celui de la collectivité."
+            )
+        with state.lock:
+            transaction = state.record_act(archive)
+        # API answer: number of transactions, then each id.
+        self._api(True, f"1\n{transaction.id}")
+
+    def create(self, params, fields, files) -> None:
+        # actes_transac_create.php: the form S²LOW turns into an archive itself.
+        state = self.server.state
+        number = params.get("number", "")
+        if not re.match(r"^([A-Z0-9][A-Z0-9_]{0,13})?[A-Z0-9]$", number):
+            raise _Refused("Le numéro n'est pas correct")
+        try:
+            decision = date.fromisoformat(params.get("decision_date", ""))
+        except ValueError:
+            raise _Refused("La date de décision n'est pas correcte") from None
+        if decision > state.clock():
+            raise _Refused("La date de décision est une date dans le futur")
+        act_files = files.get("acte_pdf_file")
+        if not act_files:
+            raise _Refused("Aucun fichier acte n'a été posté ")
+        if not params.get("type_acte"):
+            raise _Refused(
+                f"Erreur lors de la réception du fichier {act_files[0][0]} : typologie absente"
+            )
+        annex_files = files.get("acte_attachments[]", [])
+        typologies = fields.get("type_pj[]", [])
+        for index, (filename, _) in enumerate(annex_files):
+            if index >= len(typologies) or not typologies[index]:
+                raise _Refused(
+                    f"Erreur lors de la réception du fichier annexe {filename} : typologie absente"
+                )
+        c = state.collectivite
+        try:
+            act = Act(
+                collectivity=Collectivity(
+                    c.siren or "000000000", c.department, c.arrondissement, c.nature_code
+                ),
+                number=number,
+                nature=int(params.get("nature_code", "0") or 0),
+                decision_date=decision,
+                subject=params.get("subject", ""),
+                matter=tuple(
+                    params[f"classif{i}"] for i in range(1, 6) if params.get(f"classif{i}")
+                ),
+                classification_date=SAMPLE_CLASSIFICATION.version_date,
+                document=Document(act_files[0][0], act_files[0][1], params["type_acte"]),
+                annexes=tuple(
+                    Document(f, content, typologies[i])
+                    for i, (f, content) in enumerate(annex_files)
+                ),
+                return_emails=(c.email,),
+                paper_documents=params.get("document_papier") == "1",
+            )
+        except ActInvalid as error:
+            raise _Refused(f"Erreur de validation du fichier de l'acte :\n{error}") from None
+        with state.lock:
+            if number in state.numbers:
+                raise _Refused(
+                    "Un acte portant le même numéro interne existe déjà dans la base de "
+                    "données.\nIl faut peut-être ajouter un suffixe au numéro."
+                )
+            state._sequence += 1
+            archive = build_archive(
+                act,
+                state._sequence,
+                state.clock(),
+                trigram=state.trigram,
+                application=state.application,
+            )
+            transaction = state.record_act(archive)
+        self._api(True, str(transaction.id))
+
+    def status(self, params, fields, files) -> None:
+        # actes_transac_get_status.php: "OK", the status, then getFluxRetour(status); for -1
+        # the error message.
+        state = self.server.state
+        with state.lock:
+            transaction = self._transaction(params.get("transaction"))
+            current = transaction.status
+            if state.auto_advance:
+                state.advance(transaction)
+            body = f"OK\n{current}\n".encode()
+            if current in (STATUS_ACKNOWLEDGED, STATUS_ERROR):
+                body += transaction.flux_retour
+        self._send(body)
+
+    def aracte(self, params, fields, files) -> None:
+        state = self.server.state
+        with state.lock:
+            transaction = self._transaction(params.get("id"))
+            flux = transaction.flux_retour if transaction.status == STATUS_ACKNOWLEDGED else b""
+        if not flux:
+            raise _Refused("Cette transaction n'existe pas")
+        self._send(flux, content_type="application/xml")
+
+    def classification(self, params, fields, files) -> None:
+        self._send(self.server.state.classification, content_type="text/xml; charset=ISO-8859-1")
+
+    def classification_request(self, params, fields, files) -> None:
+        self._api(True, "Demande de classification enregistrée.")
+
+    def document(self, params, fields, files) -> None:
+        # actes_transac_get_document.php: for an act, "type-status-id" per prefecture
+        # message; for a message, a redirect to its envelope's archive.
+        state = self.server.state
+        with state.lock:
+            transaction = self._transaction(params.get("id"))
+            if transaction.type == 1:
+                lines = [
+                    f"{t.type}-{t.status}-{t.id}\n"
+                    for t in state.transactions.values()
+                    if t.related_id == transaction.id
+                ]
+                self._send("".join(lines).encode())
+                return
+            envelope_id = transaction.envelope_id
+        self._send(b"", 302, headers={"Location": f"actes_download_file.php?env={envelope_id}"})
+
+    def download(self, params, fields, files) -> None:
+        state = self.server.state
+        envelope = params.get("env", "")
+        if not envelope.isdigit() or int(envelope) not in state.envelopes:
+            raise _Refused("Enveloppe invalide.")
+        name, content = state.envelopes[int(envelope)]
+        self._send(
+            content,
+            content_type="application/x-gzip",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    def unread(self, params, fields, files) -> None:
+        state = self.server.state
+        with state.lock:
+            rows = [
+                {
+                    "id": t.id,
+                    "type": t.type,
+                    "unique_id": t.id_acte,
+                    "number": t.number,
+                    "related_transaction_id": t.related_id,
+                    "last_status_id": t.status,
+                }
+                for t in state.transactions.values()
+                if t.type in (2, 3, 4, 5) and not t.read
+            ]
+        self._json(rows)
+
+    def mark_read(self, params, fields, files) -> None:
+        state = self.server.state
+        with state.lock:
+            transaction = state.transactions.get(int(params.get("transaction_id", "0") or 0))
+            if transaction:
+                transaction.read = True
+        self._json({"result": "ok"})
+
+    # --- control ------------------------------------------------------------------------------
+
+    def _control(self, path: str, params: dict) -> None:
+        state = self.server.state
+        try:
+            with state.lock:
+                if path == "/_standin/fail":
+                    state.faults.extend(
+                        [int(params.get("status", 503))] * int(params.get("count", 1))
+                    )
+                    self._json({"faults": len(state.faults)})
+                    return
+                if path == "/_standin/transactions":
+                    self._json(
+                        {
+                            t.id: {
+                                "type": t.type,
+                                "status": t.status,
+                                "history": t.history,
+                                "id_acte": t.id_acte,
+                                "related": t.related_id,
+                            }
+                            for t in state.transactions.values()
+                        }
+                    )
+                    return
+                transaction = self._transaction(params.get("transaction"))
+                if path == "/_standin/advance":
+                    to = params.get("to")
+                    state.advance(transaction, int(to) if to else None)
+                    self._json({"status": transaction.status})
+                elif path == "/_standin/emit":
+                    message = state.emit(
+                        transaction,
+                        MessageKind(params.get("kind", "courrier_simple")),
+                        params.get("text"),
+                    )
+                    self._json({"id": message.id, "type": message.type})
+                elif path == "/_standin/anomaly":
+                    state.anomaly(
+                        transaction,
+                        params.get("code", "006"),
+                        params.get("detail", "Le fichier de l'acte est illisible"),
+                    )
+                    self._json({"status": transaction.status})
+                else:
+                    self._json({"error": "unknown control"}, 404)
+        except (_Refused, ValueError) as error:
+            self._json({"error": str(error)}, HTTPStatus.BAD_REQUEST)
+
+
+_ROUTES = {
+    "/api/test-connexion.php": _Handler.test_connection,
+    "/modules/actes/actes_transac_submit.php": _Handler.submit,
+    "/modules/actes/actes_transac_create.php": _Handler.create,
+    "/modules/actes/actes_transac_get_status.php": _Handler.status,
+    "/modules/actes/actes_transac_get_ARActe.php": _Handler.aracte,
+    "/modules/actes/actes_classification_fetch.php": _Handler.classification,
+    "/modules/actes/actes_classification_request.php": _Handler.classification_request,
+    "/modules/actes/actes_transac_get_document.php": _Handler.document,
+    "/modules/actes/actes_download_file.php": _Handler.download,
+    "/modules/actes/api/list_document_prefecture.php": _Handler.unread,
+    "/modules/actes/api/document_prefecture_mark_as_read.php": _Handler.mark_read,
+}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    state: StandInState
+    credentials: tuple[str, str] | None
+
+
+class StandIn:
+    """The stand-in, startable in-process (tests) or from the command line."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        siren: str | None = None,
+        department: str = "079",
+        login: str | None = None,
+        password: str | None = None,
+        tls_cert: str | None = None,
+        tls_key: str | None = None,
+        client_ca: str | None = None,
+        trigram: str = naming.DEFAULT_TRIGRAM,
+        application: str = naming.DEFAULT_APPLICATION,
+        auto_advance: bool = True,
+        clock=date.today,
+    ):
+        self.state = StandInState(
+            Collectivite(siren=siren, department=department),
+            trigram,
+            application,
+            auto_advance,
+            clock,
+        )
+        self._server = _Server((host, port), _Handler)
+        self._server.state = self.state
+        self._server.credentials = (login, password or "") if login else None
+        self.scheme = "http"
+        if tls_cert:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(tls_cert, tls_key)
+            if client_ca:
+                # Like S²LOW's Apache (SSLVerifyClient require): no certificate, no access.
+                context.verify_mode = ssl.CERT_REQUIRED
+                context.load_verify_locations(client_ca)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            self.scheme = "https"
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"{self.scheme}://{host}:{port}"
+
+    def start(self) -> StandIn:
+        # A short poll interval: stop() returns within 50 ms.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+            name="s2low-standin",
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread:
+            self._thread.join(5)
+
+    def __enter__(self) -> StandIn:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # In-process control, the same as the /_standin/ endpoints.
+    def advance(self, transaction_id: str | int, to: int | None = None) -> int:
+        with self.state.lock:
+            transaction = self.state.transactions[int(transaction_id)]
+            self.state.advance(transaction, to)
+            return transaction.status
+
+    def emit(self, transaction_id: str | int, kind: MessageKind, text: str | None = None) -> int:
+        with self.state.lock:
+            return self.state.emit(self.state.transactions[int(transaction_id)], kind, text).id
+
+    def anomaly(
+        self,
+        transaction_id: str | int,
+        code: str = "006",
+        detail: str = "Le fichier de l'acte est illisible",
+    ) -> None:
+        with self.state.lock:
+            self.state.anomaly(self.state.transactions[int(transaction_id)], code, detail)
+
+    def fail_next(self, count: int = 1, status: int = 503) -> None:
+        with self.state.lock:
+            self.state.faults.extend([status] * count)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A local stand-in for S²LOW (not S²LOW).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--siren", help="SIREN of the collectivité the account belongs to")
+    parser.add_argument("--department", default="079")
+    parser.add_argument("--login")
+    parser.add_argument("--password")
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
+    parser.add_argument("--client-ca")
+    parser.add_argument("--trigram", default=naming.DEFAULT_TRIGRAM)
+    parser.add_argument("--application", default=naming.DEFAULT_APPLICATION)
+    parser.add_argument(
+        "--manual", action="store_true", help="statuses move only through /_standin/advance"
+    )
+    args = parser.parse_args(argv)
+    standin = StandIn(
+        args.host,
+        args.port,
+        siren=args.siren,
+        department=args.department,
+        login=args.login,
+        password=args.password,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        client_ca=args.client_ca,
+        trigram=args.trigram,
+        application=args.application,
+        auto_advance=not args.manual,
+    )
+    print(f"S²LOW stand-in (not S²LOW) listening on {standin.url}", flush=True)
+    try:
+        standin._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        standin._server.server_close()
+
+
+if __name__ == "__main__":
+    main()
+
+__all__ = ["StandIn", "main"]
