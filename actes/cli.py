@@ -1,4 +1,4 @@
-"""`mutualis actes-classification CODE FILE`, `mutualis actes-export CODE [--register]`,
+"""`mutualis actes-classification CODE [FILE]`, `mutualis actes-export CODE [--register]`,
 `mutualis actes-refresh [CODE]` and `mutualis actes-verify CODE`."""
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("actes-classification",
                               help="import the prefecture's classification file of a member")
     p.add_argument("code", help="the member's code (INSEE or SIREN)")
-    p.add_argument("file", type=Path, help="the RetourClassification XML file")
+    p.add_argument("file", type=Path, nargs="?",
+                   help="the RetourClassification XML file; without it, fetched from the tiers "
+                        "de télétransmission")
     p.set_defaults(handler=cmd_classification)
     p = subparsers.add_parser("actes-export",
                               help="the member's délibérations as SCDL CSV, on stdout")
@@ -52,10 +54,13 @@ def cmd_classification(args: argparse.Namespace) -> int:
     from mutualis.cli import ensure_database, out
 
     from .services import ActRefused, import_classification
+    from .transmission import fetch_classification
 
     ensure_database()
+    member = _member(args.code)
     try:
-        c = import_classification(_member(args.code), args.file.read_bytes())
+        c = (import_classification(member, args.file.read_bytes()) if args.file
+             else fetch_classification(member))
     except ActRefused as exc:
         return _refused(exc)
     out.print(f"classification of {c.version_date}: {c.matters.count()} matters")

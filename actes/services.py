@@ -221,8 +221,8 @@ def record_deliberation(item, *, matter_code: str, filename: str, pdf: bytes,
 
 
 def _title(act: Act) -> str:
-    nature = dict(NATURES)[act.nature]
-    return f"{nature} n° {act.number} — {act.subject}"[:255]
+    """The page's title: the subject (the site shows the nature and number beside it)."""
+    return act.subject[:255]
 
 
 @transaction.atomic

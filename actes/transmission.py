@@ -181,3 +181,16 @@ def refresh_pending(member: RegistryMember | None = None,
         acts = acts.filter(member=member)
     tiers = tiers or connector()
     return sum(1 for act in acts if refresh_act(act, tiers))
+
+
+def fetch_classification(member: RegistryMember, tiers: tt.Connector | None = None):
+    """Import the member's classification as the tiers holds it (the prefecture's last
+    RetourClassification)."""
+    from .services import import_classification
+
+    tiers = tiers or connector()
+    try:
+        content = tiers.fetch_classification()
+    except tt.TransmissionFailed as exc:
+        raise ActRefused([_("tiers de télétransmission : %(why)s") % {"why": exc}]) from exc
+    return import_classification(member, content)

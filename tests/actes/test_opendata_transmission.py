@@ -131,6 +131,14 @@ def test_an_act_goes_to_the_prefecture_and_comes_back_acknowledged(commune, tdt)
     assert rows(opendata.export_scdl(commune))[0]["PREF_DATE"] == sent.received_on.isoformat()
 
 
+def test_the_classification_comes_from_the_tiers(commune, tdt):
+    fetched = transmission.fetch_classification(commune)
+    assert fetched.matters.filter(code="7.1").exists()
+    assert tdt.state.requests and "classification" in tdt.state.requests[-1]
+    # The stand-in's sample is older than the one imported: the newer stays current.
+    assert fetched.version_date < services.current_classification(commune).version_date
+
+
 def test_an_act_the_tiers_refuses_is_recorded_and_can_be_sent_again(commune, tdt):
     act = record(commune)
     tdt.fail_next(2, 500)  # both attempts (retries=1)

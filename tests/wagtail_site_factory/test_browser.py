@@ -80,7 +80,8 @@ def site_url(live_server, transactional_db, caldav):
              "news": "/actualites/nouveau-site/", "agenda": "/agenda/",
              "municipal": "/vie-municipale/", "sitting": path_of(content.sitting),
              "acts": "/vie-municipale/actes/", "act": path_of(content.act),
-             "demarches": "/demarches/", "contact": "/contact/"}
+             "demarches": "/demarches/", "contact": "/contact/",
+             "register": f"/actes/{code}/registre/"}
     return base, pages
 
 
