@@ -236,11 +236,16 @@ class ActAnnex(models.Model):
 class RegisterEntry(models.Model):
     """The publication register: what went online (or was posted), when, with which hash.
 
-    Append-only; each entry's digest covers the previous one, so removing or editing an entry
-    breaks the chain (`verify_register`)."""
+    An entry is an act of this app, or a document another app put online (the list of the
+    délibérations and the procès-verbal of a sitting). Append-only; each entry's digest covers
+    the previous one, so removing or editing an entry breaks the chain (`verify_register`)."""
 
     member = models.ForeignKey(RegistryMember, on_delete=models.PROTECT, related_name="+")
-    act = models.ForeignKey(Act, on_delete=models.PROTECT, related_name="register")
+    act = models.ForeignKey(Act, null=True, blank=True, on_delete=models.PROTECT,
+                            related_name="register")
+    kind = models.CharField(max_length=60)  # the nature's label, or "Procès-verbal" …
+    number = models.CharField(max_length=15, blank=True)
+    title = models.CharField(max_length=500)
     at = models.DateTimeField()
     mode = models.CharField(max_length=12, choices=PUBLICATION_MODES)
     url = models.CharField(max_length=500, blank=True)
@@ -260,8 +265,9 @@ class RegisterEntry(models.Model):
         raise ValidationError("the publication register is append-only")
 
     def compute(self) -> str:
-        body = json.dumps([self.previous, self.member_id, self.act_id, self.at.isoformat(),
-                           self.mode, self.url, self.sha256], ensure_ascii=False)
+        body = json.dumps([self.previous, self.member_id, self.act_id, self.kind, self.number,
+                           self.title, self.at.isoformat(), self.mode, self.url, self.sha256],
+                          ensure_ascii=False)
         return hashlib.sha256(body.encode()).hexdigest()
 
 

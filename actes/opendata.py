@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from provisioning.models import RegistryMember
 
 from .models import Act, Matter, RegisterEntry
-from .natures import DELIBERATION, NATURES
+from .natures import DELIBERATION
 from .services import ActRefused, settings_of
 
 DATA = Path(__file__).parent / "data"
@@ -77,9 +77,8 @@ def scdl_rows(member: RegistryMember) -> list[dict[str, str]]:
 
 
 def register_rows(member: RegistryMember) -> list[dict[str, str]]:
-    natures = dict(NATURES)
-    return [{"ACTE_NUMERO": e.act.number, "ACTE_NATURE": str(natures[e.act.nature]),
-             "ACTE_OBJET": e.act.subject, "ACTE_DATE": e.act.decision_date.isoformat(),
+    return [{"ACTE_NUMERO": e.number, "ACTE_NATURE": e.kind, "ACTE_OBJET": e.title,
+             "ACTE_DATE": e.act.decision_date.isoformat() if e.act else "",
              "MODE": e.mode, "PUBLIE_LE": e.at.isoformat(timespec="seconds"), "URL": e.url,
              "SHA256": e.sha256, "EMPREINTE_REGISTRE": e.digest}
             for e in RegisterEntry.objects.filter(member=member).select_related("act")

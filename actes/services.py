@@ -257,14 +257,35 @@ def publish(act: Act, *, posted_at: datetime | None = None) -> RegisterEntry:
             raise ActRefused([_("publication : indiquez la date d'affichage ou de mise à "
                                 "disposition sur papier.")])
         at = posted_at
-    last = RegisterEntry.objects.filter(member=act.member).order_by("-pk").first()
-    entry = RegisterEntry(member=act.member, act=act, at=at, mode=settings.publication_mode,
-                          url=url, sha256=act.sha256, previous=last.digest if last else "")
-    entry.digest = entry.compute()
-    entry.save()
+    entry = _append(act.member, act=act, kind=str(dict(NATURES)[act.nature]),
+                    number=act.number, title=act.subject, at=at,
+                    mode=settings.publication_mode, url=url, sha256=act.sha256)
     Act.objects.filter(pk=act.pk).update(published_at=at, publication_url=url)
     act.published_at, act.publication_url = at, url
     return entry
+
+
+def _append(member: RegistryMember, **fields) -> RegisterEntry:
+    """Append an entry to the member's register (the caller holds the member's lock)."""
+    last = RegisterEntry.objects.filter(member=member).order_by("-pk").first()
+    entry = RegisterEntry(member=member, previous=last.digest if last else "", **fields)
+    entry.digest = entry.compute()
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def register_document(member: RegistryMember, *, kind: str, title: str, url: str,
+                      sha256: str, at: datetime | None = None) -> RegisterEntry:
+    """Write in the register a document another app put online on the member's website
+    (the list of délibérations, the procès-verbal). The same URL twice is one entry."""
+    settings = MemberSettings.objects.select_for_update().get(pk=settings_of(member).pk)
+    existing = RegisterEntry.objects.filter(member=member, act=None, url=url).first()
+    if existing is not None:
+        return existing
+    del settings  # locked for the chain; these documents are always put online
+    return _append(member, kind=kind, title=title[:500], at=at or timezone.now(),
+                   mode=ELECTRONIC, url=url, sha256=sha256)
 
 
 def verify_register(member: RegistryMember) -> list[str]:
@@ -277,6 +298,8 @@ def verify_register(member: RegistryMember) -> list[str]:
             problems.append(_("registre : l'entrée %(pk)s a été modifiée ou une entrée "
                               "précédente supprimée.") % {"pk": entry.pk})
         previous = entry.digest
+        if entry.act is None:  # a document of another app: its own module keeps the file
+            continue
         with entry.act.document.open("rb") as f:
             if hashlib.sha256(f.read()).hexdigest() != entry.sha256:
                 problems.append(_("acte n° %(n)s : le texte ne correspond plus à l'empreinte "

@@ -130,10 +130,13 @@ def generate_and_publish(sitting: Sitting) -> list[Publication]:
                                   sha256=hashlib.sha256(pdf).hexdigest())
         publication.file.save(filename, ContentFile(pdf), save=False)
         try:
+            full_title = f"{title} — {sitting.assembly.name} — {when(sitting)}"
             publication.url = backends.publish_act(backends.Act(
-                sitting.member.code, act_kind, f"{title} — {sitting.assembly.name} — "
-                f"{when(sitting)}", sitting.local_start.date(), filename, pdf))
+                sitting.member.code, act_kind, full_title, sitting.local_start.date(),
+                filename, pdf))
             publication.published_at = timezone.now()
+            backends.register_publication(sitting.assembly.member, title, full_title,
+                                          publication.url, publication.sha256)
         except ProvisioningError as exc:  # no website, or none with a page of acts
             publication.pending_reason = _(
                 "Mise en ligne impossible (%(why)s) : publiez ce document à la main avant le "

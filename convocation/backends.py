@@ -1,6 +1,7 @@
 """The only place where convocation reaches other packages' backends, through their public
 functions: the Nextcloud bridge (dossier files for the tablets), the agendas (the sitting in
-the assembly's calendar) and the site factory (acts on the member's website)."""
+the assembly's calendar), the site factory (acts on the member's website) and the acts app
+(its publication register)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,13 @@ class Act:
     act_date: date
     filename: str
     pdf: bytes
+
+
+def register_publication(member, kind: str, title: str, url: str, sha256: str) -> None:
+    """Write what was put online in the member's publication register (the acts app)."""
+    from actes.services import register_document
+
+    register_document(member, kind=kind, title=title, url=url, sha256=sha256)
 
 
 def publish_act(act: Act) -> str:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -165,3 +166,25 @@ def test_a_deliberation_comes_from_its_voted_agenda_item(media):
         "2026_010", item.title, sitting, item)
     assert (act.votes_for, act.votes_against, act.abstentions) == (4, 1, 0)
     assert act.decision_date == sitting.local_start.date()
+
+
+def test_a_sittings_list_and_minutes_put_online_enter_the_register(commune):
+    from convocation.acts import generate_and_publish
+    from convocation.models import AgendaItem, Movement, Sitting
+    from provisioning.models import RegistryAssembly, RegistrySeat
+
+    assembly = RegistryAssembly.objects.get(member=commune, slug="conseil-municipal")
+    sitting = Sitting.objects.create(assembly=assembly, place="Mairie",
+                                     starts_at=timezone.now() - timedelta(hours=3))
+    item = AgendaItem(sitting=sitting, position=1, title="Tarifs de la cantine")
+    item.project.save("projet.pdf", ContentFile(pdf("Projet")))
+    person = RegistrySeat.objects.filter(member=commune).first().person
+    Movement.objects.create(sitting=sitting, person=person, kind=Movement.ARRIVAL, item=item)
+    published = generate_and_publish(sitting)
+    entries = list(RegisterEntry.objects.filter(member=commune).order_by("pk"))
+    assert [e.kind for e in entries] == ["Liste des délibérations", "Procès-verbal"]
+    assert [e.url for e in entries] == [p.url for p in published]
+    assert [e.sha256 for e in entries] == [p.sha256 for p in published]
+    assert entries[1].previous == entries[0].digest and services.verify_register(commune) == []
+    html = Client().get(reverse("actes:register", args=[commune.code])).content.decode()
+    assert "Procès-verbal" in html and published[1].sha256 in html
