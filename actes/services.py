@@ -107,6 +107,11 @@ def find_matter(member: RegistryMember, code: str) -> Matter:
 # ------------------------------------------------------------------ recording acts
 
 
+def read_file(field) -> bytes:
+    with field.open("rb") as f:
+        return f.read()
+
+
 def _pdf(name: str, content: bytes, what: str) -> None:
     if not content.startswith(b"%PDF-"):
         raise ActRefused([_("%(what)s : « %(name)s » n'est pas un fichier PDF.") % {
@@ -178,13 +183,11 @@ def record_signed(document, *, number: str, nature: int, subject: str, matter_co
     if folder.status != Folder.DONE:
         raise ActRefused([_("acte signé : le dossier « %(title)s » n'a pas fini son circuit de "
                             "signature.") % {"title": folder.title}])
-    annexes = [(d.name, d.file.name.rsplit("/", 1)[-1], d.file.open("rb").read())
+    annexes = [(d.name, d.file.name.rsplit("/", 1)[-1], read_file(d.file))
                for d in folder.documents.exclude(pk=document.pk).filter(kind=Document.ANNEX)
                .order_by("position")]
-    with document.file.open("rb") as f:
-        pdf = f.read()
     return record_act(folder.member, number=number, nature=nature, subject=subject,
-                      matter_code=matter_code, pdf=pdf,
+                      matter_code=matter_code, pdf=read_file(document.file),
                       decision_date=decision_date or timezone.localdate(folder.completed_at),
                       filename=document.file.name.rsplit("/", 1)[-1], annexes=annexes,
                       signed_document=document, by=by, **links)
@@ -240,8 +243,7 @@ def publish(act: Act, *, posted_at: datetime | None = None) -> RegisterEntry:
     if settings.publication_mode == ELECTRONIC:
         from wagtail_site_factory.services import publish_act
 
-        with act.document.open("rb") as f:
-            pdf = f.read()
+        pdf = read_file(act.document)
         if hashlib.sha256(pdf).hexdigest() != act.sha256:
             raise ActRefused([_("acte signé : le fichier enregistré ne correspond plus à son "
                                 "empreinte ; publication refusée.")])
@@ -300,8 +302,7 @@ def verify_register(member: RegistryMember) -> list[str]:
         previous = entry.digest
         if entry.act is None:  # a document of another app: its own module keeps the file
             continue
-        with entry.act.document.open("rb") as f:
-            if hashlib.sha256(f.read()).hexdigest() != entry.sha256:
+        if hashlib.sha256(read_file(entry.act.document)).hexdigest() != entry.sha256:
                 problems.append(_("acte n° %(n)s : le texte ne correspond plus à l'empreinte "
                                   "publiée.") % {"n": entry.act.number})
     return problems

@@ -21,7 +21,7 @@ from provisioning.models import RegistryMember
 
 from . import teletransmission as tt
 from .models import Act, MemberSettings, PrefectureMessage, Transmission
-from .services import ActRefused, settings_of
+from .services import ActRefused, read_file, settings_of
 
 MESSAGE_KINDS = {
     tt.MessageKind.COURRIER_SIMPLE: PrefectureMessage.LETTER,
@@ -49,11 +49,6 @@ def connector() -> tt.S2lowConnector:
     return tt.S2lowConnector(tt.S2lowSettings(**fields))
 
 
-def _read(field) -> bytes:
-    with field.open("rb") as f:
-        return f.read()
-
-
 def payload(act: Act, member_settings: MemberSettings) -> tt.Act:
     """The act as @ctes sees it; refused with the field named when it cannot be sent."""
     member = act.member
@@ -66,8 +61,8 @@ def payload(act: Act, member_settings: MemberSettings) -> tt.Act:
             number=act.number, nature=act.nature, decision_date=act.decision_date,
             subject=act.subject, matter=act.matter.levels,
             classification_date=act.matter.classification.version_date,
-            document=tt.Document(act.document.name.rsplit("/", 1)[-1], _read(act.document)),
-            annexes=tuple(tt.Document(a.file.name.rsplit("/", 1)[-1], _read(a.file))
+            document=tt.Document(act.document.name.rsplit("/", 1)[-1], read_file(act.document)),
+            annexes=tuple(tt.Document(a.file.name.rsplit("/", 1)[-1], read_file(a.file))
                           for a in act.annexes.order_by("position")),
             referent=tt.Referent(member_settings.referent_name or None,
                                  member_settings.referent_phone or None,

@@ -54,12 +54,14 @@ def act_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Acte n° %(n)s enregistré.") % {"n": act.number})
             return redirect("actes:act", act.pk)
+    status = 400 if request.method == "POST" else 200  # refused: the form says why
     acts = (Act.objects.filter(member__in=members).select_related("member")
             .prefetch_related("transmissions", "prefecture_messages")
             .order_by("-decision_date", "-pk"))
     return render(request, "actes/act_list.html", {
         "page": Paginator(acts, 30).get_page(request.GET.get("page")), "form": form,
-        "classification_form": ClassificationForm(members=members), "members": members})
+        "classification_form": ClassificationForm(members=members), "members": members},
+        status=status)
 
 
 @staff_only

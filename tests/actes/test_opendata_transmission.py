@@ -175,7 +175,8 @@ def test_a_secretary_records_publishes_and_follows_an_act(commune, tdt, client):
         "member": commune.pk, "number": "2026 045", "nature": DELIBERATION,
         "decision_date": "2026-03-03", "subject": "Tarifs", "matter": "7.1",
         "document": SimpleUploadedFile("d.pdf", pdf("D"), "application/pdf")})
-    assert "il contient une espace" in page.content.decode() and not Act.objects.exists()
+    assert page.status_code == 400 and "il contient une espace" in page.content.decode()
+    assert not Act.objects.exists()
     page = client.post(reverse("actes:acts"), {
         "member": commune.pk, "number": "2026_045", "nature": DELIBERATION,
         "decision_date": "2026-03-03", "subject": "Tarifs", "matter": "7.1",
