@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from provisioning.drivers import BackendError, Scope, TransientBackendError
+from provisioning.naming import MANAGED_GROUP, SERVICE_GROUP, archived, group_code, unarchived
 from provisioning.resources import (
     ACTIVE,
     ARCHIVE,
@@ -26,7 +27,6 @@ from provisioning.resources import (
 from .client import NextcloudClient, OcsError
 from .config import UNLIMITED
 from .desired import GROUP, MEMBERSHIP, USER
-from .names import MANAGED_GROUP, SERVICE_GROUP, archived, group_code, unarchived
 
 PAGE = 500
 # UsersController addUser / GroupsController addGroup: OCS 102, "already exists"

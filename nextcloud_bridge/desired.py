@@ -19,32 +19,31 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from provisioning.catalogue import SERVICE_LABELS
-from provisioning.inventory import Inventory, Member
+from provisioning.inventory import Inventory, Member, Seat
 from provisioning.naming import (
+    EXTRANET_FOLDER,
+    EXTRANET_FOLDER_LABEL,
+    MANAGED_GROUP,
+    SERVICE_GROUP,
     assembly_group,
     elected_group,
+    member_groups,
+    mount_point,
+    seat_groups,
     service_group,
     staff_group,
 )
 from provisioning.resources import Resource
 
 from .config import LDAP, NextcloudConfig
-from .names import (
-    EXTRANET,
-    EXTRANET_LABEL,
-    MANAGED_GROUP,
-    SECRETARY_ROLE,
-    SERVICE_GROUP,
-    all_member_groups,
-    mount_point,
-    seat_groups,
-)
 
 USER, GROUP, MEMBERSHIP, FOLDER = (
     "nextcloud.user", "nextcloud.group", "nextcloud.membership", "nextcloud.folder")
 NEXTCLOUD_SERVICES = ("extranet", "cloud", "agenda", "convocation")
 # lib/public/Constants.php
 READ, ALL = 1, 31
+# The catalogue's role whose holder administers (Nextcloud subadmin) her member's groups.
+SECRETARY_ROLE = "secretaire-de-mairie"
 
 
 def nextcloud_members(inventory: Inventory) -> list[Member]:
@@ -62,7 +61,8 @@ def folder_specs(member: Member) -> list[FolderSpec]:
     staff = staff_group(member.code)
     specs = []
     if member.subscribes("extranet"):
-        specs.append(FolderSpec(EXTRANET, EXTRANET_LABEL, {staff: ALL, SERVICE_GROUP: ALL}))
+        specs.append(FolderSpec(EXTRANET_FOLDER, EXTRANET_FOLDER_LABEL,
+                                {staff: ALL, SERVICE_GROUP: ALL}))
     if member.subscribes("convocation"):
         for a in member.assemblies:
             groups = {assembly_group(member.code, a.slug): READ, staff: ALL, SERVICE_GROUP: ALL}
@@ -79,6 +79,13 @@ def group_names(member: Member) -> dict[str, str]:
     for s in member.services:
         names[service_group(member.code, s)] = f"{SERVICE_LABELS.get(s, s)} — {member.name}"
     return names
+
+
+def administered_groups(member: Member, seat: Seat) -> list[str]:
+    """Every group of the member if the seat is the secrétaire de mairie's, else none."""
+    if SECRETARY_ROLE not in seat.roles:
+        return []
+    return member_groups(member.code, [a.slug for a in member.assemblies], member.services)
 
 
 def folder_attrs(member: Member, spec: FolderSpec, config: NextcloudConfig,
@@ -134,8 +141,8 @@ def _people(inventory: Inventory, members: list[Member],
                        frozenset(s.member for s in seats), (f"{GROUP}:{MANAGED_GROUP}",))
         for s in seats:
             member = by_code[s.member]
-            groups = seat_groups(member, s)
-            admin = all_member_groups(member) if SECRETARY_ROLE in s.roles else []
+            groups = seat_groups(member.code, s.elected, s.assemblies, member.services)
+            admin = administered_groups(member, s)
             deps = (user_key, *(f"{GROUP}:{g}" for g in sorted(set(groups) | set(admin))))
             yield Resource(f"{MEMBERSHIP}:{member.code}/{p.uid}",
                            {"groups": groups, "subadmin": sorted(admin)},

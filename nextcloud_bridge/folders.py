@@ -6,9 +6,10 @@ permissions, a quota and ACLs. Without it (no `groupfolders` capability), a fold
 directory of the service account (WebDAV MKCOL) shared with each group (share API,
 shareType 1, apps/files_sharing/lib/Controller/ShareAPIController.php).
 
-Either way a folder is found by its mount point (`names.parse_mount_point`), never by a
-numeric id kept anywhere, and one listing per collection observes all of them. A folder no
-longer wanted is archived: renamed "[Archivé] …" and its groups removed; its files stay.
+Either way a folder is found by its mount point (`provisioning.naming.parse_mount_point`),
+never by a numeric id kept anywhere, and one listing per collection observes all of them. A
+folder no longer wanted is archived: renamed "[Archivé] …" and its groups removed; its files
+stay.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from typing import Any
 from urllib.parse import quote
 
 from provisioning.drivers import BackendError
+from provisioning.naming import archived, parse_mount_point, unarchived
 from provisioning.resources import ACTIVE, ARCHIVE, ARCHIVED, Change, Observed
 
 from .accounts import all_of
 from .client import NextcloudClient, OcsError
 from .desired import FOLDER
-from .names import archived, parse_mount_point, unarchived
 
 GROUP_FOLDERS = "/index.php/apps/groupfolders/folders"
 SHARES = "/apps/files_sharing/api/v1/shares"

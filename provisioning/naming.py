@@ -1,7 +1,10 @@
 """Every name Mutualis derives from the inventory, in one place.
 
 The LDAP cn, the Nextcloud gid, the calendar share and the Wagtail editors' group of a member
-all use the strings made here; no driver invents a name of its own.
+all use the strings made here, and so do the Nextcloud mount points people see ("Conseil
+municipal — Melle (79174)"); no driver invents a name of its own. Where a backend must read a
+name back (which member a group or a folder belongs to), the reading is here too, next to the
+making, so that the two never disagree.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
+from urllib.parse import quote, unquote
 
 import idna
 
@@ -17,6 +21,10 @@ import idna
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o",
                             "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L"})
 UID_MAX = 32
+# A member code: an INSEE code (2A/2B in Corsica) or a SIREN, as `provisioning.schema` accepts
+# them.
+_CODE = r"[0-9]{5}|2[AB][0-9]{3}|[0-9]{9}"
+_CODE_RE = re.compile(rf"^(?:{_CODE})$")
 
 
 def ascii_fold(text: str) -> str:
@@ -115,12 +123,104 @@ def member_groups(code: str, assemblies: Iterable[str], services: Iterable[str])
             + [service_group(code, s) for s in services])
 
 
+def seat_groups(code: str, elected: bool, assemblies: Iterable[str],
+                services: Iterable[str]) -> list[str]:
+    """The member's groups a seat puts a person in, by the directory's rule: staff or elected,
+    the assemblies they sit in, and every service group of the member (the apps filter on it).
+    """
+    groups = [elected_group(code) if elected else staff_group(code)]
+    groups += [assembly_group(code, a) for a in assemblies]
+    groups += [service_group(code, s) for s in services]
+    return sorted(set(groups))
+
+
+def group_code(gid: str) -> str | None:
+    """The member code a group id belongs to ('79174-staff' -> '79174'), else None.
+
+    'admin', 'mutualis' or a group made by hand give None: they belong to no member.
+    """
+    head, sep, rest = gid.partition("-")
+    if not sep or not rest or not _CODE_RE.match(head.upper()):
+        return None
+    return head.upper()
+
+
+# The two groups that belong to no member (so without a code, never mistaken for one):
+# - every account Mutualis creates joins MANAGED_GROUP, which is how observe tells them from
+#   the admin and the accounts made by hand, which Mutualis then never disables;
+# - the service account (the one the apps publish dossiers and share links with) is the only
+#   member of SERVICE_GROUP, which can write into every member's folder. Not to be confused
+#   with service_group(), a member's group of the people subscribed to one service.
+MANAGED_GROUP = "mutualis"
+SERVICE_GROUP = "mutualis-service"
+
+
 def short_hash(text: str, length: int = 8) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
 # What an archived folder, group or calendar is renamed to start with, in every backend.
 ARCHIVED_PREFIX = "[Archivé] "
+
+
+def archived(name: str) -> str:
+    return ARCHIVED_PREFIX + name
+
+
+def unarchived(name: str) -> tuple[str, bool]:
+    """('Extranet — Melle (79174)', True) for '[Archivé] Extranet — Melle (79174)'."""
+    if name.startswith(ARCHIVED_PREFIX):
+        return name[len(ARCHIVED_PREFIX):], True
+    return name, False
+
+
+# Nextcloud folders: a member's folder is mounted as "<label> — <member name> (<code>)". That is
+# what people see in their files app, and all observe needs to find the member and the folder
+# again, so folders are keyed by what they are, never by Nextcloud's numeric folder ids.
+# The extranet folder (extranet service) is keyed `extranet` and labelled "Extranet"; an
+# assembly's folder (convocation service) by the assembly's slug, labelled with its name.
+EXTRANET_FOLDER = "extranet"
+EXTRANET_FOLDER_LABEL = "Extranet"
+# "<label>[ [<quoted slug>]] — <member name> (<code>)"
+_MOUNT_RE = re.compile(
+    rf"^(?P<label>.+?)(?: \[(?P<slug>[^\]]+)\])? — [^—]+ \((?P<code>{_CODE})\)$")
+# Characters a file name may not hold in Nextcloud (capabilities: files.forbidden_filename_
+# characters), and control characters: a mount point is one path segment.
+_FORBIDDEN = re.compile(r"[/\\\x00-\x1f]")
+
+
+def clean_label(text: str) -> str:
+    """A label usable as one path segment: no '/', '\\' or control character, no edge blanks.
+
+    'Finances/Budget' -> 'Finances-Budget'; '../../etc' -> '..-..-etc' (a name, not a path).
+    """
+    return " ".join(_FORBIDDEN.sub("-", text).split())
+
+
+def mount_point(code: str, member_name: str, label: str, slug: str) -> str:
+    """'Conseil municipal — Melle (79174)': what people see, and all observe needs.
+
+    The slug is spelt out (quoted, so it never holds '/') when the label does not give it
+    back, e.g. an assembly "Commission des finances" whose slug is "finances", or when the
+    label ends with a bracket of its own.
+    """
+    label = clean_label(label) or slug
+    plain = slugify(label) == slug and not label.endswith("]")
+    head = label if plain else f"{label} [{quote(slug, safe='')}]"
+    member = clean_label(member_name).replace("—", "-")  # the last " — " ends the label
+    return f"{head} — {member} ({code.upper()})"
+
+
+def parse_mount_point(name: str) -> tuple[str, str, bool] | None:
+    """(code, slug, archived) of one of our mount points, None for any other folder."""
+    name, is_archived = unarchived(name)
+    found = _MOUNT_RE.match(name)
+    if found is None:
+        return None
+    slug = unquote(found["slug"]) if found["slug"] else slugify(found["label"])
+    if not slug:
+        return None
+    return found["code"], slug, is_archived
 
 
 # Calendars: `<code>-agenda` (the public events calendar the website shows) and, per

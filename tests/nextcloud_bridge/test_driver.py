@@ -13,12 +13,11 @@ import pytest
 
 from nextcloud_bridge import accounts, create_public_link, publish_files
 from nextcloud_bridge.driver import NextcloudDriver
-from nextcloud_bridge.names import MANAGED_GROUP, SERVICE_GROUP, parse_mount_point
 from provisioning.drivers import EVERYTHING, ProvisioningError
 from provisioning.engine import apply_plan, make_plan
 from provisioning.inventory import Assembly, Inventory, Seat
 from provisioning.models import ChangeRecord
-from provisioning.naming import member_groups
+from provisioning.naming import MANAGED_GROUP, SERVICE_GROUP, member_groups, parse_mount_point
 from tests.factories import make_inventory, without_person
 
 from .conftest import RunningEmulator, driver_settings

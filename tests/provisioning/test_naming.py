@@ -1,4 +1,5 @@
-"""Names derived from the inventory: slugs, uids and hostnames stay correct and stable."""
+"""Names derived from the inventory: slugs, uids, hostnames, group ids and Nextcloud mount
+points stay correct and stable, and read back to what they were made from."""
 
 from __future__ import annotations
 
@@ -122,3 +123,81 @@ def test_assign_uids_unique_valid_and_order_independent(names, rnd):
     shuffled = list(people)
     rnd.shuffle(shuffled)
     assert naming.assign_uids(shuffled) == uids
+
+
+# Nextcloud names, pinned: the strings people see in their files app and the group ids
+# observe uses to tell Mutualis' accounts and folders from the others must never drift.
+def test_technical_group_names():
+    assert naming.MANAGED_GROUP == "mutualis"
+    assert naming.SERVICE_GROUP == "mutualis-service"
+
+
+@pytest.mark.parametrize("code, member, label, slug, mount", [
+    ("79174", "Melle", "Conseil municipal", "conseil-municipal",
+     "Conseil municipal — Melle (79174)"),
+    ("79174", "Melle", naming.EXTRANET_FOLDER_LABEL, naming.EXTRANET_FOLDER,
+     "Extranet — Melle (79174)"),
+    ("2a004", "Ajaccio", "Bureau", "bureau", "Bureau — Ajaccio (2A004)"),
+    ("200041762", "CC Mellois en Poitou", "Commission des finances", "finances",
+     "Commission des finances [finances] — CC Mellois en Poitou (200041762)"),
+    ("79174", "Saint-Martin—lès/Melle", "Finances/Budget", "finances-budget",
+     "Finances-Budget — Saint-Martin-lès-Melle (79174)"),
+    ("79174", "Melle", "Bureau [b]", "bureau-b", "Bureau [b] [bureau-b] — Melle (79174)"),
+    ("2B033", "Bastia — Haute-Corse", "Conseil communautaire", "conseil-communautaire",
+     "Conseil communautaire — Bastia - Haute-Corse (2B033)"),
+])
+def test_mount_points(code, member, label, slug, mount):
+    assert naming.mount_point(code, member, label, slug) == mount
+    assert naming.parse_mount_point(mount) == (code.upper(), slug, False)
+    assert naming.parse_mount_point(naming.archived(mount)) == (code.upper(), slug, True)
+
+
+def test_other_folders_are_not_ours():
+    assert naming.parse_mount_point("Photos") is None
+    assert naming.parse_mount_point("Réunion — Melle (7917)") is None
+
+
+def test_names_never_make_a_path():
+    odd = naming.mount_point("2A004", "Ajaccio", "../../etc/passwd", "../../etc")
+    assert "/" not in odd and odd.startswith("..-..-etc-passwd [..%2F..%2Fetc]")
+    assert naming.parse_mount_point(odd) == ("2A004", "../../etc", False)
+    assert naming.parse_mount_point(
+        naming.mount_point("79174", "Melle", "A %2F B", "x%2Fy"))[1] == "x%2Fy"
+
+
+CODES = st.one_of(st.from_regex(r"\A[0-9]{5}\Z"), st.from_regex(r"\A2[AB][0-9]{3}\Z"),
+                  st.from_regex(r"\A[0-9]{9}\Z"))
+LABELS = st.one_of(st.text(min_size=1, max_size=40),
+                   st.sampled_from(["A [b]", "Bureau [bureau]", "X — Y", "]", "[x] — (12345)"]),
+                   ).filter(lambda s: s.strip())
+
+
+@given(CODES, LABELS, LABELS, st.from_regex(r"\A[a-z0-9./%-]{1,20}\Z"), st.booleans())
+def test_any_mount_point_reads_back(code, member, label, slug, is_archived):
+    name = naming.mount_point(code, member, label, slug)
+    assert "/" not in name and "\\" not in name
+    assert naming.parse_mount_point(naming.archived(name) if is_archived else name) == (
+        code, slug, is_archived)
+
+
+def test_archived_names():
+    assert naming.archived("Extranet — Melle (79174)") == "[Archivé] Extranet — Melle (79174)"
+    assert naming.unarchived("[Archivé] Extranet — Melle (79174)") == (
+        "Extranet — Melle (79174)", True)
+    assert naming.unarchived("Photos") == ("Photos", False)
+
+
+def test_seat_groups():
+    assert naming.seat_groups("79174", True, ("conseil-municipal",), ("extranet", "agenda")) == [
+        "79174-conseil-municipal", "79174-elus", "79174-svc-agenda", "79174-svc-extranet"]
+    assert naming.seat_groups("2A004", False, (), ("extranet",)) == [
+        "2a004-staff", "2a004-svc-extranet"]
+
+
+def test_group_codes():
+    assert naming.group_code("79174-staff") == "79174"
+    assert naming.group_code("2a004-conseil-municipal") == "2A004"
+    assert naming.group_code("200041762-bureau") == "200041762"
+    for gid in ("admin", naming.MANAGED_GROUP, naming.SERVICE_GROUP, "7917-x", "79174-",
+                "abcde-staff"):
+        assert naming.group_code(gid) is None
