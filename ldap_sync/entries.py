@@ -14,9 +14,14 @@ from typing import Any
 import ldap
 from ldap.dn import str2dn
 
-from provisioning.catalogue import SERVICE_LABELS
 from provisioning.inventory import Inventory, Member, Person
-from provisioning.naming import assembly_group, elected_group, service_group, staff_group
+from provisioning.naming import (
+    assembly_group,
+    elected_group,
+    member_group_labels,
+    service_group,
+    staff_group,
+)
 from provisioning.resources import ACTIVE, ARCHIVED, DISABLED, Observed, Resource
 
 from .layout import Layout
@@ -69,16 +74,17 @@ def member_groups(m: Member, people: list[Person]) -> Iterator[tuple[str, str, l
     """
     seats = [(p.uid, p.seat(m.code)) for p in people]
     everyone = sorted(uid for uid, _ in seats)
-    yield (staff_group(m.code), f"Personnel — {m.name}",
-           sorted(uid for uid, s in seats if not s.elected))
-    yield (elected_group(m.code), f"Élus — {m.name}",
-           sorted(uid for uid, s in seats if s.elected))
+    labels = member_group_labels(m.code, m.name, [(a.slug, a.name) for a in m.assemblies],
+                                 m.services)
+    staff, elected = staff_group(m.code), elected_group(m.code)
+    yield staff, labels[staff], sorted(uid for uid, s in seats if not s.elected)
+    yield elected, labels[elected], sorted(uid for uid, s in seats if s.elected)
     for a in m.assemblies:
-        yield (assembly_group(m.code, a.slug), f"{a.name} — {m.name}",
-               sorted(uid for uid, s in seats if a.slug in s.assemblies))
+        gid = assembly_group(m.code, a.slug)
+        yield gid, labels[gid], sorted(uid for uid, s in seats if a.slug in s.assemblies)
     for service in m.services:
-        label = SERVICE_LABELS.get(service, service)
-        yield service_group(m.code, service), f"{label} — {m.name}", everyone
+        gid = service_group(m.code, service)
+        yield gid, labels[gid], everyone
 
 
 def desired_resources(inventory: Inventory) -> Iterator[Resource]:

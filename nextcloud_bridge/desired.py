@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from provisioning.catalogue import SERVICE_LABELS
 from provisioning.inventory import Inventory, Member, Seat
 from provisioning.naming import (
     EXTRANET_FOLDER,
@@ -26,11 +25,10 @@ from provisioning.naming import (
     MANAGED_GROUP,
     SERVICE_GROUP,
     assembly_group,
-    elected_group,
+    member_group_labels,
     member_groups,
     mount_point,
     seat_groups,
-    service_group,
     staff_group,
 )
 from provisioning.resources import Resource
@@ -72,13 +70,8 @@ def folder_specs(member: Member) -> list[FolderSpec]:
 
 def group_names(member: Member) -> dict[str, str]:
     """gid -> display name of every group of a member."""
-    names = {staff_group(member.code): f"Personnel — {member.name}",
-             elected_group(member.code): f"Élus — {member.name}"}
-    for a in member.assemblies:
-        names[assembly_group(member.code, a.slug)] = f"{a.name} — {member.name}"
-    for s in member.services:
-        names[service_group(member.code, s)] = f"{SERVICE_LABELS.get(s, s)} — {member.name}"
-    return names
+    return member_group_labels(member.code, member.name,
+                               [(a.slug, a.name) for a in member.assemblies], member.services)
 
 
 def administered_groups(member: Member, seat: Seat) -> list[str]:

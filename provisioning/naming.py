@@ -155,6 +155,22 @@ MANAGED_GROUP = "mutualis"
 SERVICE_GROUP = "mutualis-service"
 
 
+def member_group_labels(code: str, member_name: str, assemblies: Iterable[tuple[str, str]],
+                        services: Iterable[str]) -> dict[str, str]:
+    """gid -> the label people see for each group of a member ("Élus — Melle"), the same in
+    the directory and in Nextcloud. `assemblies` are (slug, name) pairs."""
+    from .catalogue import SERVICE_LABELS
+
+    labels = {staff_group(code): f"Personnel — {member_name}",
+              elected_group(code): f"Élus — {member_name}"}
+    for slug, name in assemblies:
+        labels[assembly_group(code, slug)] = f"{name} — {member_name}"
+    for service in services:
+        labels[service_group(code, service)] = (
+            f"{SERVICE_LABELS.get(service, service)} — {member_name}")
+    return labels
+
+
 def short_hash(text: str, length: int = 8) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 

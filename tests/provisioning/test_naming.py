@@ -201,3 +201,13 @@ def test_group_codes():
     for gid in ("admin", naming.MANAGED_GROUP, naming.SERVICE_GROUP, "7917-x", "79174-",
                 "abcde-staff"):
         assert naming.group_code(gid) is None
+
+
+def test_group_labels_are_the_same_in_every_backend():
+    from provisioning.naming import member_group_labels
+
+    assert member_group_labels("79174", "Melle", [("conseil-municipal", "Conseil municipal")],
+                               ["website"]) == {
+        "79174-staff": "Personnel — Melle", "79174-elus": "Élus — Melle",
+        "79174-conseil-municipal": "Conseil municipal — Melle",
+        "79174-svc-website": "Site internet — Melle"}
