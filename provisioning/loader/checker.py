@@ -1,0 +1,43 @@
+"""The whole of the loader's passes 2 and 3: the schema, syndicate, members and people checks
+together, and the `Inventory` they build when nothing is wrong."""
+
+from __future__ import annotations
+
+from .. import naming
+from ..inventory import Inventory, Member, Person
+from .helpers import _items
+from .members import MemberChecks
+from .people import _PersonDraft
+from .schema_errors import SchemaChecks
+from .syndicate import SyndicateChecks
+
+
+class _Checker(SchemaChecks, SyndicateChecks, MemberChecks):
+    """Checks one parsed inventory, collecting every error in `errors`."""
+
+    def build(self) -> Inventory | None:
+        if not isinstance(self.data, dict):
+            self.check_schema()
+            return None
+        self.check_schema()
+        syndicate = self.syndicate()
+        backends = self.backends()
+        people: dict[str, _PersonDraft] = {}
+        members: list[tuple[int, Member]] = []
+        for i, raw in enumerate(_items(self.data.get("members"))):
+            if isinstance(raw, dict):
+                member = self.member(i, raw, syndicate, people)
+                if member is not None:
+                    members.append((i, member))
+        self.check_unique_members(members)
+        self.check_uids(people)
+        if self.errors or syndicate is None:
+            return None
+        uids = naming.assign_uids(
+            ((d.email, d.given_name, d.surname, d.uid) for d in people.values()),
+            self.known_uids)
+        persons = tuple(Person(uid=uids[d.email], given_name=d.given_name, surname=d.surname,
+                               email=d.email, seats=tuple(d.seats), phone=d.phone)
+                        for d in people.values())
+        return Inventory(path=self.filename, syndicate=syndicate, backends=backends,
+                         members=tuple(m for _, m in members), people=persons)

@@ -1,0 +1,76 @@
+"""Who is who in the parapheur, read from the registry: the person a Django user is, the
+members they sit in, their role's label, and the people in a member's naming group or a
+circuit step."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from provisioning.catalogue import ROLES
+from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
+from provisioning.naming import elected_group, staff_group
+
+from ..errors import AccessDenied
+from ..models import Step
+
+
+def person_for(user) -> RegistryPerson | None:
+    """The registry person a logged-in Django user is (username == uid)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return RegistryPerson.objects.filter(uid=user.get_username(), active=True).first()
+
+
+def members_of(person: RegistryPerson) -> QuerySet[RegistryMember]:
+    return RegistryMember.objects.filter(seats__person=person, seats__active=True,
+                                         active=True).distinct()
+
+
+def check_member(person: RegistryPerson | None, member: RegistryMember) -> RegistryPerson:
+    if person is None or not members_of(person).filter(pk=member.pk).exists():
+        raise AccessDenied(f"you do not belong to member {member.code}")
+    return person
+
+
+def seat(person: RegistryPerson, member: RegistryMember) -> RegistrySeat | None:
+    return RegistrySeat.objects.filter(person=person, member=member, active=True).first()
+
+
+def role_label(person: RegistryPerson, member: RegistryMember) -> str:
+    s = seat(person, member)
+    if s is None:
+        return ""
+    if s.title:
+        return s.title
+    return next((ROLES[r]["label"] for r in s.roles if r in ROLES), "")
+
+
+def display_name(person: RegistryPerson) -> str:
+    return f"{person.given_name} {person.surname}"
+
+
+def group_members(member: RegistryMember, group: str) -> set[int]:
+    """The ids of the people in one of the member's naming groups."""
+    seats = RegistrySeat.objects.filter(member=member, active=True, person__active=True)
+    found: set[int] = set()
+    for s in seats.only("person_id", "roles", "assemblies"):
+        elected = any(ROLES.get(r, {}).get("elected") for r in s.roles)
+        groups = {elected_group(member.code) if elected else staff_group(member.code)}
+        groups |= {f"{member.code.lower()}-{a}" for a in s.assemblies}
+        if group.lower() in groups:
+            found.add(s.person_id)
+    return found
+
+
+def step_actors(step: Step, member: RegistryMember) -> set[int]:
+    ids: set[int] = set()
+    for actor in step.actors.all():
+        if actor.person_id is not None:
+            ids.add(actor.person_id)
+        else:
+            ids |= group_members(member, actor.group)
+    return ids
+
+
+def seat_member(person: RegistryPerson | None) -> RegistryMember | None:
+    return members_of(person).first() if person is not None else None
