@@ -93,8 +93,14 @@ def compile_desired(inventory: Inventory, drivers: Sequence[Driver],
 
 def observe(drivers: Sequence[Driver], scope: Scope) -> dict[str, Observed]:
     """Every backend observed in bulk; backends in parallel (they are independent)."""
+    def observe_one(driver: Driver) -> list[Observed]:
+        try:
+            return list(driver.observe(scope))
+        finally:
+            connections.close_all()  # this pool thread's own connections: none may linger
+
     with ThreadPoolExecutor(max_workers=max(1, len(drivers))) as pool:
-        results = list(pool.map(lambda d: list(d.observe(scope)), drivers))
+        results = list(pool.map(observe_one, drivers))
     return {obs.key: obs for batch in results for obs in batch}
 
 
