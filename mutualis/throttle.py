@@ -48,14 +48,20 @@ class LoginThrottle:
         return ModelBackend().get_user(user_id)
 
 
+def increment(key: str, window: int) -> int:
+    """Count one more event under `key` for `window` seconds from the first; the new count."""
+    cache.add(key, 0, window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired in between
+        cache.set(key, 1, window)
+        return 1
+
+
 @receiver(user_login_failed)
 def count_failure(sender, credentials, request=None, **kwargs) -> None:
     for key in _keys(credentials.get("username"), request):
-        cache.add(key, 0, _window())
-        try:
-            cache.incr(key)
-        except ValueError:  # expired in between
-            cache.set(key, 1, _window())
+        increment(key, _window())
 
 
 @receiver(user_logged_in)

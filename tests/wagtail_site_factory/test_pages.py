@@ -124,6 +124,23 @@ def test_the_contact_form_mails_the_mairie_address_from_the_registry(sites, no_c
     assert "bien été envoyé" in confirmation
 
 
+def test_the_contact_form_refuses_a_flood_from_one_address(sites, no_caldav, settings):
+    settings.MUTUALIS_CONTACT_MAX_MESSAGES = 2
+    data = {"name": "Jeanne Habitante", "email": "jeanne@example.org", "subject": "Salle",
+            "message": "Bonjour"}
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    codes = [client.post("/demarches/", data, HTTP_HOST="alphaville.localhost").status_code
+             for _ in range(3)]
+    assert codes == [302, 302, 429] and len(mail.outbox) == 2
+    refused = client.post("/demarches/", data, HTTP_HOST="alphaville.localhost")
+    assert "réessayez dans une heure" in refused.content.decode()
+    # Another address, and the same address on another commune's site, are not affected.
+    assert Client(REMOTE_ADDR="203.0.113.8").post(
+        "/demarches/", data, HTTP_HOST="alphaville.localhost").status_code == 302
+    assert client.post("/demarches/", data, HTTP_HOST="bravoville.localhost").status_code == 302
+    assert len(mail.outbox) == 4
+
+
 def test_an_invalid_message_is_not_sent_and_says_why(sites, no_caldav):
     response = Client().post("/demarches/", {"name": "", "email": "pas-une-adresse",
                                               "subject": "x", "message": "y"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -13,6 +14,8 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable
+
+from mutualis.throttle import increment
 
 from .pages import SitePage
 
@@ -56,9 +59,23 @@ class DemarchesPage(SitePage):
         form = ContactForm(request.POST or None)
         context = self.get_context(request, *args, **kwargs)
         context["sent"] = request.GET.get("envoye") == "1"
+        # A few messages per address and hour: the form mails the mairie, it must not become
+        # a way to flood it.
+        flood_key = (f"contact:{context['commune'].code}:"
+                     f"{request.META.get('REMOTE_ADDR', '')}")
+        limit = getattr(settings, "MUTUALIS_CONTACT_MAX_MESSAGES", 5)
+        window = getattr(settings, "MUTUALIS_CONTACT_WINDOW", 3600)
+        if request.method == "POST" and cache.get(flood_key, 0) >= limit:
+            form.is_valid()
+            form.add_error(None, _t("Vous avez déjà envoyé plusieurs messages depuis cette "
+                                    "connexion : réessayez dans une heure, ou appelez la "
+                                    "mairie."))
+            context["form"] = form
+            return TemplateResponse(request, self.get_template(request), context, status=429)
         if request.method == "POST" and form.is_valid():
             to = mairie_email(context["commune"].code)
             if to:
+                increment(flood_key, window)
                 data = form.cleaned_data
                 send_mail(
                     _t("[Site de %(commune)s] %(subject)s") % {
