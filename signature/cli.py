@@ -1,7 +1,8 @@
 """`mutualis signature ...`: sign and verify PDFs, install signing keys, check and export the
-audit trail, retry a folder's seal.
+audit trail, retry a folder's seal, renew the archive timestamps of signed documents.
 
-`verify` exits 0 only when every signature of the file is intact and trusted.
+`verify` exits 0 only when every signature of the file is intact and trusted; `renew` exits 0
+only when every document that needed it was renewed.
 """
 
 from __future__ import annotations
@@ -69,6 +70,15 @@ def register(subparsers) -> None:
     p = sub.add_parser("seal", help="seal a folder waiting for its member's seal")
     p.add_argument("folder", type=int, metavar="ID")
     p.set_defaults(handler=cmd_seal)
+
+    p = sub.add_parser("renew", help="renew the archive timestamps (PAdES B-LTA) of the signed "
+                       "documents of finished folders before they stop being verifiable")
+    p.add_argument("--horizon-days", type=int, default=None, metavar="N",
+                   help="renew when the last archive timestamp's certificates expire within N "
+                   "days (default 365)")
+    p.add_argument("--dry-run", action="store_true", help="list what needs renewal, change "
+                   "nothing")
+    p.set_defaults(handler=cmd_renew)
 
 
 def _quiet() -> None:
@@ -199,3 +209,33 @@ def cmd_seal(args: argparse.Namespace) -> int:
                              f"{folder.blocked_reason or 'it does not wait for a seal'}")
     print(f"Folder {folder.reference} sealed.")
     return 0
+
+
+def cmd_renew(args: argparse.Namespace) -> int:
+    from .renewal import HORIZON_DAYS, renew_documents
+
+    horizon = HORIZON_DAYS if args.horizon_days is None else args.horizon_days
+    if horizon < 0:
+        raise SignatureError(f"--horizon-days must be zero or more, not {horizon}")
+    _database()
+    _quiet()
+    run = renew_documents(horizon_days=horizon, dry_run=args.dry_run)
+    labels = {"renewed": "RENEWED", "would_renew": "TO RENEW", "failed": "FAILED"}
+    for item in run.items:
+        line = f"{labels[item.status]:8} {item.folder_reference} {item.name}"
+        if item.status == "failed":
+            print(f"error: {line}: {item.error}", file=sys.stderr)
+            continue
+        print(f"{line}: {item.need.reason}")
+        if item.status == "renewed":
+            until = (f", verifiable until {item.valid_until:%Y-%m-%d}" if item.valid_until
+                     else "")
+            print(f"         now {item.file} (previous version kept: {item.previous_file})"
+                  f"{until}")
+    due = sum(1 for i in run.items if i.need)
+    done = sum(1 for i in run.items if i.status == "renewed")
+    summary = f"{run.checked} signed documents checked, {due} needing renewal"
+    summary += (" (dry run: nothing changed)." if args.dry_run
+                else f", {done} renewed, {len(run.failed)} failed.")
+    print(summary)
+    return 1 if run.failed else 0
