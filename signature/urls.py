@@ -13,4 +13,14 @@ urlpatterns = [
     path("dossiers/<int:pk>/documents/<int:doc>/", views.document, name="document"),
     path("dossiers/<int:pk>/bordereau.pdf", views.report, name="report"),
     path("dossiers/<int:pk>/journal.<str:fmt>", views.folder_audit, name="audit"),
+    # a member's circuits and delegations, edited by its staff
+    path("collectivites/<str:code>/circuits/", views.circuits, name="circuits"),
+    path("collectivites/<str:code>/circuits/nouveau/", views.circuit_new, name="circuit_new"),
+    path("collectivites/<str:code>/circuits/<int:pk>/", views.circuit_edit,
+         name="circuit_edit"),
+    path("collectivites/<str:code>/circuits/<int:pk>/activation/", views.circuit_activation,
+         name="circuit_activation"),
+    path("collectivites/<str:code>/delegations/", views.delegations, name="delegations"),
+    path("collectivites/<str:code>/delegations/<int:pk>/fin/", views.delegation_end,
+         name="delegation_end"),
 ]
