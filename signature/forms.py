@@ -90,7 +90,7 @@ class VerifyForm(forms.Form):
                            widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
 
 
-# Circuits and delegations, edited by the member's staff (see views.circuits and below).
+# Circuits and delegations, edited by the member's staff (see staff_views.py).
 
 PERSON, GROUP = "personne:", "groupe:"
 DATE_WIDGET = {"attrs": {"type": "date"}, "format": "%Y-%m-%d"}

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 app_name = "signature"
 urlpatterns = [
@@ -14,13 +14,13 @@ urlpatterns = [
     path("dossiers/<int:pk>/bordereau.pdf", views.report, name="report"),
     path("dossiers/<int:pk>/journal.<str:fmt>", views.folder_audit, name="audit"),
     # a member's circuits and delegations, edited by its staff
-    path("collectivites/<str:code>/circuits/", views.circuits, name="circuits"),
-    path("collectivites/<str:code>/circuits/nouveau/", views.circuit_new, name="circuit_new"),
-    path("collectivites/<str:code>/circuits/<int:pk>/", views.circuit_edit,
+    path("collectivites/<str:code>/circuits/", staff_views.circuits, name="circuits"),
+    path("collectivites/<str:code>/circuits/nouveau/", staff_views.circuit_new, name="circuit_new"),
+    path("collectivites/<str:code>/circuits/<int:pk>/", staff_views.circuit_edit,
          name="circuit_edit"),
-    path("collectivites/<str:code>/circuits/<int:pk>/activation/", views.circuit_activation,
+    path("collectivites/<str:code>/circuits/<int:pk>/activation/", staff_views.circuit_activation,
          name="circuit_activation"),
-    path("collectivites/<str:code>/delegations/", views.delegations, name="delegations"),
-    path("collectivites/<str:code>/delegations/<int:pk>/fin/", views.delegation_end,
+    path("collectivites/<str:code>/delegations/", staff_views.delegations, name="delegations"),
+    path("collectivites/<str:code>/delegations/<int:pk>/fin/", staff_views.delegation_end,
          name="delegation_end"),
 ]

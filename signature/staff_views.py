@@ -1,0 +1,331 @@
+"""The parapheur's staff pages under /parapheur/collectivites/<code>/: the member's circuits and
+delegations, edited by the member's staff (a seat whose roles are not elected ones: secrétaire
+de mairie, DGS, agent). A member the user does not sit in, or another member's circuit or
+delegation, is a 404; an elected person of the member gets a 403.
+
+Circuits are never deleted, only deactivated. A circuit's steps are read live by the folders on
+it (`Folder.circuit`, steps by position), and a circuit is unique per (member, type, subtype)
+whether active or not, so a second version cannot sit beside it: while folders are in progress
+on a circuit its steps cannot change (the workflow's own rule in `define_circuit`); its name,
+type and subtype can, and it can be deactivated so that no new folder takes it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from provisioning.catalogue import ROLES
+from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
+
+from . import audit, workflow
+from .errors import SignatureError
+from .forms import (
+    ActorChoices,
+    CircuitForm,
+    DelegationForm,
+    StepFormSet,
+    actor_key,
+    group_labels,
+)
+from .models import Circuit, Delegation, Folder, StepActor
+from .views import _person
+
+PAGE_SIZE = 25
+STEPS_PREFIX = "etapes"
+FOLDER_TYPES = ("Délibération", "Arrêté", "Bon de commande", "Convocation")
+
+
+def _is_staff_seat(seat: RegistrySeat) -> bool:
+    """Staff, as the naming groups say (`<code>-staff`): a seat with no elected role."""
+    return not any(ROLES.get(role, {}).get("elected") for role in seat.roles)
+
+
+def _staff_seats(person: RegistryPerson):
+    return (RegistrySeat.objects.filter(person=person, active=True, member__active=True)
+            .select_related("member").order_by("member__name"))
+
+
+def managed_members(person: RegistryPerson) -> list[RegistryMember]:
+    return [seat.member for seat in _staff_seats(person) if _is_staff_seat(seat)]
+
+
+def _staff_member(request: HttpRequest, code: str) -> tuple[RegistryPerson, RegistryMember]:
+    """The user and the member whose circuits and delegations they edit: a member they do not
+    sit in does not exist for them (404); its elected people may not edit them (403)."""
+    person = _person(request)
+    seat = _staff_seats(person).filter(member__code=code).first()
+    if seat is None:
+        raise Http404("Collectivité introuvable.")
+    if not _is_staff_seat(seat):
+        raise PermissionDenied(_("Seuls les agents de la collectivité gèrent ses circuits et "
+                                 "ses délégations."))
+    return person, seat.member
+
+
+def _member_circuit(member: RegistryMember, pk: int) -> Circuit:
+    circuit = Circuit.objects.filter(member=member, pk=pk).first()
+    if circuit is None:
+        raise Http404("Circuit introuvable.")
+    return circuit
+
+
+def _actor_label(actor: StepActor, labels: dict[str, str]) -> str:
+    if actor.person_id:
+        return f"{actor.person.given_name} {actor.person.surname}"
+    return _("groupe %(label)s") % {"label": labels.get(actor.group, actor.group)}
+
+
+def _step_keys(circuit: Circuit) -> list[tuple]:
+    return [(s.kind, s.mode, s.label, frozenset(actor_key(a) for a in s.actors.all()))
+            for s in circuit.steps.prefetch_related("actors__person")]
+
+
+def _spec_keys(specs: list[workflow.StepSpec]) -> list[tuple]:
+    return [(s.kind, s.mode, s.label, frozenset(actor_key(a) for a in s.actors)) for s in specs]
+
+
+def _in_progress(circuit: Circuit | None) -> int:
+    if circuit is None:
+        return 0
+    return circuit.folders.filter(status=Folder.IN_PROGRESS).count()
+
+
+@login_required
+def circuits(request: HttpRequest, code: str) -> HttpResponse:
+    person, member = _staff_member(request, code)
+    actors = Prefetch("steps__actors", queryset=StepActor.objects.select_related("person")
+                      .order_by("pk"))
+    found = (Circuit.objects.filter(member=member)
+             .annotate(in_progress=Count("folders",
+                                         filter=Q(folders__status=Folder.IN_PROGRESS)))
+             .prefetch_related("steps", actors)
+             .order_by("-active", "folder_type", "folder_subtype", "pk"))
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = group_labels(member)
+    rows = [{"circuit": c, "steps": [{"step": s, "actors": [_actor_label(a, labels)
+                                                            for a in s.actors.all()]}
+                                     for s in c.steps.all()]}
+            for c in page]
+    return render(request, "signature/circuits.html",
+                  {"person": person, "member": member, "page": page, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def circuit_new(request: HttpRequest, code: str) -> HttpResponse:
+    person, member = _staff_member(request, code)
+    return _circuit_page(request, person, member, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def circuit_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    person, member = _staff_member(request, code)
+    return _circuit_page(request, person, member, _member_circuit(member, pk))
+
+
+def _circuit_page(request: HttpRequest, person: RegistryPerson, member: RegistryMember,
+                  circuit: Circuit | None) -> HttpResponse:
+    """Create or edit a circuit: its name, type and subtype, and a formset of steps. "Ajouter
+    une étape" shows the same page again with one more (blank) step; nothing is saved."""
+    actors = ActorChoices.of(member, circuit)
+    kwargs = {"prefix": STEPS_PREFIX, "form_kwargs": {"actors": actors}}
+    status = 200
+    if request.method == "POST" and "add_step" in request.POST:
+        typed = StepFormSet(request.POST, **kwargs)
+        form = CircuitForm(member=member, circuit=circuit,
+                           initial={name: request.POST.get(name, "")
+                                    for name in CircuitForm.base_fields})
+        steps = StepFormSet(initial=typed.raw_rows(), extra=1, **kwargs)
+    elif request.method == "POST":
+        form = CircuitForm(request.POST, member=member, circuit=circuit)
+        steps = StepFormSet(request.POST, **kwargs)
+        saved = _save_circuit(person, member, circuit, form, steps, actors)
+        if saved is not None:
+            messages.success(request, _("Circuit « %(name)s » enregistré.")
+                             % {"name": saved.name})
+            return redirect("signature:circuits", code=member.code)
+        status = 400
+    elif circuit is None:
+        form = CircuitForm(member=member)
+        steps = StepFormSet(extra=2, **kwargs)
+    else:
+        form = CircuitForm(member=member, circuit=circuit,
+                           initial={"name": circuit.name, "folder_type": circuit.folder_type,
+                                    "folder_subtype": circuit.folder_subtype})
+        steps = StepFormSet(initial=[
+            {"kind": s.kind, "mode": s.mode, "label": s.label,
+             "actors": [actor_key(a) for a in s.actors.all()]}
+            for s in circuit.steps.prefetch_related("actors__person")], **kwargs)
+    types = set(Circuit.objects.filter(member=member).values_list("folder_type", flat=True))
+    return render(request, "signature/circuit_form.html", {
+        "person": person, "member": member, "circuit": circuit, "form": form, "steps": steps,
+        "in_progress": _in_progress(circuit), "folder_types": sorted(types | set(FOLDER_TYPES))},
+        status=status)
+
+
+def _save_circuit(person: RegistryPerson, member: RegistryMember, circuit: Circuit | None,
+                  form: CircuitForm, steps, actors: ActorChoices) -> Circuit | None:
+    """Save a valid form, or add the reason it is refused to it and return None."""
+    if not (form.is_valid() and steps.is_valid()):
+        return None
+    data = form.cleaned_data
+    name, folder_type, subtype = data["name"], data["folder_type"], data["folder_subtype"]
+    specs = steps.specs(actors)
+    try:
+        with transaction.atomic():
+            if circuit is None:
+                circuit = workflow.define_circuit(member, name, folder_type, specs, subtype)
+                action = "circuit_created"
+            else:
+                circuit = Circuit.objects.select_for_update().get(pk=circuit.pk)
+                changed = _spec_keys(specs) != _step_keys(circuit)
+                running = _in_progress(circuit)
+                if changed and running:
+                    form.add_error(None, ngettext(
+                        "Étapes : %(n)d dossier suit ce circuit en ce moment ; ses étapes ne "
+                        "peuvent pas changer avant qu'il soit terminé ou rejeté. Vous pouvez "
+                        "changer le nom, le type ou le sous-type, ou désactiver le circuit.",
+                        "Étapes : %(n)d dossiers suivent ce circuit en ce moment ; ses étapes "
+                        "ne peuvent pas changer avant qu'ils soient terminés ou rejetés. Vous "
+                        "pouvez changer le nom, le type ou le sous-type, ou désactiver le "
+                        "circuit.", running) % {"n": running})
+                    return None
+                active = circuit.active
+                circuit.name, circuit.folder_type, circuit.folder_subtype = (
+                    name, folder_type, subtype)
+                circuit.save(update_fields=["name", "folder_type", "folder_subtype"])
+                if changed:  # the same row: define_circuit finds it by its (new) type
+                    circuit = workflow.define_circuit(member, name, folder_type, specs,
+                                                      subtype)
+                    if not active:
+                        circuit.active = False
+                        circuit.save(update_fields=["active"])
+                action = "circuit_changed"
+            audit.record(member, action, person.uid, None, circuit=circuit.pk, name=name,
+                         type=folder_type, subtype=subtype,
+                         steps=[{"kind": s.kind, "mode": s.mode, "label": s.label,
+                                 "actors": sorted(actor_key(a) for a in s.actors)}
+                                for s in specs])
+    except IntegrityError:
+        form.add_error("folder_type", _(
+            "Type de dossier : un autre circuit vient d'être enregistré pour ce type et ce "
+            "sous-type ; rechargez la liste des circuits."))
+        return None
+    except SignatureError as exc:
+        form.add_error(None, _("Le circuit n'est pas enregistré : %(reason)s.")
+                       % {"reason": exc})
+        return None
+    return circuit
+
+
+@login_required
+@require_POST
+def circuit_activation(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Deactivate a circuit (no new folder takes it; folders on it finish it) or reactivate it.
+    Circuits are never deleted."""
+    person, member = _staff_member(request, code)
+    active = request.POST.get("active") == "1"
+    with transaction.atomic():
+        circuit = Circuit.objects.select_for_update().filter(member=member, pk=pk).first()
+        if circuit is None:
+            raise Http404("Circuit introuvable.")
+        if circuit.active != active:
+            circuit.active = active
+            circuit.save(update_fields=["active"])
+            audit.record(member, "circuit_activated" if active else "circuit_deactivated",
+                         person.uid, None, circuit=circuit.pk, name=circuit.name)
+    if active:
+        messages.success(request, _("Le circuit « %(name)s » est actif : les nouveaux dossiers "
+                                    "de son type le suivent.") % {"name": circuit.name})
+    else:
+        messages.success(request, _(
+            "Le circuit « %(name)s » est désactivé : aucun nouveau dossier ne le suit ; les "
+            "dossiers en cours le terminent.") % {"name": circuit.name})
+    return redirect("signature:circuits", code=member.code)
+
+
+def _delegation_state(delegation: Delegation, today) -> str:
+    if delegation.end < today:
+        return _("terminée")
+    if delegation.start > today:
+        return _("à venir")
+    return _("en cours")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delegations(request: HttpRequest, code: str) -> HttpResponse:
+    person, member = _staff_member(request, code)
+    today = timezone.localdate()
+    status = 200
+    if request.method == "POST":
+        form = DelegationForm(request.POST, member=member)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                workflow.delegate(member, data["delegator"], data["delegate"], data["start"],
+                                  data["end"])
+            except SignatureError as exc:
+                form.add_error(None, _("La délégation n'est pas enregistrée : %(reason)s.")
+                               % {"reason": exc})
+            else:
+                messages.success(request, _(
+                    "%(delegate)s agira pour %(delegator)s du %(start)s au %(end)s.") % {
+                    "delegate": data["delegate"], "delegator": data["delegator"],
+                    "start": data["start"].strftime("%d/%m/%Y"),
+                    "end": data["end"].strftime("%d/%m/%Y")})
+                return redirect("signature:delegations", code=member.code)
+        status = 400
+    else:
+        form = DelegationForm(member=member, initial={"start": today})
+    found = (Delegation.objects.filter(member=member).select_related("delegator", "delegate")
+             .order_by("-end", "-start", "-pk"))
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"delegation": d, "state": _delegation_state(d, today), "over": d.end < today}
+            for d in page]
+    return render(request, "signature/delegations.html",
+                  {"person": person, "member": member, "form": form, "page": page,
+                   "rows": rows}, status=status)
+
+
+@login_required
+@require_POST
+def delegation_end(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """End a delegation now: it stops applying today. It is kept (never deleted): its last day
+    becomes yesterday; one that had not begun yet is reduced to yesterday alone. The journal
+    keeps the period it had."""
+    person, member = _staff_member(request, code)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    with transaction.atomic():
+        delegation = (Delegation.objects.select_for_update()
+                      .filter(member=member, pk=pk).first())
+        if delegation is None:
+            raise Http404("Délégation introuvable.")
+        if delegation.end <= yesterday:
+            messages.info(request, _("Cette délégation était déjà terminée."))
+            return redirect("signature:delegations", code=member.code)
+        start, end = delegation.start, delegation.end
+        delegation.end = yesterday
+        delegation.start = min(delegation.start, yesterday)
+        delegation.save(update_fields=["start", "end"])
+        delegator, delegate = delegation.delegator, delegation.delegate
+        audit.record(member, "delegation_ended", person.uid, None, delegator=delegator.uid,
+                     delegate=delegate.uid, start=start.isoformat(), end=end.isoformat(),
+                     last_day=yesterday.isoformat())
+    messages.success(request, _("La délégation de %(delegator)s à %(delegate)s a pris fin.")
+                     % {"delegator": delegator, "delegate": delegate})
+    return redirect("signature:delegations", code=member.code)
