@@ -12,24 +12,13 @@ Run: .venv/bin/python benchmarks/bench_actes.py [ACTS]
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-WORK = Path(tempfile.mkdtemp(prefix="mutualis-bench-actes-"))
-os.environ["MUTUALIS_VAR_DIR"] = str(WORK / "var")
-os.environ.pop("DATABASE_URL", None)
-os.environ.pop("CELERY_BROKER_URL", None)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualis.settings")
+from _django import start  # noqa: E402 (benchmarks/_django.py)
 
-import django  # noqa: E402
-
-django.setup()
+WORK = start("actes")
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402

@@ -10,24 +10,13 @@ Run: .venv/bin/python benchmarks/bench_convocation.py [MEMBERS] [PROJECTS]
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from dataclasses import replace
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-WORK = Path(tempfile.mkdtemp(prefix="mutualis-bench-convocation-"))
-os.environ["MUTUALIS_VAR_DIR"] = str(WORK / "var")
-os.environ.pop("DATABASE_URL", None)
-os.environ.pop("CELERY_BROKER_URL", None)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualis.settings")
+from _django import start  # noqa: E402 (benchmarks/_django.py)
 
-import django  # noqa: E402
-
-django.setup()
+WORK = start("convocation")
 
 from datetime import timedelta  # noqa: E402
 

@@ -9,22 +9,12 @@ Run: .venv/bin/python benchmarks/bench_engine.py [MEMBERS] [PEOPLE]
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ["MUTUALIS_VAR_DIR"] = tempfile.mkdtemp(prefix="mutualis-bench-")
-os.environ.pop("DATABASE_URL", None)
-os.environ.pop("CELERY_BROKER_URL", None)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualis.settings")
+from _django import start, timing  # noqa: E402 (benchmarks/_django.py)
 
-import django  # noqa: E402
-
-django.setup()
+start("engine")
 
 from django.core.management import call_command  # noqa: E402
 
@@ -32,18 +22,7 @@ from provisioning.engine import apply_plan, make_plan  # noqa: E402
 from tests.factories import make_inventory  # noqa: E402
 from tests.provisioning.memory_driver import MemoryDriver  # noqa: E402
 
-
-class TimedDriver(MemoryDriver):
-    """Measures the time spent inside the driver, to subtract it from the engine's."""
-
-    inside = 0.0
-
-    def apply(self, changes):
-        t = time.perf_counter()
-        try:
-            return super().apply(changes)
-        finally:
-            TimedDriver.inside += time.perf_counter() - t
+TimedDriver = timing(MemoryDriver)
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ SQLite journal; prints its figures, asserts only convergence.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -27,17 +26,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
+from _django import ROOT, start  # noqa: E402 (benchmarks/_django.py)
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ["MUTUALIS_VAR_DIR"] = tempfile.mkdtemp(prefix="mutualis-bench-")
-os.environ.pop("DATABASE_URL", None)
-os.environ.pop("CELERY_BROKER_URL", None)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualis.settings")
-
-import django  # noqa: E402
-
-django.setup()
+start("nextcloud")
 
 from django.core.management import call_command  # noqa: E402
 

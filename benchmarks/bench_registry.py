@@ -13,23 +13,13 @@ Run: .venv/bin/python benchmarks/bench_registry.py [MEMBERS] [PEOPLE]
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from dataclasses import replace
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ["MUTUALIS_VAR_DIR"] = tempfile.mkdtemp(prefix="mutualis-bench-")
-os.environ.pop("DATABASE_URL", None)
-os.environ.pop("CELERY_BROKER_URL", None)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualis.settings")
+from _django import start, timing  # noqa: E402 (benchmarks/_django.py)
 
-import django  # noqa: E402
-
-django.setup()
+start("registry")
 
 from django.core.management import call_command  # noqa: E402
 
@@ -38,18 +28,7 @@ from provisioning.inventory import Inventory  # noqa: E402
 from provisioning.registry import RegistryDriver  # noqa: E402
 from tests.factories import make_inventory  # noqa: E402
 
-
-class TimedRegistry(RegistryDriver):
-    """The registry driver, timing what happens inside its apply."""
-
-    inside = 0.0
-
-    def apply(self, changes):
-        t = time.perf_counter()
-        try:
-            return super().apply(changes)
-        finally:
-            TimedRegistry.inside += time.perf_counter() - t
+TimedRegistry = timing(RegistryDriver)
 
 
 def apply_and_check(inv: Inventory, label: str) -> None:

@@ -17,18 +17,11 @@ from __future__ import annotations
 import io
 import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ["MUTUALIS_VAR_DIR"] = tempfile.mkdtemp(prefix="mutualis-bench-")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualis.settings")
+from _django import start  # noqa: E402 (benchmarks/_django.py)
 
-import django  # noqa: E402
-
-django.setup()
+start("signature")
 
 import logging  # noqa: E402
 

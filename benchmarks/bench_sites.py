@@ -13,24 +13,14 @@ Run: .venv/bin/python benchmarks/bench_sites.py [SITES] [REQUESTS]
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ["MUTUALIS_VAR_DIR"] = tempfile.mkdtemp(prefix="mutualis-bench-")
-os.environ.pop("DATABASE_URL", None)
-os.environ.pop("CELERY_BROKER_URL", None)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualis.settings")
+from _django import start  # noqa: E402 (benchmarks/_django.py)
 
-import django  # noqa: E402
-
-django.setup()
+start("sites")
 
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
