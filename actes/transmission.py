@@ -10,6 +10,8 @@ for it, whichever route carried it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings as django_settings
@@ -47,6 +49,16 @@ def connector() -> tt.S2lowConnector:
     config = _config()
     fields = {k: v for k, v in config.items() if k in tt.S2lowSettings.__dataclass_fields__}
     return tt.S2lowConnector(tt.S2lowSettings(**fields))
+
+
+@contextmanager
+def _tiers(given: tt.Connector | None) -> Iterator[tt.Connector]:
+    """The connector given, or one made from the settings and closed afterwards."""
+    if given is not None:
+        yield given
+        return
+    with connector() as made:
+        yield made
 
 
 def payload(act: Act, member_settings: MemberSettings) -> tt.Act:
@@ -104,12 +116,13 @@ def transmit(act: Act, tiers: tt.Connector | None = None) -> Transmission:
     transmission (state "refusé") and reported; the act can then be sent again."""
     config = _config()
     sent = _prepare(act, config)
-    tiers = tiers or connector()
     try:
-        if config.get("mode", "act") == "archive":
-            sent.transaction_id = tiers.send(tt.Archive(sent.archive_name, bytes(sent.archive)))
-        else:
-            sent.transaction_id = tiers.send_act(payload(act, settings_of(act.member)))
+        with _tiers(tiers) as tdt:
+            if config.get("mode", "act") == "archive":
+                sent.transaction_id = tdt.send(tt.Archive(sent.archive_name,
+                                                          bytes(sent.archive)))
+            else:
+                sent.transaction_id = tdt.send_act(payload(act, settings_of(act.member)))
     except tt.TransmissionFailed as exc:
         sent.state, sent.error = Transmission.FAILED, str(exc)
         sent.save()
@@ -158,9 +171,9 @@ def refresh_act(act: Act, tiers: tt.Connector | None = None) -> bool:
     pending = act.transmissions.exclude(transaction_id="").exclude(state=Transmission.FAILED)
     if not pending.exists():
         return False
-    tiers = tiers or connector()
     try:
-        return any([refresh(sent, tiers) for sent in pending])
+        with _tiers(tiers) as tdt:
+            return any([refresh(sent, tdt) for sent in pending])
     except (tt.TransmissionFailed, tt.ReturnUnreadable) as exc:
         raise ActRefused([_("tiers de télétransmission : %(why)s") % {"why": exc}]) from exc
 
@@ -174,8 +187,8 @@ def refresh_pending(member: RegistryMember | None = None,
     acts = Act.objects.filter(transmissions__sent_at__gte=since).distinct()
     if member is not None:
         acts = acts.filter(member=member)
-    tiers = tiers or connector()
-    return sum(1 for act in acts if refresh_act(act, tiers))
+    with _tiers(tiers) as tdt:
+        return sum(1 for act in acts if refresh_act(act, tdt))
 
 
 def fetch_classification(member: RegistryMember, tiers: tt.Connector | None = None):
@@ -183,9 +196,9 @@ def fetch_classification(member: RegistryMember, tiers: tt.Connector | None = No
     RetourClassification)."""
     from .services import import_classification
 
-    tiers = tiers or connector()
     try:
-        content = tiers.fetch_classification()
+        with _tiers(tiers) as tdt:
+            content = tdt.fetch_classification()
     except tt.TransmissionFailed as exc:
         raise ActRefused([_("tiers de télétransmission : %(why)s") % {"why": exc}]) from exc
     return import_classification(member, content)
