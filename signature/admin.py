@@ -1,31 +1,41 @@
-"""Circuits and delegations are set up by the syndicate's admins in the Django admin."""
+"""Circuits and delegations in the Django admin, for the syndicate's admins: read-only for
+circuits and their steps, which the staff pages change through versions (a circuit some
+folder used is never edited in place: see staff_views.py)."""
 
 from django.contrib import admin
 
 from .models import Circuit, Delegation, Step, StepActor
 
 
-class StepActorInline(admin.TabularInline):
+class ReadOnly:
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class StepActorInline(ReadOnly, admin.TabularInline):
     model = StepActor
-    extra = 1
-    autocomplete_fields: list[str] = []
     raw_id_fields = ["person"]
 
 
 @admin.register(Step)
-class StepAdmin(admin.ModelAdmin):
+class StepAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["circuit", "position", "kind", "mode", "label"]
     inlines = [StepActorInline]
 
 
-class StepInline(admin.TabularInline):
+class StepInline(ReadOnly, admin.TabularInline):
     model = Step
-    extra = 1
     show_change_link = True
 
 
 @admin.register(Circuit)
-class CircuitAdmin(admin.ModelAdmin):
+class CircuitAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["name", "member", "folder_type", "folder_subtype", "active"]
     list_filter = ["active", "folder_type"]
     inlines = [StepInline]

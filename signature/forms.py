@@ -193,10 +193,11 @@ class CircuitForm(forms.Form):
     def clean(self):
         data = super().clean()
         folder_type = data.get("folder_type")
-        if folder_type:
+        # one active circuit per type and subtype; a deactivated circuit stays deactivated
+        if folder_type and (self.circuit is None or self.circuit.active):
             subtype = data.get("folder_subtype") or ""
             others = Circuit.objects.filter(member=self.member, folder_type=folder_type,
-                                            folder_subtype=subtype)
+                                            folder_subtype=subtype, active=True)
             if self.circuit is not None:
                 others = others.exclude(pk=self.circuit.pk)
             other = others.first()
@@ -204,12 +205,11 @@ class CircuitForm(forms.Form):
                 what = (_("de type « %(type)s », sous-type « %(subtype)s »")
                         % {"type": folder_type, "subtype": subtype} if subtype else
                         _("de type « %(type)s » (sans sous-type)") % {"type": folder_type})
-                state = "" if other.active else _(" (désactivé)")
                 self.add_error("folder_type", _(
                     "Type de dossier : %(member)s a déjà un circuit pour les dossiers "
-                    "%(what)s, « %(name)s »%(state)s. Modifiez ce circuit, ou choisissez un "
-                    "autre type ou sous-type.") % {"member": self.member.name, "what": what,
-                                                   "name": other.name, "state": state})
+                    "%(what)s, « %(name)s ». Modifiez ce circuit, ou choisissez un autre type "
+                    "ou sous-type.") % {"member": self.member.name, "what": what,
+                                        "name": other.name})
         return data
 
 

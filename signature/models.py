@@ -20,7 +20,13 @@ MODES = [(ALL, _("tous doivent agir (ET)")), (ANY, _("un seul suffit (OU)"))]
 
 
 class Circuit(models.Model):
-    """The ordered steps a member's folders of one type (and subtype) go through."""
+    """The ordered steps a member's folders of one type (and subtype) go through.
+
+    A folder reads its circuit's steps as it goes, so a circuit that folders took is never
+    changed: a change makes a new version (`workflow.change_circuit`) and the old one is
+    deactivated and kept, `replaced_by` the new one; its folders follow it to the end. One
+    active circuit per (member, type, subtype); any number of inactive ones.
+    """
 
     member = models.ForeignKey(RegistryMember, on_delete=models.PROTECT, related_name="circuits")
     name = models.CharField(_("nom"), max_length=200)
@@ -28,10 +34,15 @@ class Circuit(models.Model):
     # Empty: any subtype of the type that no more specific circuit takes.
     folder_subtype = models.CharField(_("sous-type"), max_length=100, blank=True)
     active = models.BooleanField(default=True)
+    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    replaced_at = models.DateTimeField(_("remplacé le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("circuit")
-        unique_together = [("member", "folder_type", "folder_subtype")]
+        constraints = [models.UniqueConstraint(
+            fields=["member", "folder_type", "folder_subtype"],
+            condition=models.Q(active=True), name="signature_one_active_circuit")]
         ordering = ["member", "folder_type", "folder_subtype"]
 
     def __str__(self) -> str:

@@ -3,11 +3,16 @@ delegations, edited by the member's staff (a seat whose roles are not elected on
 de mairie, DGS, agent). A member the user does not sit in, or another member's circuit or
 delegation, is a 404; an elected person of the member gets a 403.
 
-Circuits are never deleted, only deactivated. A circuit's steps are read live by the folders on
-it (`Folder.circuit`, steps by position), and a circuit is unique per (member, type, subtype)
-whether active or not, so a second version cannot sit beside it: while folders are in progress
-on a circuit its steps cannot change (the workflow's own rule in `define_circuit`); its name,
-type and subtype can, and it can be deactivated so that no new folder takes it.
+Circuits are never deleted, only deactivated, and versioned. A folder reads its circuit's
+steps as it goes (`Folder.circuit`, steps by position) and its bordereau names them, so a
+circuit that folders took (in progress, done or rejected) is never changed: saving a change
+to it (steps, name, type or subtype) deactivates it, keeps it with its steps, marks it
+`replaced_by` a new circuit that has the changes (active if the old one was), and the folders
+on the old one follow it to the end, a rejected one resubmitted too; new folders take the new
+one (`workflow.change_circuit`, one transaction). A circuit no folder ever took is changed in
+place. Only one circuit per (member, type, subtype) is active (a partial unique constraint):
+reactivating an old version while another circuit is active for its type and subtype is
+refused with a sentence.
 """
 
 from __future__ import annotations
@@ -24,7 +29,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from provisioning.catalogue import ROLES
@@ -88,15 +92,6 @@ def _actor_label(actor: StepActor, labels: dict[str, str]) -> str:
     return _("groupe %(label)s") % {"label": labels.get(actor.group, actor.group)}
 
 
-def _step_keys(circuit: Circuit) -> list[tuple]:
-    return [(s.kind, s.mode, s.label, frozenset(actor_key(a) for a in s.actors.all()))
-            for s in circuit.steps.prefetch_related("actors__person")]
-
-
-def _spec_keys(specs: list[workflow.StepSpec]) -> list[tuple]:
-    return [(s.kind, s.mode, s.label, frozenset(actor_key(a) for a in s.actors)) for s in specs]
-
-
 def _in_progress(circuit: Circuit | None) -> int:
     if circuit is None:
         return 0
@@ -111,8 +106,9 @@ def circuits(request: HttpRequest, code: str) -> HttpResponse:
     found = (Circuit.objects.filter(member=member)
              .annotate(in_progress=Count("folders",
                                          filter=Q(folders__status=Folder.IN_PROGRESS)))
+             .select_related("replaced_by")
              .prefetch_related("steps", actors)
-             .order_by("-active", "folder_type", "folder_subtype", "pk"))
+             .order_by("-active", "folder_type", "folder_subtype", "-pk"))
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = group_labels(member)
     rows = [{"circuit": c, "steps": [{"step": s, "actors": [_actor_label(a, labels)
@@ -173,7 +169,9 @@ def _circuit_page(request: HttpRequest, person: RegistryPerson, member: Registry
     types = set(Circuit.objects.filter(member=member).values_list("folder_type", flat=True))
     return render(request, "signature/circuit_form.html", {
         "person": person, "member": member, "circuit": circuit, "form": form, "steps": steps,
-        "in_progress": _in_progress(circuit), "folder_types": sorted(types | set(FOLDER_TYPES))},
+        "in_progress": _in_progress(circuit),
+        "used": circuit is not None and circuit.folders.exists(),
+        "folder_types": sorted(types | set(FOLDER_TYPES))},
         status=status)
 
 
@@ -185,38 +183,24 @@ def _save_circuit(person: RegistryPerson, member: RegistryMember, circuit: Circu
     data = form.cleaned_data
     name, folder_type, subtype = data["name"], data["folder_type"], data["folder_subtype"]
     specs = steps.specs(actors)
+    if circuit is not None and circuit.replaced_by_id and not circuit.active:
+        form.add_error(None, _(
+            "Ce circuit a été remplacé par « %(other)s » : il ne se modifie plus. Modifiez "
+            "« %(other)s », ou réactivez celui-ci depuis la liste des circuits.")
+            % {"other": circuit.replaced_by.name})
+        return None
     try:
         with transaction.atomic():
             if circuit is None:
-                circuit = workflow.define_circuit(member, name, folder_type, specs, subtype)
-                action = "circuit_created"
+                circuit = workflow.create_circuit(member, name, folder_type, specs, subtype)
+                action, details = "circuit_created", {}
             else:
-                circuit = Circuit.objects.select_for_update().get(pk=circuit.pk)
-                changed = _spec_keys(specs) != _step_keys(circuit)
-                running = _in_progress(circuit)
-                if changed and running:
-                    form.add_error(None, ngettext(
-                        "Étapes : %(n)d dossier suit ce circuit en ce moment ; ses étapes ne "
-                        "peuvent pas changer avant qu'il soit terminé ou rejeté. Vous pouvez "
-                        "changer le nom, le type ou le sous-type, ou désactiver le circuit.",
-                        "Étapes : %(n)d dossiers suivent ce circuit en ce moment ; ses étapes "
-                        "ne peuvent pas changer avant qu'ils soient terminés ou rejetés. Vous "
-                        "pouvez changer le nom, le type ou le sous-type, ou désactiver le "
-                        "circuit.", running) % {"n": running})
-                    return None
-                active = circuit.active
-                circuit.name, circuit.folder_type, circuit.folder_subtype = (
-                    name, folder_type, subtype)
-                circuit.save(update_fields=["name", "folder_type", "folder_subtype"])
-                if changed:  # the same row: define_circuit finds it by its (new) type
-                    circuit = workflow.define_circuit(member, name, folder_type, specs,
-                                                      subtype)
-                    if not active:
-                        circuit.active = False
-                        circuit.save(update_fields=["active"])
+                old = circuit
+                circuit = workflow.change_circuit(old, name, folder_type, specs, subtype)
                 action = "circuit_changed"
+                details = {"replaces": old.pk} if circuit.pk != old.pk else {}
             audit.record(member, action, person.uid, None, circuit=circuit.pk, name=name,
-                         type=folder_type, subtype=subtype,
+                         type=folder_type, subtype=subtype, **details,
                          steps=[{"kind": s.kind, "mode": s.mode, "label": s.label,
                                  "actors": sorted(actor_key(a) for a in s.actors)}
                                 for s in specs])
@@ -232,6 +216,20 @@ def _save_circuit(person: RegistryPerson, member: RegistryMember, circuit: Circu
     return circuit
 
 
+def _type_label(folder_type: str, subtype: str) -> str:
+    if subtype:
+        return _("de type « %(type)s », sous-type « %(subtype)s »") % {
+            "type": folder_type, "subtype": subtype}
+    return _("de type « %(type)s » (sans sous-type)") % {"type": folder_type}
+
+
+def _active_rival(circuit: Circuit) -> Circuit | None:
+    """The other active circuit of the circuit's member, type and subtype, if any."""
+    return (Circuit.objects.filter(member_id=circuit.member_id, folder_type=circuit.folder_type,
+                                   folder_subtype=circuit.folder_subtype, active=True)
+            .exclude(pk=circuit.pk).first())
+
+
 @login_required
 @require_POST
 def circuit_activation(request: HttpRequest, code: str, pk: int) -> HttpResponse:
@@ -243,11 +241,26 @@ def circuit_activation(request: HttpRequest, code: str, pk: int) -> HttpResponse
         circuit = Circuit.objects.select_for_update().filter(member=member, pk=pk).first()
         if circuit is None:
             raise Http404("Circuit introuvable.")
-        if circuit.active != active:
+        other = _active_rival(circuit) if active and not circuit.active else None
+        if other is None and circuit.active != active:
             circuit.active = active
-            circuit.save(update_fields=["active"])
-            audit.record(member, "circuit_activated" if active else "circuit_deactivated",
-                         person.uid, None, circuit=circuit.pk, name=circuit.name)
+            if active:  # in service again: no longer replaced (the journal keeps it)
+                circuit.replaced_by, circuit.replaced_at = None, None
+            try:
+                with transaction.atomic():
+                    circuit.save(update_fields=["active", "replaced_by", "replaced_at"])
+            except IntegrityError:  # another one activated meanwhile
+                other = _active_rival(circuit)
+            else:
+                audit.record(member, "circuit_activated" if active else "circuit_deactivated",
+                             person.uid, None, circuit=circuit.pk, name=circuit.name)
+    if other is not None:
+        messages.error(request, _(
+            "Le circuit « %(name)s » n'est pas réactivé : le circuit « %(other)s » est déjà "
+            "actif pour les dossiers %(what)s. Désactivez d'abord « %(other)s », ou modifiez "
+            "celui-ci.") % {"name": circuit.name, "other": other.name,
+                            "what": _type_label(circuit.folder_type, circuit.folder_subtype)})
+        return redirect("signature:circuits", code=member.code)
     if active:
         messages.success(request, _("Le circuit « %(name)s » est actif : les nouveaux dossiers "
                                     "de son type le suivent.") % {"name": circuit.name})

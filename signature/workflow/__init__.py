@@ -6,7 +6,7 @@ username; a person belongs to the members where they hold an active seat; a step
 (`<code>-elus`, `<code>-staff`, `<code>-<assembly>`) is resolved through the seats' roles and
 assemblies, as the directory's groups are.
 
-The pieces: `people` (who is who), `circuits` (a member's circuits and their steps),
+The pieces: `people` (who is who), `circuits` (a member's circuits, their steps and versions),
 `who_may_act` (who may act on a folder now, and for whom), `delegation`, `submission` (submit,
 resubmit), `decisions` (visa, rejection, signature, several folders at once), `progress` (a
 decision moves the folder along its circuit; seal and publication), `signing_keys` and
@@ -14,7 +14,15 @@ decision moves the folder along its circuit; seal and publication), `signing_key
 is importable from here.
 """
 
-from .circuits import StepSpec, circuit_for, current_step, define_circuit
+from .circuits import (
+    StepSpec,
+    change_circuit,
+    circuit_for,
+    create_circuit,
+    current_step,
+    define_circuit,
+    same_steps,
+)
 from .decisions import BatchResult, act_batch, approve, reject, sign
 from .delegation import delegate
 from .people import (
@@ -35,9 +43,10 @@ from .submission import resubmit, submit
 from .who_may_act import capacities, submitted_by, waiting_for
 
 __all__ = [
-    "BatchResult", "StepSpec", "act_batch", "approve", "capacities", "check_member",
-    "circuit_for", "current_step", "define_circuit", "delegate", "display_name",
-    "group_members", "install_key", "members_of", "person_for", "personal_key", "reject",
-    "resubmit", "role_label", "run_seal", "seat", "seat_member", "sign", "signer_for",
-    "signing_options", "step_actors", "submit", "submitted_by", "waiting_for",
+    "BatchResult", "StepSpec", "act_batch", "approve", "capacities", "change_circuit",
+    "check_member", "circuit_for", "create_circuit", "current_step", "define_circuit",
+    "delegate", "display_name", "group_members", "install_key", "members_of", "person_for",
+    "personal_key", "reject", "resubmit", "role_label", "run_seal", "same_steps", "seat",
+    "seat_member", "sign", "signer_for", "signing_options", "step_actors", "submit",
+    "submitted_by", "waiting_for",
 ]

@@ -1,7 +1,8 @@
 """The staff's pages for circuits and delegations: a secretary builds a circuit through the
 pages and folders then follow it, a circuit in use keeps its folders' path, bad forms are
 refused with a sentence naming the field, another member's staff gets 404, and delegations
-made and ended through the pages change whom folders wait for."""
+made and ended through the pages change whom folders wait for. A circuit folders took is
+versioned when it changes: its folders keep its old steps, new folders take the new ones."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from provisioning.models import RegistryPerson, RegistrySeat
@@ -137,7 +141,8 @@ def test_steps_follow_their_rank_and_a_removed_step_is_dropped(client, registry)
         (VISA, reg.adjoint), (SIGNATURE, reg.maire)]
 
 
-def test_editing_a_circuit_in_use_keeps_its_folders_path(client, registry):
+def test_editing_a_circuit_in_use_makes_a_new_version_and_keeps_its_folders_path(client,
+                                                                                  registry):
     reg = registry
     circuit = workflow.define_circuit(reg.alpha, "Délibérations", "Délibération", [
         StepSpec(VISA, [reg.adjoint]), StepSpec(SIGNATURE, [reg.maire])])
@@ -146,50 +151,150 @@ def test_editing_a_circuit_in_use_keeps_its_folders_path(client, registry):
     url = f"{base(reg)}/circuits/{circuit.pk}/"
     page = client.get(url)
     assert page.status_code == 200
-    assert "1 dossier suit ce circuit en ce moment" in text(page)
+    assert "1 dossier suit ce circuit en ce moment." in text(page)
+    assert "Enregistrer une modification en crée une nouvelle version" in text(page)
     assert 'value="personne:padjoint" id="id_etapes-0-actors_' in page.content.decode()
 
+    # posted unchanged: nothing new
+    same_steps = [{"kind": VISA, "mode": ALL, "actors": ["personne:padjoint"]},
+                  {"kind": SIGNATURE, "mode": ALL, "actors": ["personne:smaire"]}]
+    response = client.post(url, circuit_data("Délibérations", "Délibération", same_steps))
+    assert response.status_code == 302 and Circuit.objects.count() == 1
+
+    # new steps: a new active version; the old one is kept, deactivated, with its steps
     other_steps = [{"kind": VISA, "actors": ["personne:iconseil"]},
                    {"kind": SIGNATURE, "actors": ["personne:smaire"]}]
     response = client.post(url, circuit_data("Délibérations", "Délibération", other_steps))
-    assert response.status_code == 400
-    assert ("Étapes : 1 dossier suit ce circuit en ce moment ; ses étapes ne peuvent pas "
-            "changer avant qu'il soit terminé ou rejeté.") in text(response)
-    assert [s.actors.get().person for s in circuit.steps.all()] == [reg.adjoint, reg.maire]
-
-    # the name can change; the steps, posted unchanged, stay the same rows
-    step_ids = list(circuit.steps.values_list("pk", flat=True))
-    same_steps = [{"kind": VISA, "mode": ALL, "actors": ["personne:padjoint"]},
-                  {"kind": SIGNATURE, "mode": ALL, "actors": ["personne:smaire"]}]
-    response = client.post(url, circuit_data("Délibérations (2026)", "Délibération",
-                                             same_steps))
     assert response.status_code == 302
-    assert Circuit.objects.get(pk=circuit.pk).name == "Délibérations (2026)"
-    assert list(circuit.steps.values_list("pk", flat=True)) == step_ids
+    circuit.refresh_from_db()
+    new = Circuit.objects.get(active=True)
+    assert new.pk != circuit.pk and not circuit.active
+    assert (new.name, new.folder_type, new.folder_subtype) == (
+        "Délibérations", "Délibération", "")
+    assert circuit.replaced_by == new and circuit.replaced_at is not None
+    assert [s.actors.get().person for s in circuit.steps.all()] == [reg.adjoint, reg.maire]
+    assert [s.actors.get().person for s in new.steps.all()] == [reg.conseil, reg.maire]
+    assert fresh(folder).circuit == circuit
+    entry = AuditEntry.objects.filter(action="circuit_changed").latest("seq")
+    assert entry.details["circuit"] == new.pk and entry.details["replaces"] == circuit.pk
 
-    # deactivated: no new folder takes it, the folder in progress finishes it
-    response = client.post(f"{url}activation/", {"active": "0"})
-    assert response.status_code == 302 and not Circuit.objects.get(pk=circuit.pk).active
-    with pytest.raises(SignatureError, match="no circuit"):
-        submit(reg, title="Refusé")
+    listing = text(client.get(f"{base(reg)}/circuits/"))
+    day = timezone.localtime(circuit.replaced_at).strftime("%d/%m/%Y")
+    assert f"remplacé le {day} par « Délibérations »" in listing and "actif" in listing
+
+    # a new folder follows the new steps; the folder in progress its old ones, to the end
+    later = submit(reg, title="Après la modification")
+    assert later.circuit == new
+    assert workflow.waiting_for(reg.conseil) == [later]
     assert workflow.waiting_for(reg.adjoint) == [fresh(folder)]
     workflow.approve(folder, reg.adjoint)
     assert workflow.waiting_for(reg.maire) == [fresh(folder)]
-    assert workflow.waiting_for(reg.conseil) == []
+    assert workflow.waiting_for(reg.conseil) == [later]
     workflow.sign(folder, reg.maire, PW)
     assert fresh(folder).status == Folder.DONE
-    assert AuditEntry.objects.filter(action="circuit_deactivated").count() == 1
+    assert [d.principal for d in fresh(folder).decisions.all()] == [reg.adjoint, reg.maire]
+    workflow.approve(later, reg.conseil)
+    assert workflow.waiting_for(reg.maire) == [fresh(later)]
 
-    # no folder in progress any more: the steps change, the circuit stays deactivated
-    response = client.post(url, circuit_data("Délibérations (2026)", "Délibération",
-                                             other_steps))
+    # the replaced version no longer changes
+    page = text(client.get(url))
+    assert f"Ce circuit a été remplacé le {day} par « Délibérations »" in page
+    assert "nouvelle version, que prendront" not in page
+    response = client.post(url, circuit_data("Délibérations", "Délibération", same_steps))
+    assert response.status_code == 400
+    assert ("Ce circuit a été remplacé par « Délibérations » : il ne se modifie plus.") \
+        in text(response)
+    assert Circuit.objects.count() == 2
+
+    # reactivating it while the new version is active is refused with a sentence
+    response = client.post(f"{url}activation/", {"active": "1"}, follow=True)
+    assert ("Le circuit « Délibérations » n'est pas réactivé : le circuit « Délibérations » "
+            "est déjà actif pour les dossiers de type « Délibération » (sans sous-type). "
+            "Désactivez d'abord « Délibérations », ou modifiez celui-ci.") in text(response)
+    assert not Circuit.objects.get(pk=circuit.pk).active
+    assert not AuditEntry.objects.filter(action="circuit_activated").exists()
+
+    # once the new version is deactivated, the old one comes back into service
+    client.post(f"{base(reg)}/circuits/{new.pk}/activation/", {"active": "0"})
+    with pytest.raises(SignatureError, match="no circuit"):
+        submit(reg, title="Refusé")
+    response = client.post(f"{url}activation/", {"active": "1"})
     assert response.status_code == 302
     circuit.refresh_from_db()
-    assert not circuit.active
-    assert [s.actors.get().person for s in circuit.steps.all()] == [reg.conseil, reg.maire]
-    client.post(f"{url}activation/", {"active": "1"})
-    later = submit(reg, title="Après la modification")
-    assert workflow.waiting_for(reg.conseil) == [later]
+    assert circuit.active and circuit.replaced_by is None
+    assert submit(reg, title="Retour à l'ancien circuit").circuit == circuit
+    assert AuditEntry.objects.filter(action="circuit_deactivated").count() == 1
+    assert AuditEntry.objects.filter(action="circuit_activated").count() == 1
+
+
+def test_a_circuit_no_folder_took_changes_in_place(client, registry):
+    reg = registry
+    circuit = workflow.define_circuit(reg.alpha, "Arrêtés", "Arrêté",
+                                      [StepSpec(SIGNATURE, [reg.maire])])
+    login(client, reg.secretaire)
+    url = f"{base(reg)}/circuits/{circuit.pk}/"
+    assert "nouvelle version" not in text(client.get(url))
+    response = client.post(url, circuit_data("Arrêtés du maire", "Arrêté", [
+        {"kind": VISA, "actors": ["personne:padjoint"]},
+        {"kind": SIGNATURE, "actors": ["personne:smaire"]}]))
+    assert response.status_code == 302
+    assert Circuit.objects.get().pk == circuit.pk
+    circuit.refresh_from_db()
+    assert circuit.name == "Arrêtés du maire" and circuit.active
+    assert [s.kind for s in circuit.steps.all()] == [VISA, SIGNATURE]
+
+    # deactivated by hand, then changed after a folder took it: the new version stays
+    # deactivated, and a new circuit may take the type meanwhile
+    folder = submit(reg, folder_type="Arrêté")
+    client.post(f"{url}activation/", {"active": "0"})
+    response = client.post(url, circuit_data("Arrêtés du maire", "Arrêté", [
+        {"kind": SIGNATURE, "actors": ["personne:smaire"]}]))
+    assert response.status_code == 302
+    new = Circuit.objects.exclude(pk=circuit.pk).get()
+    assert not new.active and Circuit.objects.get(pk=circuit.pk).replaced_by == new
+    assert fresh(folder).circuit == circuit
+    response = client.post(f"{base(reg)}/circuits/nouveau/", circuit_data(
+        "Arrêtés (2027)", "Arrêté", [{"kind": SIGNATURE, "actors": ["personne:padjoint"]}]))
+    assert response.status_code == 302
+    assert workflow.circuit_for(reg.alpha, "Arrêté").name == "Arrêtés (2027)"
+    response = client.post(f"{base(reg)}/circuits/{new.pk}/activation/", {"active": "1"},
+                           follow=True)
+    assert "n'est pas réactivé : le circuit « Arrêtés (2027) » est déjà actif" in text(
+        response)
+
+
+def test_define_circuit_versions_a_circuit_folders_took(registry):
+    reg = registry
+    first = workflow.define_circuit(reg.alpha, "Délibérations", "Délibération",
+                                    [StepSpec(SIGNATURE, [reg.maire])])
+    assert workflow.define_circuit(reg.alpha, "Délibérations", "Délibération",
+                                   [StepSpec(SIGNATURE, [reg.maire])]) == first
+    folder = submit(reg)
+    workflow.sign(folder, reg.maire, PW)  # done: its history keeps the steps it went through
+    second = workflow.define_circuit(reg.alpha, "Délibérations", "Délibération",
+                                     [StepSpec(SIGNATURE, [reg.adjoint])])
+    assert second != first and second.active
+    first.refresh_from_db()
+    assert not first.active and first.replaced_by == second
+    assert [s.actors.get().person for s in fresh(folder).circuit.steps.all()] == [reg.maire]
+    assert workflow.circuit_for(reg.alpha, "Délibération") == second
+    # one active circuit per type and subtype, in the database too
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Circuit.objects.create(member=reg.alpha, name="Doublon", folder_type="Délibération")
+    Circuit.objects.create(member=reg.alpha, name="Ancien", folder_type="Délibération",
+                           active=False)
+
+
+def test_the_circuit_versions_migration_is_applied(db):
+    call_command("makemigrations", "signature", "--check", "--dry-run", verbosity=0)
+    assert MigrationRecorder(connection).migration_qs.filter(
+        app="signature", name="0002_circuit_versions").exists()
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Circuit._meta.db_table)
+    assert "signature_one_active_circuit" in constraints
+    assert not any(c["unique"] and c["columns"] == ["member_id", "folder_type",
+                                                    "folder_subtype"]
+                   for name, c in constraints.items() if name != "signature_one_active_circuit")
 
 
 def test_bad_forms_are_refused_with_a_sentence_naming_the_field(client, registry):
