@@ -206,17 +206,15 @@ class Act(models.Model):
 
         return "proces-verbal" if self.minutes else SITE_KINDS[self.nature]
 
-    def last_transmission(self) -> Transmission | None:
-        return self.transmissions.order_by("-pk").first()
-
     def status(self) -> str:
-        """What a secrétaire de mairie wants to know first: where the act stands."""
-        message = self.prefecture_messages.order_by("-received_on", "-pk").first()
-        if message is not None:
-            return message.get_kind_display()
-        transmission = self.last_transmission()
-        if transmission is not None:
-            return transmission.get_state_display()
+        """What a secrétaire de mairie wants to know first: where the act stands. Reads the
+        related rows through .all(), so that a list prefetching them makes no query per act."""
+        messages = list(self.prefecture_messages.all())
+        if messages:
+            return max(messages, key=lambda m: (m.received_on, m.pk)).get_kind_display()
+        transmissions = list(self.transmissions.all())
+        if transmissions:
+            return max(transmissions, key=lambda t: t.pk).get_state_display()
         if self.published_at:
             return str(_("publié"))
         return str(_("en préparation"))

@@ -52,7 +52,8 @@ def scdl_rows(member: RegistryMember) -> list[dict[str, str]]:
                             "le modèle SCDL l'exige.") % {"name": member.name}])
     acts = (Act.objects.filter(member=member, nature=DELIBERATION, minutes=False,
                                published_at__isnull=False)
-            .select_related("matter__classification").order_by("decision_date", "number"))
+            .select_related("matter__classification").prefetch_related("transmissions")
+            .order_by("decision_date", "number"))
     labels: dict[int, dict[str, str]] = {}
     rows = []
     for act in acts:
@@ -61,7 +62,8 @@ def scdl_rows(member: RegistryMember) -> list[dict[str, str]]:
             labels[classification] = dict(Matter.objects.filter(
                 classification_id=classification).values_list("code", "label"))
         level2 = ".".join(act.matter.levels[:2])
-        acknowledged = act.transmissions.exclude(received_on=None).order_by("pk").first()
+        acknowledged = next((t for t in sorted(act.transmissions.all(), key=lambda t: t.pk)
+                             if t.received_on), None)
         rows.append({
             "COLL_NOM": member.name, "COLL_SIRET": settings.siret, "DELIB_ID": act.number,
             "DELIB_DATE": act.decision_date.isoformat(),
@@ -105,18 +107,18 @@ def validate(content: bytes, schema: Path) -> list[str]:
             for row, field, note in report.flatten(["rowNumber", "fieldName", "note"])]
 
 
+def _export(rows: list[dict[str, str]], columns: list[str], schema: Path, what: str) -> bytes:
+    content = to_csv(rows, columns)
+    errors = validate(content, schema)
+    if errors:
+        raise ActRefused([f"{what} : {error}" for error in errors])
+    return content
+
+
 def export_scdl(member: RegistryMember) -> bytes:
     """The member's published délibérations as SCDL CSV; refused if it would not validate."""
-    content = to_csv(scdl_rows(member), SCDL_COLUMNS)
-    errors = validate(content, SCDL_SCHEMA)
-    if errors:
-        raise ActRefused([_("export SCDL : %(error)s") % {"error": e} for e in errors])
-    return content
+    return _export(scdl_rows(member), SCDL_COLUMNS, SCDL_SCHEMA, _("export SCDL"))
 
 
 def export_register(member: RegistryMember) -> bytes:
-    content = to_csv(register_rows(member), REGISTER_COLUMNS)
-    errors = validate(content, REGISTER_SCHEMA)
-    if errors:
-        raise ActRefused([_("registre : %(error)s") % {"error": e} for e in errors])
-    return content
+    return _export(register_rows(member), REGISTER_COLUMNS, REGISTER_SCHEMA, _("registre"))

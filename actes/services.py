@@ -55,6 +55,12 @@ def settings_of(member: RegistryMember) -> MemberSettings:
     return found
 
 
+def locked_settings(member: RegistryMember) -> MemberSettings:
+    """The member's settings, its row locked until the end of the transaction: what appends
+    to the member's register or numbers its envelopes holds it."""
+    return MemberSettings.objects.select_for_update().get(pk=settings_of(member).pk)
+
+
 # ------------------------------------------------------------------ classification
 
 
@@ -235,7 +241,7 @@ def publish(act: Act, *, posted_at: datetime | None = None) -> RegisterEntry:
     Online (the rule): the full text goes on the member's website, non-editable, with its
     SHA-256 and the date it went online. By posting or on paper (communes under 3,500 that
     chose it): the register records the date given. Publishing twice records nothing new."""
-    settings = MemberSettings.objects.select_for_update().get(pk=settings_of(act.member).pk)
+    settings = locked_settings(act.member)
     existing = act.register.order_by("pk").first()
     if existing is not None:
         return existing
@@ -281,11 +287,10 @@ def register_document(member: RegistryMember, *, kind: str, title: str, url: str
                       sha256: str, at: datetime | None = None) -> RegisterEntry:
     """Write in the register a document another app put online on the member's website
     (the list of délibérations, the procès-verbal). The same URL twice is one entry."""
-    settings = MemberSettings.objects.select_for_update().get(pk=settings_of(member).pk)
+    locked_settings(member)  # the register's chain: one append at a time
     existing = RegisterEntry.objects.filter(member=member, act=None, url=url).first()
     if existing is not None:
         return existing
-    del settings  # locked for the chain; these documents are always put online
     return _append(member, kind=kind, title=title[:500], at=at or timezone.now(),
                    mode=ELECTRONIC, url=url, sha256=sha256)
 

@@ -23,7 +23,7 @@ from provisioning.models import RegistryMember
 
 from . import teletransmission as tt
 from .models import Act, MemberSettings, PrefectureMessage, Transmission
-from .services import ActRefused, read_file, settings_of
+from .services import ActRefused, locked_settings, read_file, settings_of
 
 MESSAGE_KINDS = {
     tt.MessageKind.COURRIER_SIMPLE: PrefectureMessage.LETTER,
@@ -90,8 +90,7 @@ def _prepare(act: Act, config: dict) -> Transmission:
     """Build and validate the archive and record the transmission, under the member's lock
     (the envelope's sequence number counts the member's transmissions of the day)."""
     with transaction.atomic():
-        member_settings = MemberSettings.objects.select_for_update().get(
-            pk=settings_of(act.member).pk)
+        member_settings = locked_settings(act.member)
         if act.transmissions.exclude(state=Transmission.FAILED).exists():
             raise ActRefused([_("transmission : l'acte n° %(n)s a déjà été transmis.") % {
                 "n": act.number}])

@@ -51,7 +51,7 @@ from pyhanko_certvalidator.errors import (
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
 from pyhanko_certvalidator.policy_decl import DEFAULT_WEAK_HASH_ALGOS
 
-from .errors import SignatureError
+from .errors import SignatureError, causes
 from .sign import TSA_TIMEOUT
 from .verify import _dss, _level  # the levels must be judged as the verification report does
 
@@ -178,11 +178,7 @@ def validation_context(trust_roots: Sequence[asn1_x509.Certificate]) -> Validati
 
 
 def _explain(exc: BaseException, tsa: str) -> str:
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
+    seen = causes(exc)
     for cause in seen:
         if isinstance(cause, SignatureError):
             return str(cause)

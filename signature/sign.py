@@ -41,7 +41,7 @@ from pyhanko_certvalidator.errors import (
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
 
 from . import stamp as stamps
-from .errors import SignatureError
+from .errors import SignatureError, causes
 from .pki.keys import chain_roots
 
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
@@ -79,11 +79,7 @@ def signer_name(signer: signers.Signer) -> str:
 
 def _explain(exc: BaseException, who: str, tsa_url: str) -> str:
     """One sentence for what went wrong, from the innermost cause that says something."""
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
+    seen = causes(exc)
     for cause in seen:
         if isinstance(cause, RevokedError):
             return f"the certificate of {who} is revoked: signing refused"
