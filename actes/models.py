@@ -24,6 +24,7 @@ from .natures import (
     MATTER_LEVELS,
     NATURES,
     PUBLICATION_MODES,
+    SITE_KINDS,
     SUBJECT_MAX,
     may_choose_mode,
     number_problem,
@@ -202,8 +203,6 @@ class Act(models.Model):
 
     @property
     def site_kind(self) -> str:
-        from .natures import SITE_KINDS
-
         return "proces-verbal" if self.minutes else SITE_KINDS[self.nature]
 
     def status(self) -> str:

@@ -7,8 +7,8 @@ import re
 
 from django.utils.translation import gettext_lazy as _
 
-# The six natures of the @ctes nomenclature, with their codes (CodeNatureActe) and the
-# two-letter abbreviations used in the transmitted file names.
+# The six natures of the @ctes nomenclature, with their codes (CodeNatureActe); their
+# two-letter abbreviations are in teletransmission/nomenclature.py (ACT_NATURES).
 DELIBERATION, REGLEMENTAIRE, INDIVIDUEL, CONTRAT, BUDGETAIRE, AUTRE = 1, 2, 3, 4, 5, 6
 NATURES = [
     (DELIBERATION, _("Délibération")),
@@ -18,8 +18,6 @@ NATURES = [
     (BUDGETAIRE, _("Document budgétaire et financier")),
     (AUTRE, _("Autre")),
 ]
-ABBREVIATIONS = {DELIBERATION: "DE", REGLEMENTAIRE: "AR", INDIVIDUEL: "AI", CONTRAT: "CC",
-                 BUDGETAIRE: "BF", AUTRE: "AU"}
 
 # The kind of page the member's website shows for an act of each nature
 # (wagtail_site_factory.models.ACT_KINDS).
