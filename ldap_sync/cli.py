@@ -15,6 +15,8 @@ def register(subparsers) -> None:
     p.add_argument("uid", help="the account's uid")
     p.add_argument("--file", help="take the directory from this inventory's ldap backend "
                    "(default: MUTUALIS_LDAP, or the embedded directory)")
+    p.add_argument("--mail", action="store_true",
+                   help="mail the link to the person's address instead of printing it")
     p.set_defaults(handler=cmd_passwd_link)
 
 
@@ -39,7 +41,19 @@ def cmd_passwd_link(args: argparse.Namespace) -> int:
     except ProvisioningError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(link)
+    if not args.mail:
+        print(link)
+        return 0
+    from portal.welcome import send_welcome_mails
+    from provisioning.models import RegistryPerson
+
+    address = RegistryPerson.objects.filter(uid=args.uid).values_list("email", flat=True).first()
+    if not address or not send_welcome_mails({args.uid: link}):
+        print(f"error: the link for {args.uid} could not be mailed"
+              + ("" if address else ": the registry knows no address for this account")
+              + "; run the command without --mail to print it", file=sys.stderr)
+        return 1
+    print(f"Activation link mailed to {address}.")
     return 0
 
 

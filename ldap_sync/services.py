@@ -37,11 +37,10 @@ from .layout import Layout
 from .models import ActivationToken
 
 ACTIVATION_PATH = "activation/"
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_VALIDITY = timedelta(days=7)
 
-# Sent for each account the driver created, with `uid` and `link`, so that an app may mail
-# the link. The link is handed over in memory only: it is never logged or stored.
+# Sent once for each batch of accounts the driver created, with `links` ({uid: link}), so
+# that an app may mail the links. They are handed over in memory only: never logged or stored.
 activation_issued = Signal()
 
 
@@ -86,8 +85,9 @@ def validity() -> timedelta:
 
 
 def activation_url(token: str) -> str:
-    base = getattr(settings, "MUTUALIS_BASE_URL", "") or DEFAULT_BASE_URL
-    return f"{base.rstrip('/')}/{ACTIVATION_PATH}{token}/"
+    from mutualis.links import app_url
+
+    return app_url(f"/{ACTIVATION_PATH}{token}/" if token else f"/{ACTIVATION_PATH}")
 
 
 def _new_token(uid: str) -> tuple[str, ActivationToken]:
@@ -122,8 +122,9 @@ def store_new_tokens(uids: list[str]) -> None:
         cursor.executemany(sql, [(uid, token_hash(token), created, expires)
                                  for uid, token in made])
     if activation_issued.has_listeners():
-        for uid, token in made:
-            activation_issued.send(sender=ActivationToken, uid=uid, link=activation_url(token))
+        prefix = activation_url("")  # the base address is read once for the batch
+        activation_issued.send(sender=ActivationToken,
+                               links={uid: f"{prefix}{token}/" for uid, token in made})
 
 
 def issue_activation_link(uid: str, config: dict | None = None) -> str:

@@ -2,7 +2,11 @@
 
 The link's token is moved from the URL into the session at once (as Django's password reset
 does), so that the page the person then sees and posts to carries no token: it cannot leak
-through a Referer header, the browser's history or a request log.
+through a Referer header, the browser's history or a request log. The pages send a Referer to
+this origin only (`same-origin`): with `no-referrer`, browsers post the form with
+`Origin: null`, which Django's CSRF check rightly refuses.
+
+The page is framed as the portal's pages are: the commune's site on its host.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from provisioning.drivers import BackendError
 
-from .forms import ActivationForm
+from .forms import ActivationForm, account_person
 from .services import (
     InvalidToken,
     PasswordRejected,
@@ -31,9 +35,21 @@ FORM_SLUG = "mot-de-passe"
 
 
 def _page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
-    response = render(request, TEMPLATE, context, status=status)
-    response["Referrer-Policy"] = "no-referrer"
+    from portal.views import page_context
+
+    response = render(request, TEMPLATE, page_context(request, **context), status=status)
+    response["Referrer-Policy"] = "same-origin"
     return response
+
+
+def _places(uid: str) -> list[dict]:
+    """Where the person logs in next: the login page of each member they sit in."""
+    from mutualis.links import member_url
+    from provisioning.models import RegistryMember
+
+    members = RegistryMember.objects.filter(seats__person__uid=uid, seats__active=True,
+                                            active=True).distinct().order_by("name")
+    return [{"member": m, "url": member_url(m, "/connexion/")} for m in members]
 
 
 @never_cache
@@ -48,7 +64,8 @@ def activation(request: HttpRequest, token: str) -> HttpResponse:
     row = usable_token(token)
     if row is None:
         return _page(request, {"state": "invalid"}, status=404)
-    form = ActivationForm(request.POST or None, min_length=password_min_length())
+    form = ActivationForm(request.POST or None, min_length=password_min_length(),
+                          person=account_person(row.uid))
     if request.method == "POST" and form.is_valid():
         try:
             activate(token, form.cleaned_data["password1"])
@@ -61,6 +78,6 @@ def activation(request: HttpRequest, token: str) -> HttpResponse:
                                    "dans quelques minutes."))
         else:
             request.session.pop(SESSION_KEY, None)
-            return _page(request, {"state": "done", "uid": row.uid})
+            return _page(request, {"state": "done", "uid": row.uid, "places": _places(row.uid)})
     # A form with errors is answered 200: a 4xx would put the address in Django's log.
     return _page(request, {"state": "form", "form": form, "uid": row.uid})

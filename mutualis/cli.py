@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 PLUGIN_PACKAGES = ("ldap_sync", "nextcloud_bridge", "wagtail_site_factory", "convocation",
-                   "signature", "actes")
+                   "signature", "actes", "portal")
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -59,8 +59,8 @@ def _value(v) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
-def print_plan(plan, console: Console = out) -> None:
-    for c in plan.pending:
+def print_plan(plan, console: Console = out, detailed: bool = True) -> None:
+    for c in plan.pending if detailed else ():
         symbol, colour = SYMBOLS[c.action]
         console.print(f"[{colour}]{symbol} {c.action:8}[/] {escape(c.key)}")
         if c.action == "create":
@@ -123,7 +123,7 @@ def cmd_apply(args) -> int:
     ensure_database()
     planned = _plan(args)
     plan = planned.plan
-    print_plan(plan)
+    print_plan(plan, detailed=not getattr(args, "quiet", False))
     if plan.empty:
         out.print("Nothing to do: the backends already match the inventory.")
         return 0
@@ -211,27 +211,26 @@ def cmd_services(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    from django.conf import settings
     from django.core.management import call_command
 
-    from mutualis import services
+    from mutualis import demo, services
 
-    for name, info in services.start().items():
+    started = services.start()
+    for name, info in started.items():
         out.print(f"{name}: {info['url']}")
+    # Before the apply: the links it mails (activation) carry the address served.
+    services.record_web_address(f"http://{args.addr}")
     ensure_database()
-    rc = cmd_apply(argparse.Namespace(file=args.file, only=None, yes=True, allow_destroy=False))
+    rc = cmd_apply(argparse.Namespace(file=args.file, only=None, yes=True, allow_destroy=False,
+                                      quiet=True))
     if rc != 0:
         return rc
-    from django.conf import settings
-
-    from provisioning.models import RegistryMember
-
-    port = args.addr.rsplit(":", 1)[-1]
-    for m in RegistryMember.objects.filter(active=True):
-        if "website" in m.services:
-            out.print(f"{m.name}: http://{m.hostname}:{port}/")
-    out.print(f"Wagtail admin: http://{args.addr}/admin/ — serving (Ctrl-C to stop).")
+    for line in demo.prepare():
+        out.print(line)
     settings.MUTUALIS_SERVE_MEDIA = True  # no web server in front in the demo
-    call_command("runserver", args.addr, use_reloader=False, insecure_serving=True, verbosity=1)
+    out.print("Serving (Ctrl-C to stop).")
+    call_command("runserver", args.addr, use_reloader=False, insecure_serving=True, verbosity=0)
     return 0
 
 

@@ -79,6 +79,8 @@ def stop() -> list[str]:
     current = embedded_services()
     stopped = []
     for name, info in current.items():
+        if name == "web":  # the demo's own process: Ctrl-C stops it, never a signal from here
+            continue
         pid = info.get("pid")
         if _alive(pid):
             os.kill(pid, signal.SIGTERM)
@@ -97,3 +99,10 @@ def status() -> dict[str, str]:
     names = sorted(set(_starters()) | set(current))
     return {n: (f"running on {current[n]['url']}" if _alive(current.get(n, {}).get("pid"))
                 else "stopped") for n in names}
+
+
+def record_web_address(url: str) -> None:
+    """The address the demo serves on, for the links other commands print or mail."""
+    current = embedded_services()
+    current["web"] = {"url": url, "pid": os.getpid()}
+    write_embedded_services(current)

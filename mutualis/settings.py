@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "convocation",
     "signature",
     "actes",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +176,8 @@ MUTUALIS_RETRY_BACKOFF = 0.5
 
 # Wagtail: one instance serves every member's site.
 WAGTAIL_SITE_NAME = "Mutualis"
+# Avatars are uploaded, never fetched from Gravatar (no third-party request, and the CSP).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = os.environ.get("MUTUALIS_ADMIN_BASE_URL", "http://localhost:8000")
 
 # Nextcloud as the apps reach it (publish_files, create_public_link); None: not configured.
@@ -183,8 +186,9 @@ MUTUALIS_NEXTCLOUD = ({"url": os.environ["MUTUALIS_NEXTCLOUD_URL"],
                        "password": os.environ.get("MUTUALIS_NEXTCLOUD_PASSWORD", "")}
                       if os.environ.get("MUTUALIS_NEXTCLOUD_URL") else None)
 
-# Links sent by mail (activation, convocations) start with this address.
-MUTUALIS_BASE_URL = os.environ.get("MUTUALIS_BASE_URL", "http://127.0.0.1:8000")
+# Links sent by mail (activation, convocations) start with this address; unset, they take the
+# address the demo serves on, else http://127.0.0.1:8000 (see mutualis/links.py).
+MUTUALIS_BASE_URL = os.environ.get("MUTUALIS_BASE_URL", "")
 MUTUALIS_ACTIVATION_DAYS = 7
 
 # Parapheur: secret(s) for signing keys at rest (comma-separated, the first encrypts; derived
@@ -218,9 +222,27 @@ MUTUALIS_ACTES_TDT = ({
     "mode": os.environ.get("MUTUALIS_S2LOW_MODE", "act"),
 } if os.environ.get("MUTUALIS_S2LOW_URL") else None)
 MUTUALIS_ACTES_XSD_DIR = os.environ.get("MUTUALIS_ACTES_XSD_DIR") or None
-LOGIN_URL = "/admin/login/"  # the apps' pages send anonymous users to the Wagtail login
+# One login page on every host (the commune's, the syndicate's): staff land in the Wagtail
+# admin, officials in their space (portal/).
+LOGIN_URL = "/connexion/"
+LOGIN_REDIRECT_URL = "/connexion/suite/"
+LOGOUT_REDIRECT_URL = "/connexion/"
 
-# Convocations: outgoing mail, reminders, and the cost of a paper dossier for the savings figure.
+# Passwords people choose (the activation page, the syndicate's admin accounts); the
+# directory's own policy (length, history) applies on top for directory accounts.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "first_name", "last_name", "email")}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Outgoing mail: the relay of MUTUALIS_EMAIL_HOST when it is set (production), else the demo's
+# embedded mail server of `mutualis services start` (mail_service/backend.py).
+EMAIL_BACKEND = "mail_service.backend.EmailBackend"
+MUTUALIS_EMAIL_CONFIGURED = "MUTUALIS_EMAIL_HOST" in os.environ
 EMAIL_HOST = os.environ.get("MUTUALIS_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("MUTUALIS_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("MUTUALIS_EMAIL_USER", "")

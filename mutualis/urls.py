@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("ldap_sync.urls")),
+    path("", include("portal.urls")),
     path("convocation/", include("convocation.urls")),
     path("parapheur/", include("signature.urls")),
     path("actes/", include("actes.urls")),

@@ -4,7 +4,7 @@ Wagtail's admin is one for every site (wagtail issues 1700, 4288, 5084): by itse
 an editor open the admin through another site's hostname, and browse or pick objects that are
 not theirs through URLs that carry an id. This middleware
 - refuses the admin, login included, on a member's hostname to anyone who is not one of that
-  member's editors (superusers excepted);
+  member's editors (superusers excepted), sending that member's officials to their space;
 - answers 404 to any admin URL naming a page, image, document or alert outside the editor's
   members, and to the reports that count every site's pages.
 """
@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from django.contrib.auth import logout
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
@@ -60,6 +60,11 @@ class TenantAdminMiddleware:
         return code is None or code in scope.codes
 
     def _refuse(self, request: HttpRequest) -> HttpResponse:
+        from portal.views import where_to
+
+        target = where_to(request)
+        if target is not None and target != request.path_info:
+            return redirect(target)  # an official: their space on this host
         logout(request)
         return render(request, "wagtail_site_factory/admin_refused.html", status=403)
 

@@ -61,7 +61,7 @@ def test_link_is_absolute_single_use_and_stores_only_a_hash(directory, client, a
     page = client.get(moved["Location"])
     assert page.status_code == 200
     assert "Choisissez le mot de passe" in page.content.decode()
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
 
     done = client.post(moved["Location"], {"password1": GOOD, "password2": GOOD})
     assert done.status_code == 200

@@ -1,0 +1,116 @@
+"""Login on every host, each person's landing, and the officials' space.
+
+Staff (secrétaire, DGS, agents) work in the Wagtail admin of their commune's host; officials
+(maire, adjoints, conseillers) in `/espace-elus/` on the same host. A person who logs in on a
+host where they have no place is told where they have one, with the link: a session is per
+host, so sending them elsewhere silently would only ask them to log in again.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mutualis.links import member_url
+from provisioning import access
+from provisioning.models import RegistryMember
+
+from . import space
+from .hosts import layout_for, member_of_request, syndicate_name
+
+
+def page_context(request: HttpRequest, **extra) -> dict:
+    member = member_of_request(request)
+    context = {"member": member, "layout": layout_for(member),
+               "syndicate_name": syndicate_name()}
+    if member is not None:
+        from wagtail_site_factory.models import CommuneSettings
+
+        context["commune"] = CommuneSettings.for_request(request)
+    return {**context, **extra}
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return page_context(self.request, **super().get_context_data(**kwargs))
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+def where_to(request: HttpRequest) -> str | None:
+    """Where the logged-in user works on this host, or None when they have no place here."""
+    standing = access.standing(request.user)
+    member = member_of_request(request)
+    if member is None:  # the syndicate's own host: its admins and any member's staff
+        return "/admin/" if standing.is_staff_somewhere else None
+    if standing.superuser or member.pk in standing.staff_of:
+        return "/admin/"
+    if member.pk in standing.official_of:
+        return "/espace-elus/"
+    return None
+
+
+@login_required
+def landing(request: HttpRequest) -> HttpResponse:
+    target = where_to(request)
+    if target is not None:
+        return redirect(target)
+    standing = access.standing(request.user)
+    places = RegistryMember.objects.filter(
+        active=True, pk__in=standing.staff_of | standing.official_of).order_by("name")
+    links = [{"member": m, "url": member_url(m, "/connexion/")} for m in places]
+    return render(request, "portal/elsewhere.html", page_context(request, places=links), status=403)
+
+
+@login_required
+def officials_space(request: HttpRequest) -> HttpResponse:
+    member = member_of_request(request)
+    person = access.person_for(request.user)
+    if member is None or person is None or member.pk not in access.standing(
+            request.user).official_of:
+        return landing(request)
+    return render(request, "portal/space.html",
+                  page_context(request, person=person, **space.summary(person, member)))
+
+
+@login_required
+@require_POST
+def open_convocation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The official's own convocation, opened as their personal link would open it."""
+    person = access.person_for(request.user)
+    member = member_of_request(request)
+    if person is None or member is None:
+        raise Http404
+    url = space.convocation_link(person, member, pk)
+    if url is None:
+        raise Http404(_("Convocation introuvable."))
+    return redirect(url)
+
+
+class AdminPasswordView(auth_views.PasswordResetConfirmView):
+    """A syndicate admin chooses their password from their single-use link."""
+
+    template_name = "portal/admin_password.html"
+    post_reset_login = True
+    success_url = "/admin/"
+
+    def get_context_data(self, **kwargs):
+        return page_context(self.request, **super().get_context_data(**kwargs))
+
+
+def theme(request: HttpRequest) -> HttpResponse:
+    """The syndicate's pages take the sites' stylesheet with the default colours."""
+    from wagtail_site_factory.stylesheet import stylesheet
+
+    response = HttpResponse(stylesheet(None), content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
