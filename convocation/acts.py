@@ -15,14 +15,13 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from provisioning.drivers import ProvisioningError
-
 from . import backends
 from .dossier import escape, president_of, when
 from .models import AgendaItem, Publication, Sitting, Vote, audit
 from .proxies import proxies_for
 from .quorum import present_at, quorum
 from .reports import rows
+from .sending import site_key
 
 PUBLICATION_DAYS = 7
 
@@ -133,14 +132,15 @@ def generate_and_publish(sitting: Sitting) -> list[Publication]:
             full_title = f"{title} — {sitting.assembly.name} — {when(sitting)}"
             publication.url = backends.publish_act(backends.Act(
                 sitting.member.code, act_kind, full_title, sitting.local_start.date(),
-                filename, pdf))
+                filename, pdf, sitting_key=site_key(sitting)))
             publication.published_at = timezone.now()
             backends.register_publication(sitting.assembly.member, title, full_title,
                                           publication.url, publication.sha256)
-        except ProvisioningError as exc:  # no website, or none with a page of acts
+        except Exception as exc:  # no website, none with a page of acts, or a failure
             publication.pending_reason = _(
                 "Mise en ligne impossible (%(why)s) : publiez ce document à la main avant le "
-                "%(day)s.") % {"why": exc, "day": due_by.strftime("%d/%m/%Y")}
+                "%(day)s.") % {"why": backends.cause(exc, _("Le site internet")),
+                               "day": due_by.strftime("%d/%m/%Y")}
         publication.save()
         audit(sitting, "act", kind=kind, sha256=publication.sha256, url=publication.url)
         out.append(publication)

@@ -1,14 +1,44 @@
 """The only place where convocation reaches other packages' backends, through their public
 functions: the Nextcloud bridge (dossier files for the tablets), the agendas (the sitting in
-the assembly's calendar), the site factory (acts on the member's website) and the acts app
-(its publication register)."""
+the assembly's calendar), the site factory (sittings and acts on the member's website) and
+the acts app (its publication register).
+
+Each failure of a backend reaches the staff as one sentence: `cause(exc)` gives it.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+
+from django.utils.translation import gettext as _
 
 from nextcloud_bridge.agendas import Event, upsert_event
+from provisioning.drivers import ProvisioningError
+
+log = logging.getLogger(__name__)
+
+
+def cause(exc: Exception, backend: str) -> str:
+    """What went wrong, for a person: a bridge's own message (its errors are written for
+    people), else a sentence naming the backend; never a class name."""
+    if isinstance(exc, ProvisioningError) and str(exc):
+        return str(exc)
+    log.error("%s failed", backend, exc_info=exc)
+    return _("%(backend)s a répondu par une erreur inattendue, consignée dans le journal du "
+             "serveur") % {"backend": backend}
+
+
+def nextcloud_configured() -> bool:
+    """Whether a Nextcloud is configured (MUTUALIS_NEXTCLOUD, or an embedded one)."""
+    from nextcloud_bridge.services import nextcloud_settings
+
+    try:
+        nextcloud_settings()
+    except ProvisioningError:
+        return False
+    return True
 
 
 def publish_dossier(member_code: str, assembly_slug: str, folder: str,
@@ -27,6 +57,27 @@ def add_to_calendar(member_code: str, assembly_slug: str, event: Event) -> None:
 
 
 @dataclass(frozen=True)
+class PublicSitting:
+    """What the member's website shows of a sitting: never the dossier."""
+
+    member_code: str
+    key: str  # stable: publishing it again updates the same page
+    title: str
+    assembly: str
+    start: datetime
+    place: str
+    agenda_items: list[str]
+
+
+def publish_sitting(sitting: PublicSitting) -> str:
+    """Put the sitting (date, place, agenda) on the member's website; returns its URL."""
+    from wagtail_site_factory.services import publish_sitting as publish_on_site
+
+    return publish_on_site(sitting.member_code, sitting.key, sitting.title, sitting.start,
+                           sitting.place, sitting.agenda_items, assembly=sitting.assembly)
+
+
+@dataclass(frozen=True)
 class Act:
     member_code: str
     kind: str  # "deliberation" (the list of délibérations) or "proces-verbal"
@@ -34,6 +85,7 @@ class Act:
     act_date: date
     filename: str
     pdf: bytes
+    sitting_key: str = ""  # the sitting's page on the website, when it has one
 
 
 def register_publication(member, kind: str, title: str, url: str, sha256: str) -> None:
@@ -49,4 +101,4 @@ def publish_act(act: Act) -> str:
     from wagtail_site_factory.services import publish_act as publish_on_site
 
     return publish_on_site(act.member_code, act.kind, act.title, act.act_date, act.filename,
-                           act.pdf)
+                           act.pdf, sitting_key=act.sitting_key)

@@ -25,7 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus.flowables import KeepTogether
 
-from provisioning.catalogue import ROLES
+from provisioning.catalogue import role_label
 
 from .models import Sitting
 from .rules import long_date
@@ -79,7 +79,8 @@ def president_of(sitting: Sitting) -> str:
             "person"):
         for role in ("maire", "president"):
             if role in (seat.roles or []):
-                return f"{seat.person.given_name} {seat.person.surname}, {ROLES[role]['label']}"
+                label = role_label(role, seat.person.civility)
+                return f"{seat.person.given_name} {seat.person.surname}, {label}"
     return ""
 
 

@@ -38,9 +38,10 @@ def assembly_seats(assembly: RegistryAssembly) -> list[RegistrySeat]:
 
 
 class Sitting(models.Model):
-    DRAFT, SENT, CLOSED = "draft", "sent", "closed"
-    STATUSES = [(DRAFT, _("en préparation")), (SENT, _("convocation envoyée")),
-                (CLOSED, _("close"))]
+    # SENDING: the sending started (the dossier is frozen) but no member received it yet.
+    DRAFT, SENDING, SENT, CLOSED = "draft", "sending", "sent", "closed"
+    STATUSES = [(DRAFT, _("en préparation")), (SENDING, _("envoi inachevé")),
+                (SENT, _("convocation envoyée")), (CLOSED, _("close"))]
 
     assembly = models.ForeignKey(RegistryAssembly, verbose_name=_("assemblée"),
                                  on_delete=models.PROTECT, related_name="+")
@@ -131,6 +132,7 @@ class Guest(models.Model):
     email = models.EmailField(_("adresse électronique"))
     quality = models.CharField(_("qualité"), max_length=10, choices=QUALITIES, default=OTHER)
     invited_at = models.DateTimeField(null=True, blank=True)
+    mail_error = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("invité")
@@ -145,6 +147,8 @@ class Convocation(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Why the last attempt to mail it failed (one sentence for the staff); empty once sent.
+    mail_error = models.TextField(blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -265,7 +269,8 @@ class Vote(models.Model):
 
 class Dispatch(models.Model):
     """What a sending did: dossier files, manifest and its RFC 3161 token, Nextcloud paths,
-    calendar event."""
+    calendar event, the sitting's page on the member's website; and, for each step that did
+    not happen, why (the sentence shown to the staff)."""
 
     sitting = models.OneToOneField(Sitting, on_delete=models.PROTECT, related_name="dispatch")
     files = models.JSONField(default=list)  # [{name, path, sha256, size, pages}]
@@ -274,7 +279,13 @@ class Dispatch(models.Model):
     timestamp_token = models.BinaryField(default=b"")
     timestamped_at = models.DateTimeField(null=True, blank=True)
     published_paths = models.JSONField(default=list)
+    # No Nextcloud configured: the dossier is served by the personal links only (final).
+    nextcloud_absent = models.BooleanField(default=False)
+    publication_error = models.TextField(blank=True)  # a configured Nextcloud failed
     calendar_uid = models.CharField(max_length=200, blank=True)
+    calendar_error = models.TextField(blank=True)
+    site_url = models.CharField(max_length=500, blank=True)
+    site_error = models.TextField(blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

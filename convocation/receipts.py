@@ -13,12 +13,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualis.links import member_url
 from nextcloud_bridge.agendas.ics import PARIS
 from provisioning.models import RegistryPerson, RegistrySeat
 
@@ -54,8 +54,9 @@ def issue_token(convocation: Convocation) -> str:
     return token
 
 
-def link_url(token: str) -> str:
-    return settings.MUTUALIS_BASE_URL.rstrip("/") + reverse("convocation:link", args=[token])
+def link_url(member, token: str) -> str:
+    """The personal link, on the member's own host: officials work on their commune's."""
+    return member_url(member, reverse("convocation:link", args=[token]))
 
 
 def still_seated(convocation: Convocation) -> bool:

@@ -1,36 +1,44 @@
 """Sending a convocation: check the law, build the dossier, timestamp the manifest, publish the
 dossier to the assembly's Nextcloud folder, add the sitting to the assembly's calendar, mail
-each member a personal link and each guest an invitation.
+each member a personal link and each guest an invitation, announce the sitting on the
+member's website.
 
-Each step records what it did, so a sending interrupted at any point resumes where it stopped
-when it runs again (the Celery task may run twice): nothing is mailed twice.
+The dossier and the manifest must be made before anything goes out (SendingFailed otherwise).
+The other steps do not stop the sending: a backend that is absent or failing leaves its reason
+on the Dispatch (shown to the staff) and the members still get their links, which serve the
+dossier. Each step records what it did, so a new attempt (or a Celery task run twice) resumes
+where the sending stopped: nothing is mailed twice, and only those not yet reached are mailed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import backends, dossier, mail, receipts
-from .models import Convocation, Dispatch, Sitting, assembly_seats, audit
-from .rules import lateness_message
-from .timestamp import configured_authority, timestamp
+from provisioning.access import subscribes
 
-log = logging.getLogger(__name__)
+from . import backends, delivery, dossier, mail
+from .models import Convocation, Dispatch, Sitting, assembly_seats, audit
+from .rules import lateness_message, long_date
+from .timestamp import TimestampError, configured_authority, timestamp
+
 STALE_CLAIM = timedelta(minutes=30)
 
 
 class SendingRefused(Exception):
     """The convocation may not be sent; the sentence says why and what to do."""
+
+
+class SendingFailed(Exception):
+    """A step that must succeed before anything is mailed failed; nothing went out, and the
+    sentence says what to do."""
 
 
 def problems(sitting: Sitting, today: date | None = None) -> list[str]:
@@ -39,7 +47,8 @@ def problems(sitting: Sitting, today: date | None = None) -> list[str]:
     member = sitting.member
     found = []
     if "convocation" not in (member.services or []):
-        found.append(_("%(member)s n'est pas abonné(e) au service de convocation électronique.")
+        found.append(_("%(member)s n'est pas abonné(e) au service de convocation "
+                       "électronique : demandez au syndicat de l'y abonner.")
                      % {"member": member.name})
     if not sitting.items.exists():
         found.append(_("L'ordre du jour est vide : ajoutez au moins un point."))
@@ -53,7 +62,8 @@ def problems(sitting: Sitting, today: date | None = None) -> list[str]:
         found.append(lateness_message(today, sitting_day, member.population, member.kind,
                                       sitting.urgent, sitting.reconvened))
     if not assembly_seats(sitting.assembly) and not sitting.convocations.exists():
-        found.append(_("Le %(assembly)s n'a aucun membre en fonctions dans le registre.")
+        found.append(_("Le %(assembly)s n'a aucun membre en fonctions dans le registre : "
+                       "signalez-le au syndicat, qui tient l'inventaire des élus.")
                      % {"assembly": sitting.assembly.name.lower()})
     return found
 
@@ -142,7 +152,7 @@ def manifest(sitting: Sitting, dispatch: Dispatch, convocations: list[Convocatio
                       separators=(",", ":")).encode()
 
 
-def _timestamp(sitting: Sitting, dispatch: Dispatch, convocations: list[Convocation]) -> None:
+def _stamp(sitting: Sitting, dispatch: Dispatch, convocations: list[Convocation]) -> None:
     data = manifest(sitting, dispatch, convocations)
     dispatch.manifest = data
     dispatch.manifest_sha256 = hashlib.sha256(data).hexdigest()
@@ -156,37 +166,96 @@ def _timestamp(sitting: Sitting, dispatch: Dispatch, convocations: list[Convocat
           timestamped_at=dispatch.timestamped_at.isoformat() if dispatch.timestamped_at else "")
 
 
-def _mail_members(sitting: Sitting, convocations: list[Convocation]) -> list[str]:
-    failed = []
-    expires = receipts.link_expiry(sitting)
-    with get_connection() as connection:
-        for convocation in convocations:
-            if convocation.sent_at is not None:
-                continue
-            token = receipts.issue_token(convocation)
-            message = mail.convocation_message(convocation, receipts.link_url(token), expires)
-            message.connection = connection
-            try:
-                message.send()
-            except Exception as exc:  # one refused address must not stop the others
-                log.warning("convocation %s not mailed: %s", convocation.pk,
-                            type(exc).__name__)
-                failed.append(convocation.person.uid)
-                continue
-            convocation.sent_at = timezone.now()
-            convocation.save(update_fields=["sent_at"])
-        for guest in sitting.guests.filter(invited_at__isnull=True):
-            message = mail.invitation_message(guest)
-            message.connection = connection
-            try:
-                message.send()
-            except Exception as exc:
-                log.warning("guest %s not invited: %s", guest.pk, type(exc).__name__)
-                failed.append(guest.email)
-                continue
-            guest.invited_at = timezone.now()
-            guest.save(update_fields=["invited_at"])
-    return failed
+def _publish_dossier(sitting: Sitting, dispatch: Dispatch, files: dict[str, bytes]) -> None:
+    """Put the dossier in the assembly's Nextcloud folder, for the tablets. Without a
+    Nextcloud the personal links serve it: the sending goes on, and says so."""
+    if dispatch.published_paths or dispatch.nextcloud_absent:
+        return
+    if not backends.nextcloud_configured():
+        dispatch.nextcloud_absent, dispatch.publication_error = True, ""
+        dispatch.save(update_fields=["nextcloud_absent", "publication_error"])
+        audit(sitting, "not-published", reason="no Nextcloud is configured")
+        return
+    try:
+        paths = backends.publish_dossier(sitting.member.code, sitting.assembly.slug,
+                                         folder_name(sitting), files)
+    except Exception as exc:  # the members still get their links; a new attempt retries
+        dispatch.publication_error = backends.cause(exc, "Nextcloud")
+        dispatch.save(update_fields=["publication_error"])
+        audit(sitting, "publish-failed", error=dispatch.publication_error)
+        return
+    dispatch.published_paths, dispatch.publication_error = paths, ""
+    dispatch.save(update_fields=["published_paths", "publication_error"])
+    audit(sitting, "published", paths=paths)
+
+
+def _add_to_calendar(sitting: Sitting, dispatch: Dispatch) -> None:
+    """The sitting in the assembly's calendar, where the member has the agenda service (the
+    mails carry the .ics anyway)."""
+    if dispatch.calendar_uid or not subscribes(sitting.member, "agenda"):
+        return
+    event = mail.event_of(sitting)
+    try:
+        backends.add_to_calendar(sitting.member.code, sitting.assembly.slug, event)
+    except Exception as exc:
+        dispatch.calendar_error = backends.cause(exc, _("Le serveur d'agendas"))
+        dispatch.save(update_fields=["calendar_error"])
+        audit(sitting, "calendar-failed", error=dispatch.calendar_error)
+        return
+    dispatch.calendar_uid, dispatch.calendar_error = event.uid, ""
+    dispatch.save(update_fields=["calendar_uid", "calendar_error"])
+    audit(sitting, "calendar", uid=event.uid)
+
+
+def site_key(sitting: Sitting) -> str:
+    """The sitting's stable key on the member's website."""
+    return f"{sitting.assembly.slug}-{sitting.pk}"
+
+
+def public_sitting(sitting: Sitting) -> backends.PublicSitting:
+    return backends.PublicSitting(
+        member_code=sitting.member.code, key=site_key(sitting),
+        title=_("%(assembly)s du %(day)s") % {"assembly": sitting.assembly.name,
+                                               "day": long_date(sitting.local_start.date())},
+        assembly=sitting.assembly.name, start=sitting.starts_at, place=sitting.place,
+        agenda_items=[item.title for item in sitting.items.order_by("position")])
+
+
+def publish_on_site(sitting: Sitting, dispatch: Dispatch) -> None:
+    """Announce the sitting on the member's website (date, place, agenda; never the
+    dossier), where the member has the website service. Idempotent: a sitting published
+    again updates its page."""
+    if not subscribes(sitting.member, "website"):
+        return
+    try:
+        url = backends.publish_sitting(public_sitting(sitting))
+    except Exception as exc:
+        dispatch.site_error = backends.cause(exc, _("Le site internet"))
+        dispatch.save(update_fields=["site_error"])
+        audit(sitting, "site-failed", error=dispatch.site_error)
+        return
+    dispatch.site_url, dispatch.site_error = url, ""
+    dispatch.save(update_fields=["site_url", "site_error"])
+    audit(sitting, "site", url=url)
+
+
+def settled(dispatch: Dispatch, sitting: Sitting) -> bool:
+    """Nothing is left to retry: every step happened or cannot happen here."""
+    return (bool(dispatch.published_paths or dispatch.nextcloud_absent)
+            and not dispatch.calendar_error and not dispatch.site_error
+            and not sitting.convocations.filter(sent_at__isnull=True).exists()
+            and not sitting.guests.filter(invited_at__isnull=True).exists())
+
+
+def reached(sitting: Sitting) -> int:
+    return sitting.convocations.filter(sent_at__isnull=False).count()
+
+
+def needs_check(sitting: Sitting) -> bool:
+    """The law is checked before a sending, and again as long as nobody received it (a
+    sending that reached no member did not convene anyone)."""
+    dispatch = Dispatch.objects.filter(sitting=sitting).first()
+    return dispatch is None or not dispatch.manifest_sha256 or reached(sitting) == 0
 
 
 def send(sitting_id: int, today: date | None = None) -> Dispatch:
@@ -195,34 +264,57 @@ def send(sitting_id: int, today: date | None = None) -> Dispatch:
     existing = Dispatch.objects.filter(sitting=sitting).first()
     if existing is not None and existing.finished_at is not None:
         return existing
-    if existing is None or not existing.manifest_sha256:  # not a resumed sending
+    if needs_check(sitting):
         check(sitting, today)
     if not _claim(sitting):
-        raise SendingRefused(_("L'envoi de cette convocation est déjà en cours."))
+        raise SendingRefused(_("L'envoi de cette convocation est déjà en cours : attendez "
+                               "quelques minutes puis rechargez la page."))
     try:
         dispatch, _created = Dispatch.objects.get_or_create(sitting=sitting)
-        files = dossier_files(dispatch) if dispatch.files else store_dossier(sitting, dispatch)
+        if dispatch.manifest_sha256:  # frozen: the manifest names these very files
+            files = dossier_files(dispatch)
+        else:
+            files = _build(sitting, dispatch)
         convocations = convene(sitting)
         if not dispatch.manifest_sha256:
             _timestamp(sitting, dispatch, convocations)
-        if not dispatch.published_paths:
-            dispatch.published_paths = backends.publish_dossier(
-                sitting.member.code, sitting.assembly.slug, folder_name(sitting), files)
-            dispatch.save(update_fields=["published_paths"])
-            audit(sitting, "published", paths=dispatch.published_paths)
-        event = mail.event_of(sitting)
-        backends.add_to_calendar(sitting.member.code, sitting.assembly.slug, event)
-        dispatch.calendar_uid = event.uid
-        dispatch.save(update_fields=["calendar_uid"])
-        failed = _mail_members(sitting, convocations)
-        sent = sum(1 for c in convocations if c.sent_at is not None)
-        audit(sitting, "mailed", sent=sent, failed=failed)
-        now = timezone.now()
-        Sitting.objects.filter(pk=sitting.pk, sent_at__isnull=True).update(sent_at=now)
-        Sitting.objects.filter(pk=sitting.pk).update(status=Sitting.SENT)
-        if not failed:
-            dispatch.finished_at = now
+        # The dossier is frozen from here on: the sitting is no longer a draft.
+        Sitting.objects.filter(pk=sitting.pk, status=Sitting.DRAFT).update(
+            status=Sitting.SENDING)
+        _publish_dossier(sitting, dispatch, files)
+        _add_to_calendar(sitting, dispatch)
+        failed = delivery.mail_all(sitting, convocations)
+        sent = reached(sitting)
+        audit(sitting, "mailed", sent=sent, failed=[
+            c.person.uid for c in sitting.convocations.filter(sent_at__isnull=True)
+            .select_related("person")])
+        if sent:  # sent only once a member received it
+            now = timezone.now()
+            Sitting.objects.filter(pk=sitting.pk, sent_at__isnull=True).update(sent_at=now)
+            Sitting.objects.filter(pk=sitting.pk, status=Sitting.SENDING).update(
+                status=Sitting.SENT)
+            publish_on_site(sitting, dispatch)
+        if not failed and settled(dispatch, sitting):
+            dispatch.finished_at = timezone.now()
             dispatch.save(update_fields=["finished_at"])
         return dispatch
     finally:
         _release(sitting)
+
+
+def _build(sitting: Sitting, dispatch: Dispatch) -> dict[str, bytes]:
+    try:
+        return store_dossier(sitting, dispatch)
+    except dossier.DossierError as exc:  # its sentence names the document
+        raise SendingFailed(_("Le dossier n'a pas pu être constitué : %(why)s") % {
+            "why": str(exc)}) from exc
+
+
+def _timestamp(sitting: Sitting, dispatch: Dispatch, convocations: list[Convocation]) -> None:
+    try:
+        _stamp(sitting, dispatch, convocations)
+    except TimestampError as exc:
+        audit(sitting, "timestamp-failed", error=str(exc))
+        raise SendingFailed(_(
+            "L'autorité d'horodatage n'a pas répondu (%(why)s) : rien n'est encore parti, "
+            "relancez l'envoi dans quelques minutes.") % {"why": str(exc)}) from exc

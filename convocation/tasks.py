@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from nextcloud_bridge.agendas.ics import PARIS
 
-from . import mail, receipts, sending
+from . import delivery, mail, receipts, sending
 from .models import Convocation, Sitting, audit
 
 log = logging.getLogger(__name__)
@@ -53,12 +53,14 @@ def send_reminders(today: str | None = None) -> int:
             if not receipts.still_seated(convocation):
                 continue
             token = receipts.issue_token(convocation)
-            message = mail.reminder_message(convocation, receipts.link_url(token))
+            message = mail.reminder_message(
+                convocation, receipts.link_url(convocation.sitting.member, token))
             message.connection = connection
             try:
                 message.send()
             except Exception as exc:
-                log.warning("reminder %s not mailed: %s", convocation.pk, type(exc).__name__)
+                log.warning("reminder %s not mailed: %s", convocation.pk,
+                            delivery.mail_failure(exc, convocation.email))
                 continue
             convocation.reminded_at = timezone.now()
             convocation.save(update_fields=["reminded_at"])

@@ -8,6 +8,7 @@ before anything is shown.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 from datetime import date, timedelta
 
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from . import access, acts, quorum, receipts, reports, sending, tasks
+from . import access, acts, outcome, quorum, receipts, reports, sending, tasks
 from .forms import (
     AnnexForm,
     AnswerForm,
@@ -39,7 +40,9 @@ from .forms import (
 from .models import AgendaItem, Annex, Answer, Dispatch, Publication, Sitting, audit
 from .rules import long_date
 
-staff_only = login_required(login_url="wagtailadmin_login")
+log = logging.getLogger(__name__)
+# Anonymous staff go to the login page of the host they are on (settings.LOGIN_URL).
+staff_only = login_required
 
 
 def _detail(sitting: Sitting):
@@ -48,25 +51,27 @@ def _detail(sitting: Sitting):
 
 # ------------------------------------------------------------------ staff: sittings
 
+def _list_page(request: HttpRequest, form: SittingForm, status: int = 200) -> HttpResponse:
+    sittings = access.sittings_of(request.user).select_related("assembly__member")
+    return render(request, "convocation/sitting_list.html", {
+        "page": Paginator(sittings, 25).get_page(request.GET.get("page")), "form": form,
+        "subscribed": access.members_of(request.user).exists()}, status=status)
+
+
 @staff_only
 def sitting_list(request: HttpRequest) -> HttpResponse:
-    if access.staff_member_ids(request.user) == set():
+    if not access.is_staff(request.user):
         raise PermissionDenied
-    sittings = access.sittings_of(request.user).select_related("assembly__member")
-    page = Paginator(sittings, 25).get_page(request.GET.get("page"))
-    return render(request, "convocation/sitting_list.html", {
-        "page": page, "form": SittingForm(assemblies=access.assemblies_of(request.user))})
+    return _list_page(request, SittingForm(assemblies=access.assemblies_of(request.user)))
 
 
 @staff_only
 @require_POST
 def sitting_create(request: HttpRequest) -> HttpResponse:
+    # Only the assemblies of the user's subscribing members are valid choices.
     form = SittingForm(request.POST, assemblies=access.assemblies_of(request.user))
     if not form.is_valid():
-        sittings = access.sittings_of(request.user).select_related("assembly__member")
-        return render(request, "convocation/sitting_list.html", {
-            "page": Paginator(sittings, 25).get_page(1), "form": form}, status=400)
-    access.check_member(request.user, form.cleaned_data["assembly"].member_id)
+        return _list_page(request, form, 400)
     sitting = form.save(commit=False)
     sitting.created_by = request.user
     sitting.save()
@@ -74,27 +79,41 @@ def sitting_create(request: HttpRequest) -> HttpResponse:
     return _detail(sitting)
 
 
-def _forms(sitting: Sitting, data=None, files=None) -> dict:
+# The sitting page holds several forms: each gets its own ids, so that every label names
+# one field (and the page has no duplicate id).
+AUTO_IDS = {"edit_form": "seance-%s", "note_form": "note-%s", "item_form": "point-%s",
+            "annex_form": "annexe-%s", "guest_form": "invite-%s", "roll_call_form": "appel-%s",
+            "movement_form": "mouvement-%s", "vote_form": "vote-%s"}
+
+
+def _assemblies(sitting: Sitting):
+    return sitting.assembly.member.assemblies.filter(active=True)
+
+
+def _forms(sitting: Sitting) -> dict:
+    ids = AUTO_IDS
     return {
-        "edit_form": SittingForm(instance=sitting, assemblies=sitting.assembly.member.assemblies
-                                 .filter(active=True)),
-        "note_form": NoteForm(),
-        "item_form": ItemForm(sitting=sitting),
-        "annex_form": AnnexForm(sitting=sitting),
-        "guest_form": GuestForm(),
-        "roll_call_form": RollCallForm(sitting=sitting),
-        "movement_form": MovementForm(sitting=sitting),
-        "vote_form": VoteForm(sitting=sitting),
+        "edit_form": SittingForm(instance=sitting, assemblies=_assemblies(sitting),
+                                 auto_id=ids["edit_form"]),
+        "note_form": NoteForm(auto_id=ids["note_form"]),
+        "item_form": ItemForm(sitting=sitting, auto_id=ids["item_form"]),
+        "annex_form": AnnexForm(sitting=sitting, auto_id=ids["annex_form"]),
+        "guest_form": GuestForm(auto_id=ids["guest_form"]),
+        "roll_call_form": RollCallForm(sitting=sitting, auto_id=ids["roll_call_form"]),
+        "movement_form": MovementForm(sitting=sitting, auto_id=ids["movement_form"]),
+        "vote_form": VoteForm(sitting=sitting, auto_id=ids["vote_form"]),
     }
 
 
 def _render_detail(request: HttpRequest, sitting: Sitting, status: int = 200,
                    **overrides) -> HttpResponse:
+    dispatch = Dispatch.objects.filter(sitting=sitting).first()
     context = {"sitting": sitting, **_forms(sitting), **overrides,
                "items": sitting.items.select_related("rapporteur", "vote")
                .prefetch_related("annexes").order_by("position"),
                "guests": sitting.guests.all(),
-               "dispatch": Dispatch.objects.filter(sitting=sitting).first(),
+               "dispatch": dispatch,
+               "report": outcome.report(sitting, dispatch),
                "publications": sitting.publications.all()}
     if sitting.status == Sitting.DRAFT:
         context["problems"] = sending.problems(sitting)
@@ -121,8 +140,8 @@ def _draft(sitting: Sitting) -> None:
 def sitting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
     _draft(sitting)
-    form = SittingForm(request.POST, instance=sitting,
-                       assemblies=sitting.assembly.member.assemblies.filter(active=True))
+    form = SittingForm(request.POST, instance=sitting, assemblies=_assemblies(sitting),
+                       auto_id=AUTO_IDS["edit_form"])
     if not form.is_valid():
         return _render_detail(request, sitting, 400, edit_form=form)
     form.save()
@@ -136,7 +155,7 @@ def sitting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def note_upload(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
     _draft(sitting)
-    form = NoteForm(request.POST, request.FILES)
+    form = NoteForm(request.POST, request.FILES, auto_id=AUTO_IDS["note_form"])
     if not form.is_valid():
         return _render_detail(request, sitting, 400, note_form=form)
     sitting.note = form.cleaned_data["note"]
@@ -150,7 +169,8 @@ def note_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
     _draft(sitting)
-    form = ItemForm(request.POST, request.FILES, sitting=sitting)
+    form = ItemForm(request.POST, request.FILES, sitting=sitting,
+                    auto_id=AUTO_IDS["item_form"])
     if not form.is_valid():
         return _render_detail(request, sitting, 400, item_form=form)
     with transaction.atomic():
@@ -167,7 +187,8 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
 def annex_add(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
     _draft(sitting)
-    form = AnnexForm(request.POST, request.FILES, sitting=sitting)
+    form = AnnexForm(request.POST, request.FILES, sitting=sitting,
+                     auto_id=AUTO_IDS["annex_form"])
     if not form.is_valid():
         return _render_detail(request, sitting, 400, annex_form=form)
     item = form.cleaned_data["item"]
@@ -182,7 +203,7 @@ def annex_add(request: HttpRequest, pk: int) -> HttpResponse:
 def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
     _draft(sitting)
-    form = GuestForm(request.POST)
+    form = GuestForm(request.POST, auto_id=AUTO_IDS["guest_form"])
     if not form.is_valid():
         return _render_detail(request, sitting, 400, guest_form=form)
     guest = form.save(commit=False)
@@ -195,26 +216,29 @@ def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def send(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
-    try:
-        sending.check(sitting)
-    except sending.SendingRefused as exc:
-        if not Dispatch.objects.filter(sitting=sitting).exclude(manifest_sha256="").exists():
-            messages.error(request, str(exc))
+    if sending.needs_check(sitting):  # refused before anything is queued
+        found = sending.problems(sitting)
+        if found:
+            messages.error(request, " ".join(found))
             return _detail(sitting)
     audit(sitting, "send-requested", by=request.user.username)
     try:
         result = tasks.send_convocation.delay(sitting.pk)
         if result.ready():
-            messages.success(request, _("Convocation envoyée à %(n)s membres.") % {
-                "n": result.get()})
+            result.get()
+            summary = outcome.mail_summary(sitting)
+            if summary is not None:
+                messages.add_message(request, outcome.LEVELS[summary.level], summary.text)
         else:
-            messages.info(request, _("L'envoi est en cours."))
-    except sending.SendingRefused as exc:
+            messages.info(request, _("L'envoi est en cours : rechargez cette page dans un "
+                                     "instant pour voir qui a reçu la convocation."))
+    except (sending.SendingRefused, sending.SendingFailed) as exc:
         messages.error(request, str(exc))
-    except Exception as exc:  # a backend down: one sentence, the sending can be resumed
-        messages.error(request, _("L'envoi n'a pas abouti (%(error)s) : relancez-le, il "
-                                  "reprendra là où il s'est arrêté.") % {
-            "error": type(exc).__name__})
+    except Exception:  # a bug: logged with its traceback, one sentence for the person
+        log.exception("sending the convocation of sitting %s", sitting.pk)
+        messages.error(request, _("L'envoi s'est interrompu sur une erreur inattendue, "
+                                  "consignée dans le journal du serveur : relancez-le, il "
+                                  "reprendra là où il s'est arrêté."))
     return _detail(sitting)
 
 
@@ -237,7 +261,7 @@ def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def movement(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
-    form = MovementForm(request.POST, sitting=sitting)
+    form = MovementForm(request.POST, sitting=sitting, auto_id=AUTO_IDS["movement_form"])
     if not form.is_valid():
         return _render_detail(request, sitting, 400, movement_form=form)
     try:
@@ -252,7 +276,7 @@ def movement(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
-    form = VoteForm(request.POST, sitting=sitting)
+    form = VoteForm(request.POST, sitting=sitting, auto_id=AUTO_IDS["vote_form"])
     if not form.is_valid():
         return _render_detail(request, sitting, 400, vote_form=form)
     d = form.cleaned_data

@@ -1,4 +1,5 @@
-"""The convocation pages in the Wagtail admin menu, for staff of a member."""
+"""The convocation pages in the Wagtail admin menu, for staff of a member that subscribes to
+the convocation service (only subscribed services appear)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from .access import staff_member_ids
+from .access import members_of
 
 
 class StaffMenuItem(MenuItem):
     def is_shown(self, request) -> bool:
-        return staff_member_ids(request.user) != set()
+        return members_of(request.user).exists()
 
 
 @hooks.register("register_admin_menu_item")

@@ -145,6 +145,7 @@ def smtp_server() -> Iterator[SmtpServer]:
 def smtp(smtp_server: SmtpServer, settings) -> SmtpServer:
     """Real SMTP: Django's SMTP backend against aiosmtpd on loopback, emptied per test."""
     smtp_server.received.clear()
+    smtp_server.refused.clear()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = smtp_server.host, smtp_server.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False

@@ -32,12 +32,20 @@ class Received:
 
 @dataclass
 class SmtpServer:
-    """aiosmtpd on loopback; `received` holds every message accepted."""
+    """aiosmtpd on loopback; `received` holds every message accepted; the addresses in
+    `refused` are refused at RCPT TO with a 550, as a real server refuses an unknown user."""
 
     host: str = "127.0.0.1"
     port: int = 0
     received: list[Received] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)
     _controller: Controller | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: N802
+        if address in self.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd)
         message = message_from_bytes(envelope.content, policy=policy.default)

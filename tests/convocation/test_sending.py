@@ -25,7 +25,10 @@ from provisioning.naming import calendar_id
 
 from .conftest import Council, make_council, make_sitting, paris
 
-LINK = re.compile(r"http://testserver/convocation/l/([A-Za-z0-9_-]+)/")
+def link_pattern(council: Council) -> re.Pattern:
+    """Personal links point at the member's own host (MUTUALIS_BASE_URL's scheme and port)."""
+    return re.compile(rf"http://{re.escape(council.member.hostname)}/convocation/l/"
+                      r"([A-Za-z0-9_-]+)/")
 
 
 def folder_dir(nc_emulator, council: Council):
@@ -39,6 +42,7 @@ def folder_dir(nc_emulator, council: Council):
 def test_sending_lands_in_every_server(provisioned, smtp, tsa, timestamp_ca, nc_emulator,
                                        radicale):
     council = provisioned
+    link = link_pattern(council)
     leaving = council.elected[-1]  # disabled before the sending: receives nothing
     RegistryPerson.objects.filter(pk=leaving.pk).update(active=False)
     members = [p for p in council.elected if p != leaving]
@@ -58,7 +62,7 @@ def test_sending_lands_in_every_server(provisioned, smtp, tsa, timestamp_ca, nc_
         (message,) = smtp.to(person.email)
         assert str(message["Subject"]).strip().startswith("Convocation : Conseil municipal")
         body = message.get_body(("plain",)).get_content()
-        tokens[person.uid] = LINK.search(body).group(1)
+        tokens[person.uid] = link.search(body).group(1)
         assert len(tokens[person.uid]) >= 43  # 256 bits, base64url
         (ics,) = [part for part in message.iter_attachments()
                   if part.get_content_type() == "text/calendar"]
@@ -67,7 +71,7 @@ def test_sending_lands_in_every_server(provisioned, smtp, tsa, timestamp_ca, nc_
         event = icalendar.Calendar.from_ical(text).walk("VEVENT")[0]
         assert event.decoded("DTSTART").astimezone(PARIS) == paris(day, 18, 30)
     (press,) = smtp.to("presse@example.fr")
-    assert str(press["Subject"]).strip().startswith("Invitation") and not LINK.search(
+    assert str(press["Subject"]).strip().startswith("Invitation") and not link.search(
         press.get_body(("plain",)).get_content())
     # Only the tokens' hashes are stored; each link leads to its own convocation.
     assert not AccessToken.objects.filter(digest__in=list(tokens.values())).exists()

@@ -32,10 +32,10 @@ def test_an_act_goes_online_with_its_hash_once(sites):
 
 @pytest.mark.django_db
 def test_a_member_without_a_website_is_a_clear_error():
-    with pytest.raises(ProvisioningError, match="member 79999 has no website"):
+    with pytest.raises(ProvisioningError, match="le membre 79999 n'a pas de site internet"):
         publish_act("79999", "deliberation", "x", date(2026, 3, 3), "x.pdf", PDF)
 
 
 def test_an_unknown_kind_is_refused(sites):
-    with pytest.raises(ProvisioningError, match="'loi' is not a kind of act"):
+    with pytest.raises(ProvisioningError, match="« loi » n'est pas une nature d'acte"):
         publish_act(sites.members[0].code, "loi", "x", date(2026, 3, 3), "x.pdf", PDF)
