@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from convocation.access import check_member, members_of
+from provisioning.access import staffed_members
 from provisioning.models import RegistryMember
 
 from . import opendata, services, transmission
@@ -23,6 +23,12 @@ from .forms import ActForm, ClassificationForm, PostingForm, SettingsForm
 from .models import Act, RegisterEntry
 
 staff_only = login_required(login_url="wagtailadmin_login")
+
+
+def members_of(user):
+    """The members whose acts the user keeps: those they are staff of (registry access layer;
+    every member records acts, it is no subscribed service)."""
+    return staffed_members(user)
 
 
 def _act_for(user, pk: int) -> Act:
@@ -144,8 +150,7 @@ def classification_import(request: HttpRequest) -> HttpResponse:
 
 @staff_only
 def member_settings(request: HttpRequest, code: str) -> HttpResponse:
-    member = get_object_or_404(RegistryMember, code=code)
-    check_member(request.user, member.pk)
+    member = get_object_or_404(members_of(request.user), code=code)  # 404 hides the others
     settings = services.settings_of(member)
     form = SettingsForm(request.POST or None, instance=settings)
     if request.method == "POST" and form.is_valid():

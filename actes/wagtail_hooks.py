@@ -7,9 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from convocation.wagtail_hooks import StaffMenuItem
+from provisioning.access import standing
+
+
+class ActsMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return standing(request.user).is_staff_somewhere
 
 
 @hooks.register("register_admin_menu_item")
 def actes_menu_item() -> MenuItem:
-    return StaffMenuItem(_("Actes"), reverse("actes:acts"), icon_name="doc-full", order=260)
+    return ActsMenuItem(_("Actes"), reverse("actes:acts"), icon_name="doc-full", order=260)

@@ -41,19 +41,68 @@ ROLES: dict[str, dict] = {
     "agent": {"label": "Agent", "elected": False, "kinds": ("commune", "epci")},
 }
 
-# Role slugs written the way people write them in French map to the slugs above.
-ROLE_ALIASES = {
-    "conseillere-municipale": "conseiller-municipal",
-    "conseillere-communautaire": "conseiller-communautaire",
-    "adjointe": "adjoint",
-    "presidente": "president",
-    "vice-presidente": "vice-president",
-    "maire-deleguee": "maire-delegue",
-    "secretaire-general": "secretaire-de-mairie",
-    "secretaire-generale": "secretaire-de-mairie",
-    "directeur-general-des-services": "dgs",
-    "directrice-generale-des-services": "dgs",
+# How a role may be written in the inventory (its slug), the role it is, and the civility
+# its form says: "adjointe" is a woman, "adjoint" a man, "maire" or "DGS" says nothing.
+# The roles themselves are kept by their masculine slug (the stable key in the registry).
+ROLE_FORMS: dict[str, tuple[str, str]] = {
+    "maire": ("maire", ""),
+    "maire-delegue": ("maire-delegue", "m"),
+    "maire-deleguee": ("maire-delegue", "mme"),
+    "adjoint": ("adjoint", "m"),
+    "adjointe": ("adjoint", "mme"),
+    "conseiller-municipal": ("conseiller-municipal", "m"),
+    "conseillere-municipale": ("conseiller-municipal", "mme"),
+    "president": ("president", "m"),
+    "presidente": ("president", "mme"),
+    "vice-president": ("vice-president", "m"),
+    "vice-presidente": ("vice-president", "mme"),
+    "conseiller-communautaire": ("conseiller-communautaire", "m"),
+    "conseillere-communautaire": ("conseiller-communautaire", "mme"),
+    "dgs": ("dgs", ""),
+    "directeur-general-des-services": ("dgs", "m"),
+    "directrice-generale-des-services": ("dgs", "mme"),
+    "secretaire-de-mairie": ("secretaire-de-mairie", ""),
+    "secretaire-general": ("secretaire-de-mairie", "m"),
+    "secretaire-generale": ("secretaire-de-mairie", "mme"),
+    "agent": ("agent", ""),
 }
+
+# Role slugs written the way people write them in French map to the slugs above.
+ROLE_ALIASES = {form: role for form, (role, _c) in ROLE_FORMS.items() if form != role}
+
+# Civility of a person: "mme", "m", or "" when neither the inventory nor the role says.
+MADAME, MONSIEUR = "mme", "m"
+CIVILITIES = (MADAME, MONSIEUR)
+# How the inventory may write it (lower-cased, final dot dropped).
+CIVILITY_FORMS = {"mme": MADAME, "madame": MADAME, "m": MONSIEUR, "monsieur": MONSIEUR}
+CIVILITY_WRITTEN = {MADAME: "Mme", MONSIEUR: "M."}
+
+# The labels of the roles held by a woman, where French has a feminine form (the Guide
+# d'aide à la féminisation des noms de métiers, titres, grades et fonctions, and the
+# Académie française's 2019 report). « Maire », « Agent » and « Secrétaire de mairie » stay
+# as they are: one says « la maire », the label does not change.
+FEMININE_LABELS = {
+    "maire-delegue": "Maire déléguée",
+    "adjoint": "Adjointe au maire",
+    "conseiller-municipal": "Conseillère municipale",
+    "president": "Présidente",
+    "vice-president": "Vice-présidente",
+    "conseiller-communautaire": "Conseillère communautaire",
+    "dgs": "Directrice générale des services",
+}
+
+
+def parse_civility(written: str) -> str | None:
+    """The civility `written` in the inventory ("Mme", "M.", "Madame"...), None if it is none."""
+    return CIVILITY_FORMS.get(written.strip().lower().removesuffix("."))
+
+
+def role_label(slug: str, civility: str = "") -> str:
+    """The label of role `slug` for a person of that civility ("mme", "m" or "")."""
+    if civility == MADAME and slug in FEMININE_LABELS:
+        return FEMININE_LABELS[slug]
+    spec = ROLES.get(slug)
+    return spec["label"] if spec else slug
 
 # The deliberative assembly of each kind of member, and the other standard assemblies.
 STANDARD_ASSEMBLIES: dict[str, dict[str, str]] = {

@@ -68,6 +68,8 @@ class Person:
     email: str
     seats: tuple[Seat, ...]
     phone: str = ""
+    # "mme", "m", or "" (unknown): declared in the inventory, else said by the roles' forms.
+    civility: str = ""
 
     @property
     def display_name(self) -> str:

@@ -37,6 +37,9 @@ class RegistryPerson(models.Model):
     given_name = models.CharField(_("prénom"), max_length=100)
     surname = models.CharField(_("nom"), max_length=100)
     phone = models.CharField(max_length=40, blank=True)
+    # "mme", "m" or "" (unknown): what the role labels agree with (catalogue.role_label).
+    civility = models.CharField(_("civilité"), max_length=3, blank=True,
+                                choices=[("mme", _("Madame")), ("m", _("Monsieur"))])
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -70,7 +70,8 @@ class RegistryDriver:
             codes = frozenset(s.member for s in p.seats)
             yield Resource(f"{PERSON}:{p.uid}",
                            {"email": p.email.lower(), "given_name": p.given_name,
-                            "surname": p.surname, "phone": p.phone}, codes)
+                            "surname": p.surname, "phone": p.phone, "civility": p.civility},
+                           codes)
             for s in p.seats:
                 yield Resource(f"{SEAT}:{s.member}/{p.uid}",
                                {"roles": sorted(s.roles), "assemblies": sorted(s.assemblies),
@@ -90,8 +91,7 @@ class RegistryDriver:
                            frozenset([code]))
         seats = RegistrySeat.objects.values_list(
             "member__code", "person__uid", "roles", "assemblies", "title", "active")
-        people = RegistryPerson.objects.values_list(
-            "uid", "email", "given_name", "surname", "phone", "active")
+        people = RegistryPerson.objects.values_list("uid", *PERSON_FIELDS, "active")
         if scope.members is not None:  # the people of these members, with all their seats
             seated = RegistrySeat.objects.filter(member__code__in=scope.members)
             seats = seats.filter(person__in=seated.values("person"))
@@ -103,11 +103,10 @@ class RegistryDriver:
                 yield Observed(f"{SEAT}:{code}/{uid}",
                                {"roles": roles, "assemblies": assemblies, "title": title},
                                ACTIVE if active else DISABLED, frozenset([code]))
-        for uid, email, given, surname, phone, active in people.iterator(chunk_size=5000):
+        for uid, *values, active in people.iterator(chunk_size=5000):
             codes = frozenset(person_members.get(uid, ()))
             if scope.members is None or codes & scope.members:
-                yield Observed(f"{PERSON}:{uid}", {"email": email, "given_name": given,
-                                                   "surname": surname, "phone": phone},
+                yield Observed(f"{PERSON}:{uid}", dict(zip(PERSON_FIELDS, values, strict=True)),
                                ACTIVE if active else DISABLED, codes)
         assemblies = RegistryAssembly.objects.values_list("member__code", "slug", "name", "active")
         if scope.members is not None:
@@ -184,6 +183,7 @@ class RegistryDriver:
 
 MEMBER_FIELDS = ("name", "kind", "population", "slug", "hostname", "services", "siren",
                  "address", "email", "phone")
+PERSON_FIELDS = ("email", "given_name", "surname", "phone", "civility")
 KIND_ORDER = {MEMBER: 0, PERSON: 1, ASSEMBLY: 2, SEAT: 3}
 # Changes written in one transaction: bounds its length and the size of the IN (...) lists.
 CHUNK = 500

@@ -154,6 +154,9 @@ INVENTORY_SCHEMA: dict = {
                 "assemblies": {"type": "array", "uniqueItems": True, "items": _TEXT},
                 "title": _TEXT,
                 "phone": _TEXT,
+                "civility": {"type": "string", "minLength": 1,
+                             "description": "Mme or M. (Madame, Monsieur accepted); when "
+                                            "absent, said by the roles' forms (adjointe...)."},
             },
         },
     },

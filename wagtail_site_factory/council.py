@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from provisioning.catalogue import ROLES
+from provisioning.catalogue import ROLES, role_label
 from provisioning.models import RegistryMember, RegistrySeat
 
 # Order in which officials are listed: the maire first, then adjoints, then the others.
@@ -15,7 +15,7 @@ ROLE_ORDER = ("maire", "president", "maire-delegue", "vice-president", "adjoint"
 @dataclass(frozen=True)
 class Official:
     name: str
-    roles: tuple[str, ...]  # labels, e.g. "Adjoint au maire"
+    roles: tuple[str, ...]  # labels for the person's civility, e.g. "Adjointe au maire"
     title: str  # free text, e.g. "Adjointe aux finances"
     rank: int
 
@@ -29,8 +29,10 @@ def elected_officials(code: str) -> list[Official]:
         if not elected:
             continue
         rank = min(ROLE_ORDER.index(r) if r in ROLE_ORDER else len(ROLE_ORDER) for r in elected)
-        officials.append(Official(f"{seat.person.given_name} {seat.person.surname}",
-                                  tuple(ROLES[r]["label"] for r in elected), seat.title, rank))
+        person = seat.person
+        officials.append(Official(f"{person.given_name} {person.surname}",
+                                  tuple(role_label(r, person.civility) for r in elected),
+                                  seat.title, rank))
     return sorted(officials, key=lambda o: o.rank)
 
 

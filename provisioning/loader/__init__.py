@@ -11,7 +11,8 @@ Three passes, every error collected (never only the first), each given as
 If anything is wrong, `InventoryError` is raised with all the errors; otherwise the inventory
 is normalised (role slugs, default assemblies, populations, hostnames, uids) and returned.
 
-The pieces: `yaml_source` (pass 1, and `VaultValue`), `schema_errors` (pass 2), `syndicate`,
+The pieces: `yaml_source` (pass 1, and `VaultValue`) and `yaml_errors` (its errors in plain
+words), `schema_errors` (pass 2), `syndicate`,
 `members` and `people` (pass 3, by section of the file), all mixed into `checker._Checker`,
 which also builds the `Inventory`; `helpers` holds what the sections share.
 """
@@ -26,7 +27,8 @@ import yaml
 from ..drivers import ProvisioningError
 from ..inventory import Inventory
 from .checker import _Checker
-from .yaml_source import VaultValue, _parse, _yaml_error
+from .yaml_errors import yaml_error
+from .yaml_source import VaultValue, _parse
 
 __all__ = ["InventoryError", "VaultValue", "load_inventory", "parse_inventory"]
 
@@ -52,7 +54,7 @@ def parse_inventory(text: str, filename: str = "<inventory>",
     try:
         source = _parse(text)
     except yaml.YAMLError as exc:
-        raise InventoryError(filename, [_yaml_error(exc, text)]) from None
+        raise InventoryError(filename, [yaml_error(exc, text)]) from None
     if source.data is None:
         raise InventoryError(filename, [(1, "inventory: the file is empty; an inventory needs "
                                             "at least syndicate and members")])

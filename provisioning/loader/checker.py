@@ -31,13 +31,15 @@ class _Checker(SchemaChecks, SyndicateChecks, MemberChecks):
                     members.append((i, member))
         self.check_unique_members(members)
         self.check_uids(people)
+        self.check_civilities(people)
         if self.errors or syndicate is None:
             return None
         uids = naming.assign_uids(
             ((d.email, d.given_name, d.surname, d.uid) for d in people.values()),
             self.known_uids)
         persons = tuple(Person(uid=uids[d.email], given_name=d.given_name, surname=d.surname,
-                               email=d.email, seats=tuple(d.seats), phone=d.phone)
+                               email=d.email, seats=tuple(d.seats), phone=d.phone,
+                               civility=d.resolved_civility())
                         for d in people.values())
         return Inventory(path=self.filename, syndicate=syndicate, backends=backends,
                          members=tuple(m for _, m in members), people=persons)

@@ -28,6 +28,17 @@ class _PersonDraft:
     uid_line: int = 0
     seats: list[Seat] = field(default_factory=list)
     seat_lines: dict[str, int] = field(default_factory=dict)
+    civility: str = ""  # as declared ("mme", "m"), else ""
+    civility_line: int = 0
+    # The civility each gendered role form says: (civility, role as written, its path).
+    implied: list[tuple[str, str, JsonPath]] = field(default_factory=list)
+
+    def resolved_civility(self) -> str:
+        """The declared civility; else the one the role forms agree on; else ""."""
+        if self.civility:
+            return self.civility
+        said = {c for c, _w, _p in self.implied}
+        return said.pop() if len(said) == 1 else ""
 
 
 class PeopleChecks(CheckerBase):
@@ -37,6 +48,7 @@ class PeopleChecks(CheckerBase):
                assemblies: list[Assembly], people: dict[str, _PersonDraft]) -> Seat | None:
         """The person's seat in member `code`, merged into `people` by email; None if wrong."""
         roles = self.roles(path, raw, kind)
+        declared = self.person_civility(path, raw)
         explicit = self.person_assemblies(path, raw, assemblies) if kind else []
         email = _text(raw.get("email"))
         if email is not None and not _email_valid(email):
@@ -76,6 +88,15 @@ class PeopleChecks(CheckerBase):
                                             f"to the same person at line {draft.uid_line}")
             elif not draft.uid:
                 draft.uid, draft.uid_line = uid, self.source.line(path + ("uid",))
+        if declared and draft.civility and declared != draft.civility:
+            self.error(path + ("civility",),
+                       f'civility "{raw["civility"]}" differs from civility '
+                       f'"{catalogue.CIVILITY_WRITTEN[draft.civility]}" given to the same '
+                       f"person at line {draft.civility_line}")
+        elif declared and not draft.civility:
+            draft.civility = declared
+            draft.civility_line = self.source.line(path + ("civility",))
+        draft.implied += self.implied_civilities(path, raw)
         draft.phone = draft.phone or _text(raw.get("phone")) or ""
         draft.seats.append(seat)
         draft.seat_lines[code] = line
@@ -104,6 +125,44 @@ class PeopleChecks(CheckerBase):
             elif slug not in roles:
                 roles.append(slug)
         return roles if ok else None
+
+    def person_civility(self, path: JsonPath, raw: dict) -> str:
+        """The civility declared ("mme", "m"), "" when none is (or after an error)."""
+        written = raw.get("civility")
+        if written is None or not isinstance(written, str):
+            return ""  # absent; not text is the schema's error
+        found = catalogue.parse_civility(written)
+        if found is None:
+            self.error(path + ("civility",),
+                       f'civility "{written}" is not valid: write Mme or M. (Madame and '
+                       "Monsieur are accepted too)")
+            return ""
+        return found
+
+    def implied_civilities(self, path: JsonPath, raw: dict) -> list[tuple[str, str, JsonPath]]:
+        """The civility said by each role written in a gendered form ("adjointe": mme)."""
+        implied = []
+        for i, value in enumerate(_items(raw.get("roles"))):
+            if isinstance(value, str):
+                form = catalogue.ROLE_FORMS.get(naming.slugify(value))
+                if form and form[1]:
+                    implied.append((form[1], value.strip(), path + ("roles", i)))
+        return implied
+
+    def check_civilities(self, people: dict[str, _PersonDraft]) -> None:
+        """A person without a declared civility whose roles are written both in the feminine
+        and in the masculine: ask which (a declared civility wins over the role forms)."""
+        for draft in people.values():
+            if draft.civility:
+                continue
+            first = next(iter(draft.implied), None)
+            other = next((i for i in draft.implied if first and i[0] != first[0]), None)
+            if first and other:
+                word = {catalogue.MADAME: "feminine", catalogue.MONSIEUR: "masculine"}
+                self.error(other[2], f'role "{other[1]}" is written in the {word[other[0]]} '
+                                     f'and role "{first[1]}" (line '
+                                     f"{self.source.line(first[2])}) in the {word[first[0]]}: "
+                                     "add civility: Mme or civility: M. to this person")
 
     def person_assemblies(self, path: JsonPath, raw: dict,
                           assemblies: list[Assembly]) -> list[str] | None:

@@ -1,6 +1,6 @@
 """Pass 1 of the loader: the inventory's YAML parsed with the line where each node starts
-(`_Source`), YAML errors put into one sentence, and `!vault` values kept encrypted
-(`VaultValue`) until a backend needs them."""
+(`_Source`) and `!vault` values kept encrypted (`VaultValue`) until a backend needs them;
+`yaml_errors` puts a YAML error into one sentence."""
 
 from __future__ import annotations
 
@@ -147,21 +147,3 @@ def _parse_with(loader_class: type, text: str) -> _Source:
     if node is not None:
         source.walk(node)
     return source
-
-
-def _yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
-    if not isinstance(exc, yaml.MarkedYAMLError):
-        return 0, f"not valid YAML: {exc}"
-    mark = exc.problem_mark or exc.context_mark
-    if exc.context == "while scanning a simple key" and exc.context_mark:
-        mark = exc.context_mark  # the key lacking its ':' is where the mistake is
-    line = mark.line + 1 if mark else 0
-    message = f"not valid YAML: {exc.problem or exc.context or 'unreadable'}"
-    if exc.problem == "mapping values are not allowed here":
-        message += ' (put a value containing ": " in quotes)'
-    elif exc.context and exc.problem and exc.context_mark and exc.context_mark.line + 1 != line:
-        message += f" ({exc.context} at line {exc.context_mark.line + 1})"
-    lines = text.splitlines()
-    if 0 < line <= len(lines) and "${" in lines[line - 1]:
-        message += ' (inside { } or [ ], write "${VAR}" references in quotes)'
-    return line, message

@@ -44,6 +44,9 @@ members:
 #        15-20 the EPCI (20 Jean Dupont again), 21-25 Périgné (24 website).
 
 F = "inv.yml"
+INDENTATION = ("the line is not valid YAML: its indentation does not match the lines above it "
+               "(the keys of one mapping start in the same column, the items of a list under "
+               "their key)")
 
 # (id, [(text in BASE, replacement)], expected error text)
 CASES = [
@@ -146,6 +149,19 @@ CASES = [
                        ("roles: [DGS]}", "roles: [DGS], uid: mdurand}")],
      f'{F}:14: person Marie Durand: uid "mdurand" is already given to jean.dupont@example.fr '
      "at line 13"),
+    ("civility-invalid", [("roles: [maire]}", "roles: [maire], civility: Mlle}")],
+     f'{F}:13: member 79174, person Jean Dupont: civility "Mlle" is not valid: write Mme or M. '
+     "(Madame and Monsieur are accepted too)"),
+    ("civility-differs-between-members", [("roles: [maire]}", "roles: [maire], civility: Mme}"),
+                                          ("roles: [président]}",
+                                           "roles: [président], civility: M.}")],
+     f'{F}:20: member 200069755, person Jean Dupont: civility "M." differs from civility "Mme" '
+     "given to the same person at line 13"),
+    ("role-forms-disagree", [("roles: [maire]}", "roles: [maire, adjoint]}"),
+                             ("roles: [président]}", "roles: [présidente]}")],
+     f'{F}:20: member 200069755, person Jean Dupont: role "présidente" is written in the '
+     'feminine and role "adjoint" (line 13) in the masculine: add civility: Mme or civility: '
+     "M. to this person"),
     ("convocation-without-elected", [("roles: [maire]", "roles: [agent]")],
      f'{F}:9: member 79174: subscribes to "convocation" but has no elected person to convene'),
     ("clear-text-secret", [('password: "${SMTP_PASSWORD}"', "password: hunter2")],
@@ -155,8 +171,8 @@ CASES = [
      f"{F}:3: backends.ldap: the url holds a password: give it as a ${{ENV_VAR}} reference in "
      "the password key instead"),
     ("unquoted-env-reference", [('password: "${SMTP_PASSWORD}"', "password: ${SMTP_PASSWORD}")],
-     f"{F}:4: not valid YAML: expected ',' or '}}', but got '{{' "
-     '(inside { } or [ ], write "${VAR}" references in quotes)'),
+     f'{F}:4: the line is not valid YAML: inside {{ }} or [ ], write "${{VAR}}" references in '
+     'quotes: write password: "${SMTP_PASSWORD}"'),
     ("vault-not-encrypted", [('password: "${SMTP_PASSWORD}"', "password: !vault hunter2")],
      f"{F}:4: backends.smtp: password is tagged !vault but is not an Ansible Vault value (it "
      "must start with $ANSIBLE_VAULT;)"),
@@ -178,13 +194,40 @@ CASES = [
     ("duplicate-yaml-key", [("    kind: commune\n    website",
                              "    kind: commune\n    name: Périgné\n    website")],
      f'{F}:24: member 79204: duplicate key "name" (first at line 22)'),
+    # YAML syntax errors: what is wrong with the line, in plain words, at the line to fix.
     ("yaml-key-without-colon", [("    kind: epci\n", "    kind epci\n")],
-     f"{F}:17: not valid YAML: could not find expected ':'"),
+     f'{F}:17: the line is not valid YAML: a "key: value" pair is missing its colon: write '
+     "kind: epci"),
     ("yaml-unquoted-colon", [("name: CC Mellois en Poitou", "name: CC Mellois: en Poitou")],
-     f'{F}:16: not valid YAML: mapping values are not allowed here (put a value containing ": " '
-     "in quotes)"),
+     f'{F}:16: the line is not valid YAML: a value containing ": " must be in quotes: write '
+     'name: "CC Mellois: en Poitou"'),
     ("yaml-tab", [("    kind: epci\n", "\tkind: epci\n")],
-     f"{F}:17: not valid YAML: found character '\\t' that cannot start any token"),
+     f"{F}:17: the line is not valid YAML: it holds a tab character where YAML expects spaces: "
+     "indent with spaces only"),
+    ("yaml-indented-too-far", [("    kind: epci\n", "     kind: epci\n")],
+     f"{F}:17: {INDENTATION}"),
+    ("yaml-indented-too-little", [("    kind: epci\n", "   kind: epci\n")],
+     f"{F}:17: {INDENTATION}"),
+    ("yaml-list-item-out-of-place", [("      - {given_name: Marie", "     - {given_name: Marie")],
+     f"{F}:14: {INDENTATION}"),
+    ("yaml-unclosed-quote", [("name: Périgné", 'name: "Périgné')],
+     f'{F}:22: the line is not valid YAML: the quote " opened here is never closed: end the '
+     'value with "'),
+    ("yaml-unclosed-bracket", [("    services: [website]\n", "    services: [website\n")],
+     f'{F}:25: the line is not valid YAML: the "[" opened here is never closed: end the list '
+     'with "]"'),
+    ("yaml-unclosed-brace", [("roles: [maire]}", "roles: [maire]")],
+     f'{F}:13: the line is not valid YAML: the "{{" opened here is never closed: end the '
+     'mapping with "}"'),
+    ("yaml-missing-comma", [("roles: [maire]}", "roles: [maire] title: Maire}")],
+     f"{F}:13: the line is not valid YAML: inside {{ }} or [ ], separate the items with commas "
+     'and put a value containing ":", "[" or "{" in quotes'),
+    ("yaml-unknown-tag", [("name: Melle", "name: !commune Melle")],
+     f'{F}:7: the line is not valid YAML: the tag "!commune" is unknown (the only tag an '
+     "inventory uses is !vault)"),
+    ("yaml-other", [("name: Melle", "name: Melle\n    &a &b x: 1")],
+     f"{F}:8: the line is not valid YAML: check its indentation (spaces only), the colon after "
+     "each key, and that every quote and bracket it opens is closed"),
     ("not-a-mapping", [(BASE, "- just\n- a list\n")],
      f"{F}:1: inventory: the file must be a mapping of keys to values"),
     ("empty-file", [(BASE, "# nothing yet\n")],

@@ -15,10 +15,12 @@ from django.utils import timezone
 
 from nextcloud_bridge.agendas import Event, upsert_event
 from nextcloud_bridge.agendas.client import CalDAV
+from provisioning.loader import parse_inventory
 from provisioning.naming import PUBLIC_CALENDAR, calendar_id
 from wagtail_site_factory.models import CommuneSettings, MemberSite, NewsPage
 from wagtail_site_factory.theme import contrast
 
+from .conftest import provision
 from .content import add_content
 
 PATHS = ["/", "/actualites/", "/actualites/nouveau-site/", "/agenda/", "/vie-municipale/",
@@ -81,6 +83,42 @@ def test_the_council_comes_from_the_registry_with_role_labels(sites, no_caldav):
     assert "Adjoint aux finances" in council and "Conseiller municipal" in council
     assert "Secretaire" not in council  # staff are not elected officials
     assert council.index("Sylvie") < council.index("Paul") < council.index("Inès")
+
+
+COUNCIL = """\
+syndicate: {name: Syndicat test, siren: "200000000", domain: example.fr, sites_domain: localhost}
+members:
+  - code: "79174"
+    name: Melle
+    kind: commune
+    services: [website]
+    people:
+      - {given_name: Anne, surname: Martin, email: a.martin@example.fr, roles: [maire],
+         civility: Mme}
+      - {given_name: Catherine, surname: Guérin, email: c.guerin@example.fr, roles: [adjointe]}
+      - {given_name: Stéphane, surname: Bernardeau, email: s.b@example.fr, roles: [adjoint]}
+      - {given_name: Dominique, surname: Naudin, email: d.naudin@example.fr, roles: [adjoint],
+         civility: Madame}
+      - {given_name: Géraldine, surname: Chollet, email: g.chollet@example.fr,
+         roles: [conseillère municipale]}
+      - {given_name: Clément, surname: Savin, email: c.savin@example.fr,
+         roles: [conseiller municipal]}
+"""
+
+
+def test_each_official_gets_the_label_of_their_civility(db, no_caldav):
+    provision(parse_inventory(COUNCIL, "inv.yml"))
+    html = fetch(Client(), "/vie-municipale/", host="melle.localhost").content.decode()
+    council = html.split('id="conseil"')[1].split("</section>")[0]
+    labels = dict(re.findall(r'<span class="name">([^<]+)</span>([^<]+)<', council))
+    assert labels == {
+        "Anne Martin": "Maire",  # « la maire », the label stays
+        "Catherine Guérin": "Adjointe au maire",
+        "Stéphane Bernardeau": "Adjoint au maire",
+        "Dominique Naudin": "Adjointe au maire",  # the declared civility wins over "adjoint"
+        "Géraldine Chollet": "Conseillère municipale",
+        "Clément Savin": "Conseiller municipal",
+    }
 
 
 def test_an_act_shows_its_online_date_and_the_sha256_of_its_file(content, no_caldav):
