@@ -15,14 +15,18 @@ from datetime import date, datetime
 from django.utils.translation import gettext as _
 
 from nextcloud_bridge.agendas import Event, upsert_event
-from provisioning.drivers import ProvisioningError
+from provisioning.drivers import ProvisioningError, TransientBackendError
 
 log = logging.getLogger(__name__)
 
 
 def cause(exc: Exception, backend: str) -> str:
-    """What went wrong, for a person: a bridge's own message (its errors are written for
-    people), else a sentence naming the backend; never a class name."""
+    """What went wrong, for a person, as a clause: a bridge's own message for a refusal (its
+    errors are written for people), ours for a backend that does not answer (the bridges'
+    messages then name the client library's exception); never a class name."""
+    if isinstance(exc, TransientBackendError):
+        log.warning("%s did not answer: %s", backend, exc)
+        return _("%(backend)s ne répond pas pour l'instant") % {"backend": backend}
     if isinstance(exc, ProvisioningError) and str(exc):
         return str(exc)
     log.error("%s failed", backend, exc_info=exc)

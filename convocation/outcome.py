@@ -8,20 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.contrib import messages
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .models import Dispatch, Sitting
 
-LEVELS = {"success": messages.SUCCESS, "info": messages.INFO, "warning": messages.WARNING,
-          "error": messages.ERROR}
 MAX_NAMES = 5
 
 
 @dataclass(frozen=True)
 class Line:
-    level: str  # a key of LEVELS, also the CSS class
+    level: str  # "success", "info", "warning" or "error": also the CSS class
     text: str
     url: str = ""  # a link the sentence announces
 

@@ -313,8 +313,10 @@ def _build(sitting: Sitting, dispatch: Dispatch) -> dict[str, bytes]:
 def _timestamp(sitting: Sitting, dispatch: Dispatch, convocations: list[Convocation]) -> None:
     try:
         _stamp(sitting, dispatch, convocations)
-    except TimestampError as exc:
-        audit(sitting, "timestamp-failed", error=str(exc))
+    except Exception as exc:  # TimestampError's text is technical: in the trail, not shown
+        audit(sitting, "timestamp-failed",
+              error=str(exc) if isinstance(exc, TimestampError) else repr(exc))
         raise SendingFailed(_(
-            "L'autorité d'horodatage n'a pas répondu (%(why)s) : rien n'est encore parti, "
-            "relancez l'envoi dans quelques minutes.") % {"why": str(exc)}) from exc
+            "L'autorité d'horodatage n'a pas pu horodater le manifeste d'envoi : rien n'est "
+            "encore parti ; relancez l'envoi dans quelques minutes, et signalez-le au syndicat "
+            "si cela persiste.")) from exc

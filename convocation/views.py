@@ -225,10 +225,7 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         result = tasks.send_convocation.delay(sitting.pk)
         if result.ready():
-            result.get()
-            summary = outcome.mail_summary(sitting)
-            if summary is not None:
-                messages.add_message(request, outcome.LEVELS[summary.level], summary.text)
+            result.get()  # what it did is on the sitting's page (outcome.report)
         else:
             messages.info(request, _("L'envoi est en cours : rechargez cette page dans un "
                                      "instant pour voir qui a reçu la convocation."))

@@ -31,6 +31,8 @@ from tests.nextcloud_bridge.conftest import (  # noqa: F401 (fixtures)
     nc_emulator,
     nc_settings,
 )
+from tests.wagtail_site_factory.conftest import commune_inventory
+from wagtail_site_factory.driver import SiteDriver
 
 from .servers import SmtpServer, TimestampCA, TsaServer
 
@@ -201,3 +203,23 @@ def provisioned(nc_emulator, nc_settings, radicale, caldav_settings,  # noqa: F8
     elected = [s.person for s in seats if "conseil-municipal" in s.assemblies]
     secretary = next(s.person for s in seats if "secretaire-de-mairie" in s.roles)
     return Council(assembly.member, assembly, sorted(elected, key=lambda p: p.uid), secretary)
+
+
+@pytest.fixture
+def demo_commune(radicale, caldav_settings, settings, tmp_path) -> Council:
+    """A commune as the demo has it: registry, website and agendas provisioned by the engine,
+    no Nextcloud anywhere (neither MUTUALIS_NEXTCLOUD nor an embedded one). Melle, with a
+    maire, an adjoint and a conseillère sitting in the conseil municipal, and a secrétaire."""
+    settings.MUTUALIS_NEXTCLOUD = None
+    settings.VAR_DIR = str(tmp_path / "var")  # no embedded services but those a test adds
+    inv = commune_inventory(names=("Melle",), services=("website", "agenda", "convocation"))
+    drivers = [RegistryDriver(), SiteDriver(), AgendaDriver(radicale.settings())]
+    result = apply_plan(make_plan(inv, drivers), drivers)
+    assert result.errors == {}
+    assembly = RegistryAssembly.objects.get(member__code=inv.members[0].code,
+                                            slug="conseil-municipal")
+    seats = RegistrySeat.objects.filter(member=assembly.member).select_related("person")
+    elected = sorted((s.person for s in seats if "conseil-municipal" in s.assemblies),
+                     key=lambda p: p.uid)
+    secretary = next(s.person for s in seats if "secretaire-de-mairie" in s.roles)
+    return Council(assembly.member, assembly, elected, secretary)

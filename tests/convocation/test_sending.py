@@ -25,6 +25,7 @@ from provisioning.naming import calendar_id
 
 from .conftest import Council, make_council, make_sitting, paris
 
+
 def link_pattern(council: Council) -> re.Pattern:
     """Personal links point at the member's own host (MUTUALIS_BASE_URL's scheme and port)."""
     return re.compile(rf"http://{re.escape(council.member.hostname)}/convocation/l/"

@@ -3,6 +3,7 @@ member's account."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from convocation.models import AgendaItem, Dispatch, Publication, Sitting
+from provisioning.models import RegistryMember, RegistrySeat
 
 from .conftest import make_council, make_sitting, pdf, prepared
 
@@ -161,3 +163,55 @@ def test_after_the_sitting_attendance_votes_acts_reports_and_savings(client, cou
     assert report.content.startswith(b"%PDF")
     page = client.get(reverse("convocation:savings") + f"?annee={timezone.localdate().year}")
     assert "36.75 €" in page.content.decode() or "36,75 €" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_member_without_the_convocation_service_is_nowhere_in_the_pages(client, council):
+    sitting = make_sitting(council, items=1, annexes=0)
+    subscribed = make_council(name="Celles-sur-Belle")
+    RegistryMember.objects.filter(pk=council.member.pk).update(
+        services=["extranet", "agenda"])
+    # The secrétaire of the member that left the service also works for one that has it.
+    RegistrySeat.objects.create(member=subscribed.member, person=council.secretary,
+                                roles=["secretaire-de-mairie"], assemblies=[])
+    client.force_login(council.user())
+
+    listing = client.get(reverse("convocation:sittings"))
+    assert listing.status_code == 200
+    options = listing.context["form"].fields["assembly"].queryset
+    assert list(options) == [subscribed.assembly]
+    assert council.member.name not in listing.content.decode()
+    assert client.get(reverse("convocation:sitting", args=[sitting.pk])).status_code == 404
+    for name in ("sitting-edit", "item-add", "send"):
+        assert client.post(reverse(f"convocation:{name}", args=[sitting.pk])).status_code == 404
+    created = client.post(reverse("convocation:sitting-create"), {
+        "assembly": council.assembly.pk, "starts_at": "2030-01-10T18:00",
+        "duration_minutes": 60, "place": "Salle du conseil"})
+    assert created.status_code == 400
+    assert Sitting.objects.filter(assembly=council.assembly).count() == 1
+
+    # With no subscribing member left, the page says so in one sentence, and the admin menu
+    # no longer offers the convocations.
+    RegistrySeat.objects.filter(member=subscribed.member, person=council.secretary).delete()
+    page = client.get(reverse("convocation:sittings")).content.decode()
+    assert ("Aucune des collectivités pour lesquelles vous travaillez n'est abonnée au service "
+            "de convocation électronique : demandez au syndicat de l'y abonner.") in page
+    assert "Créer la séance" not in page
+    user = council.user()
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin",
+                                                     codename="access_admin"))
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse("convocation:sittings") not in home
+
+
+@pytest.mark.django_db
+def test_the_sitting_page_gives_each_field_its_own_id(client, council):
+    sitting = make_sitting(council, items=1, annexes=0)
+    client.force_login(council.user())
+    page = client.get(reverse("convocation:sitting", args=[sitting.pk])).content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    for label in ('for="seance-title"', 'for="point-title"', 'for="annexe-title"'):
+        assert label in page
+    buttons = re.findall(r'<button type="submit"[^>]*>([^<]+)</button>', page)
+    assert len(buttons) == len(set(buttons)), buttons
