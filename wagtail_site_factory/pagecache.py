@@ -16,6 +16,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
 
+from .links import request_port
+
 PAGE_TTL = 300  # seconds
 HOST_TTL = 300
 
@@ -47,7 +49,9 @@ def is_cacheable(request: HttpRequest) -> bool:
 
 
 def page_key(site_id: int, request: HttpRequest) -> str:
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    # The port is in the key: links to the other sites carry the one the visitor used.
+    seen = f"{request_port(request)}|{request.get_full_path()}"
+    path = hashlib.sha256(seen.encode()).hexdigest()[:32]
     return f"wsf:page:{site_id}:{site_version(site_id)}:{path}"
 
 

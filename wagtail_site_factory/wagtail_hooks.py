@@ -23,7 +23,15 @@ from wagtail.snippets.views.chooser import (
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .models import SiteAlert
+from .richtext import SitePageLinkHandler
 from .tenancy import confine_pages, scope_for
+
+
+@hooks.register("register_rich_text_features")
+def relative_page_links(features) -> None:
+    """Page links in rich text, relative to the site being served (Wagtail's own are full URLs
+    without the port the visitor used)."""
+    features.register_link_type(SitePageLinkHandler)
 
 
 @hooks.register("construct_page_chooser_queryset")

@@ -103,9 +103,12 @@ class QuickLink(Orderable):
 
     panels = [FieldPanel("title"), FieldPanel("link_page"), FieldPanel("url")]
 
-    def href(self) -> str:
+    def href(self, request: HttpRequest) -> str:
+        """The link, a path when the page is on the site `request` is served from."""
         if self.link_page_id and self.link_page.live:
-            return self.link_page.url
+            from ..links import page_href
+
+            return page_href(self.link_page, request)
         return self.url
 
 

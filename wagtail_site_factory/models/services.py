@@ -83,7 +83,8 @@ class DemarchesPage(SitePage):
                     _t("Message de %(name)s <%(email)s>, envoyé depuis le site :\n\n%(message)s")
                     % data,
                     settings.DEFAULT_FROM_EMAIL, [to])
-                return HttpResponseRedirect(self.url + "?envoye=1#formulaire")
+                # A path: the browser keeps the host and port it used (the demo's :8000).
+                return HttpResponseRedirect(self.get_url(request) + "?envoye=1#formulaire")
             form.add_error(None, _t("La mairie n'a pas d'adresse de courriel : appelez-la."))
         context["form"] = form
         return TemplateResponse(request, self.get_template(request), context,

@@ -6,8 +6,10 @@ from django import template
 from django.http import HttpRequest
 from wagtail.models import Page, Site
 
+from .. import richtext
+from ..links import page_href
 from ..models import SiteAlert
-from ..models.pages import STYLESHEET_SLUG
+from ..models.pages import STYLESHEET_SLUG, QuickLink
 from ..stylesheet import stylesheet_version
 
 register = template.Library()
@@ -28,7 +30,7 @@ def main_menu(context) -> list[dict]:
     items = []
     for child in root.get_children().live().public().in_menu().only("title", "url_path", "path"):
         current = page is not None and page.path.startswith(child.path)
-        items.append({"title": child.title, "url": child.get_url(request), "current": current,
+        items.append({"title": child.title, "url": page_href(child, request), "current": current,
                       "exact": page is not None and page.pk == child.pk})
     return items
 
@@ -40,7 +42,7 @@ def footer_pages(context) -> list[dict]:
     if root is None:
         return []
     pages = root.get_children().live().public().filter(show_in_menus=False)
-    return [{"title": p.title, "url": p.get_url(context["request"])}
+    return [{"title": p.title, "url": page_href(p, context["request"])}
             for p in pages.only("title", "url_path", "path")]
 
 
@@ -62,3 +64,15 @@ def breadcrumbs(context) -> list[Page]:
     if page is None or page.depth <= 2:
         return []
     return list(page.get_ancestors().filter(depth__gte=2).only("title", "url_path", "path"))
+
+
+@register.simple_tag(takes_context=True)
+def quick_link_href(context, link: QuickLink) -> str:
+    return link.href(context["request"])
+
+
+@register.filter
+def site_richtext(value, request: HttpRequest):
+    """`richtext`, its page links relative to the site being served:
+    {{ page.body|site_richtext:request }}."""
+    return richtext.render(value, request)
