@@ -114,9 +114,11 @@ def minutes_pdf(sitting: Sitting) -> bytes:
 def generate_and_publish(sitting: Sitting) -> list[Publication]:
     """Generate both documents, store them, and put them online when the site factory can."""
     if timezone.now() < sitting.starts_at:
-        raise ActsRefused(_("La séance n'a pas encore eu lieu."))
+        raise ActsRefused(_("La séance n'a pas encore eu lieu : la liste des délibérations et "
+                            "le procès-verbal se génèrent après elle."))
     if not sitting.movements.exists():
-        raise ActsRefused(_("Enregistrez d'abord les présences de la séance."))
+        raise ActsRefused(_("Aucune présence n'est enregistrée pour cette séance : faites "
+                            "d'abord l'appel, puis générez les documents."))
     due_by = sitting.local_start.date() + timedelta(days=PUBLICATION_DAYS)
     out = []
     for kind, builder, title, act_kind in (

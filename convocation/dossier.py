@@ -61,10 +61,12 @@ def _pdf_pages(part: Part) -> PdfReader:
     try:
         reader = PdfReader(io.BytesIO(part.pdf))
         if len(reader.pages) == 0:
-            raise DossierError(_("« %(title)s » n'a aucune page.") % {"title": part.title})
+            raise DossierError(_("« %(title)s » n'a aucune page : joignez le document "
+                                 "complet.") % {"title": part.title})
         return reader
     except (PdfReadError, ValueError, OSError) as exc:
-        raise DossierError(_("« %(title)s » n'est pas un PDF lisible.")
+        raise DossierError(_("« %(title)s » n'est pas un PDF lisible : enregistrez-le de "
+                             "nouveau au format PDF, puis joignez-le.")
                            % {"title": part.title}) from exc
 
 

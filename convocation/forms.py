@@ -23,7 +23,8 @@ def clean_pdf(upload: UploadedFile | None, title: str) -> UploadedFile | None:
     if not upload:
         return upload
     if upload.size > MAX_UPLOAD:
-        raise forms.ValidationError(_("Le fichier dépasse 50 Mo."))
+        raise forms.ValidationError(_("Le fichier dépasse 50 Mo : réduisez-le (un PDF "
+                                      "compressé) ou découpez-le en plusieurs annexes."))
     content = upload.read()
     upload.seek(0)
     try:

@@ -68,7 +68,8 @@ def quorum(sitting: Sitting) -> list[ItemQuorum]:
 
 def _convened(sitting: Sitting, person: RegistryPerson) -> None:
     if not sitting.convocations.filter(person=person).exists():
-        raise AttendanceRefused(_("%(name)s n'a pas été convoqué(e) à cette séance.") % {
+        raise AttendanceRefused(_("%(name)s n'a pas été convoqué(e) à cette séance : choisissez "
+                                  "un membre de la liste des convoqués.") % {
             "name": f"{person.given_name} {person.surname}"})
 
 
@@ -76,17 +77,20 @@ def record_movement(sitting: Sitting, person: RegistryPerson, kind: str, item: A
                     by_user=None) -> Movement:
     """An arrival or a departure, effective from `item` on."""
     if item.sitting_id != sitting.pk:
-        raise AttendanceRefused(_("Ce point n'est pas à l'ordre du jour de cette séance."))
+        raise AttendanceRefused(_("Ce point n'est pas à l'ordre du jour de cette séance : "
+                                  "choisissez un point de la liste."))
     _convened(sitting, person)
     with transaction.atomic():
         lock(sitting)
         here = person.pk in present_at(sitting, item)
         name = f"{person.given_name} {person.surname}"
         if kind == Movement.ARRIVAL and here:
-            raise AttendanceRefused(_("%(name)s est déjà présent(e) au point %(n)s.") % {
+            raise AttendanceRefused(_("%(name)s est déjà présent(e) au point %(n)s : "
+                                      "enregistrez plutôt son départ.") % {
                 "name": name, "n": item.position})
         if kind == Movement.DEPARTURE and not here:
-            raise AttendanceRefused(_("%(name)s n'est pas présent(e) au point %(n)s.") % {
+            raise AttendanceRefused(_("%(name)s n'est pas présent(e) au point %(n)s : "
+                                      "enregistrez plutôt son arrivée.") % {
                 "name": name, "n": item.position})
         movement = Movement.objects.create(sitting=sitting, person=person, kind=kind,
                                            item=item, by_user=by_user)
@@ -98,7 +102,8 @@ def roll_call(sitting: Sitting, people: list[RegistryPerson], by_user=None) -> N
     """Record the members present at the opening (arrivals at the first item)."""
     first = sitting.items.order_by("position").first()
     if first is None:
-        raise AttendanceRefused(_("L'ordre du jour est vide."))
+        raise AttendanceRefused(_("L'ordre du jour de cette séance est vide : il n'y a aucun "
+                                  "point où faire l'appel."))
     present = present_at(sitting, first)
     for person in people:
         if person.pk not in present:

@@ -74,7 +74,8 @@ def resolve(token: str) -> Convocation:
              .select_related("convocation__sitting__assembly__member",
                              "convocation__person").first())
     if found is None:
-        raise LinkInvalid(_("Ce lien n'est pas valable."))
+        raise LinkInvalid(_("Ce lien n'est pas valable : vérifiez qu'il est complet (copiez-le "
+                            "en entier depuis le courriel de convocation)."))
     if found.expires_at <= timezone.now():
         raise LinkInvalid(_("Ce lien a expiré : il n'était valable que jusqu'au lendemain de "
                             "la séance."))
@@ -130,7 +131,8 @@ def answer(convocation: Convocation, choice: str, holder: RegistryPerson | None 
     if timezone.now() >= sitting.starts_at:
         raise AnswerRefused(_("La séance a commencé : les réponses sont closes."))
     if choice not in dict(Answer.CHOICES):
-        raise AnswerRefused(_("Réponse inconnue."))
+        raise AnswerRefused(_("Cette réponse n'est pas proposée : choisissez présent, absent, "
+                              "ou absent en donnant pouvoir."))
     proxy = None
     if choice == Answer.PROXY:
         if holder is None:

@@ -306,8 +306,7 @@ def _build(sitting: Sitting, dispatch: Dispatch) -> dict[str, bytes]:
     try:
         return store_dossier(sitting, dispatch)
     except dossier.DossierError as exc:  # its sentence names the document
-        raise SendingFailed(_("Le dossier n'a pas pu être constitué : %(why)s") % {
-            "why": str(exc)}) from exc
+        raise SendingFailed(str(exc)) from exc
 
 
 def _timestamp(sitting: Sitting, dispatch: Dispatch, convocations: list[Convocation]) -> None:

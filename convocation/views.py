@@ -130,16 +130,22 @@ def sitting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, access.sitting_for(request.user, pk))
 
 
-def _draft(sitting: Sitting) -> None:
-    if sitting.status != Sitting.DRAFT:
-        raise PermissionDenied
+def _frozen(request: HttpRequest, sitting: Sitting) -> HttpResponse | None:
+    """Once the sending started, the dossier the manifest names may not change: a form left
+    open in another tab gets a sentence, not an error page."""
+    if sitting.status == Sitting.DRAFT:
+        return None
+    messages.error(request, _("Cette séance n'est plus modifiable : sa convocation est partie "
+                              "ou en cours d'envoi, et le dossier envoyé ne change plus."))
+    return _detail(sitting)
 
 
 @staff_only
 @require_POST
 def sitting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
-    _draft(sitting)
+    if frozen := _frozen(request, sitting):
+        return frozen
     form = SittingForm(request.POST, instance=sitting, assemblies=_assemblies(sitting),
                        auto_id=AUTO_IDS["edit_form"])
     if not form.is_valid():
@@ -154,7 +160,8 @@ def sitting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def note_upload(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
-    _draft(sitting)
+    if frozen := _frozen(request, sitting):
+        return frozen
     form = NoteForm(request.POST, request.FILES, auto_id=AUTO_IDS["note_form"])
     if not form.is_valid():
         return _render_detail(request, sitting, 400, note_form=form)
@@ -168,7 +175,8 @@ def note_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
-    _draft(sitting)
+    if frozen := _frozen(request, sitting):
+        return frozen
     form = ItemForm(request.POST, request.FILES, sitting=sitting,
                     auto_id=AUTO_IDS["item_form"])
     if not form.is_valid():
@@ -186,7 +194,8 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def annex_add(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
-    _draft(sitting)
+    if frozen := _frozen(request, sitting):
+        return frozen
     form = AnnexForm(request.POST, request.FILES, sitting=sitting,
                      auto_id=AUTO_IDS["annex_form"])
     if not form.is_valid():
@@ -202,7 +211,8 @@ def annex_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
-    _draft(sitting)
+    if frozen := _frozen(request, sitting):
+        return frozen
     form = GuestForm(request.POST, auto_id=AUTO_IDS["guest_form"])
     if not form.is_valid():
         return _render_detail(request, sitting, 400, guest_form=form)
@@ -372,6 +382,7 @@ def _link_page(request: HttpRequest, token: str, convocation, form=None,
         "token": token, "convocation": convocation, "sitting": sitting,
         "receipt": convocation.receipt, "current": current, "form": form,
         "combined": next((f for f in files if f["name"] == "dossier-complet.pdf"), None),
+        "on_tablets": bool(dispatch and dispatch.published_paths),
         "files": [f for f in files if f["name"] != "dossier-complet.pdf"],
         "history": convocation.answers.select_related("proxy__holder").order_by("-at", "-pk"),
         "open": timezone.now() < sitting.starts_at,

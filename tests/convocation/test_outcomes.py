@@ -87,6 +87,7 @@ def test_without_nextcloud_the_sending_goes_on_and_the_sitting_is_on_the_site(
     link = official.get(reverse("convocation:link", args=[token]),
                         HTTP_HOST=council.member.hostname)
     assert link.status_code == 200 and "dossier-complet.pdf" in link.content.decode()
+    assert "hors connexion" not in text(link)  # no Nextcloud: no tablet folder to point at
     document = official.get(reverse("convocation:link-document",
                                     args=[token, "dossier-complet.pdf"]),
                             HTTP_HOST=council.member.hostname)
@@ -177,8 +178,12 @@ def test_with_no_mail_server_nobody_is_convened_and_the_page_says_why(
     listing = text(client.get(reverse("convocation:sittings")))
     assert "envoi inachevé" in listing and "convocation envoyée" not in listing
     # The dossier is frozen: the sitting can no longer be edited.
-    edit = client.post(reverse("convocation:sitting-edit", args=[sitting.pk]), {"place": "x"})
-    assert edit.status_code == 403
+    edit = client.post(reverse("convocation:sitting-edit", args=[sitting.pk]), {"place": "x"},
+                       follow=True)
+    assert ("Cette séance n'est plus modifiable : sa convocation est partie ou en cours "
+            "d'envoi, et le dossier envoyé ne change plus.") in text(edit)
+    sitting.refresh_from_db()
+    assert sitting.place == "Salle du conseil, mairie"
 
     # The demo's mail server starts: a new attempt convenes everybody through it.
     write_embedded_services({"mail": {"host": smtp_server.host, "port": smtp_server.port}})
