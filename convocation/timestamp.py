@@ -1,8 +1,9 @@
 """RFC 3161 timestamps of the sending manifest.
 
 `timestamp(data)` asks the timestamp authority of the settings (`MUTUALIS_TSA_URL`, with
-`MUTUALIS_TSA_USER` / `MUTUALIS_TSA_PASSWORD` when it needs them) for a token over the
-SHA-256 of `data`; `verify(token, data, trust_roots)` checks a token against the data and the
+`MUTUALIS_TSA_USER` / `MUTUALIS_TSA_PASSWORD` when it needs them; unset, the demo's embedded
+one that `mutualis services start` runs) for a token over the SHA-256 of `data`;
+`verify(token, data, trust_roots)` checks a token against the data and the
 authority's certificate chain. The authority sits behind the small `Authority` interface: an
 HTTP one in production, any object with `respond(request_der) -> response_der` in-process.
 """
@@ -18,16 +19,19 @@ from typing import Protocol
 import httpx
 from asn1crypto import cms, tsp, x509
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError, handle_tsp_response
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko_certvalidator import ValidationContext
 
+from provisioning.backends import embedded_services
+
 CONTENT_TYPE = "application/timestamp-query"
 
 
 class TimestampError(Exception):
-    """The authority could not be reached or refused; the sentence says which."""
+    """The authority could not be reached or refused; the French sentence says which."""
 
 
 class Authority(Protocol):
@@ -48,21 +52,24 @@ class HttpAuthority:
             answer = httpx.post(self.url, content=request, auth=auth, timeout=self.timeout,
                                 headers={"Content-Type": CONTENT_TYPE})
         except httpx.HTTPError as exc:
-            raise TimestampError(f"the timestamp authority {self.url} did not answer: "
-                                 f"{type(exc).__name__}") from exc
+            raise TimestampError(_("L'autorité d'horodatage %(url)s n'a pas répondu.")
+                                 % {"url": self.url}) from exc
         if answer.status_code != 200:
-            raise TimestampError(f"the timestamp authority {self.url} answered HTTP "
-                                 f"{answer.status_code}")
+            raise TimestampError(_("L'autorité d'horodatage %(url)s a refusé la demande (HTTP "
+                                   "%(status)s).") % {"url": self.url,
+                                                     "status": answer.status_code})
         return answer.content
 
 
 def configured_authority() -> Authority | None:
-    """The authority of the settings, or None when no MUTUALIS_TSA_URL is set."""
+    """The authority of the settings; without MUTUALIS_TSA_URL, the demo's embedded one when
+    `mutualis services start` runs it (var/services.json); else None."""
     url = getattr(settings, "MUTUALIS_TSA_URL", "")
-    if not url:
-        return None
-    return HttpAuthority(url, getattr(settings, "MUTUALIS_TSA_USER", ""),
-                         getattr(settings, "MUTUALIS_TSA_PASSWORD", ""))
+    if url:
+        return HttpAuthority(url, getattr(settings, "MUTUALIS_TSA_USER", ""),
+                             getattr(settings, "MUTUALIS_TSA_PASSWORD", ""))
+    embedded = embedded_services().get("tsa") or {}
+    return HttpAuthority(embedded["url"]) if embedded.get("url") else None
 
 
 @dataclass(frozen=True)
@@ -79,10 +86,12 @@ def timestamp(data: bytes, authority: Authority) -> Token:
     try:
         token = handle_tsp_response(response, nonce)
     except TimestampRequestError as exc:
-        raise TimestampError(str(exc)) from exc
+        raise TimestampError(_("L'autorité d'horodatage a refusé la demande d'horodatage.")
+                             ) from exc
     info = token["content"]["encap_content_info"]["content"].parsed
     if info["message_imprint"]["hashed_message"].native != digest:
-        raise TimestampError("the timestamp authority stamped another digest")
+        raise TimestampError(_("L'autorité d'horodatage a horodaté une autre empreinte que "
+                               "celle demandée."))
     return Token(token.dump(), info["gen_time"].native)
 
 

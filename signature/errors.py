@@ -1,4 +1,5 @@
-"""The parapheur's error for people: one sentence, shown by the CLI and the views."""
+"""The parapheur's errors for people: one French sentence each, shown by the pages and the CLI,
+never a class name or a library's words."""
 
 from __future__ import annotations
 
@@ -21,3 +22,10 @@ def causes(exc: BaseException) -> list[BaseException]:
         seen.append(current)
         current = current.__cause__ or current.__context__
     return seen
+
+
+def as_clause(exc: BaseException) -> str:
+    """An error's sentence, to follow a colon in another one: its final period dropped and its
+    first letter lowered (sentences meant for this start with a common word)."""
+    text = str(exc).strip().rstrip(".")
+    return text[:1].lower() + text[1:]

@@ -98,6 +98,9 @@ class Folder(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     blocked_reason = models.TextField(blank=True)  # e.g. a seal step without a seal key
     published = models.JSONField(default=list)  # paths in the member's Nextcloud folder
+    # Why the finished folder is not in the member's Nextcloud folder (one French sentence);
+    # empty once published, or when it is not to be published.
+    publication_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -113,6 +116,16 @@ class Folder(models.Model):
     @property
     def reference(self) -> str:
         return f"{self.member.code}-{self.id:06d}"
+
+    @property
+    def unpublished(self) -> bool:
+        """Finished, but its publication to Nextcloud failed."""
+        return self.status == self.DONE and bool(self.publication_error)
+
+    def status_label(self) -> str:
+        if self.unpublished:
+            return _("terminé, non déposé dans Nextcloud")
+        return self.get_status_display()
 
 
 def _upload_to(document: Document, filename: str) -> str:

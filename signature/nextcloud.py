@@ -1,15 +1,24 @@
 """The one place the parapheur reaches Nextcloud: a completed folder's signed documents and its
-signature report go to the member's folder, through the bridge's public function."""
+signature report go to the member's folder, through the bridge's public function.
+
+A failure never undoes the signature: the folder stays finished, `publication_error` says in
+one French sentence why it is not in Nextcloud (the folder's page and lists show it), the
+journal keeps the bridge's own words, and publishing again is safe (files of the same name are
+replaced).
+"""
 
 from __future__ import annotations
 
 import logging
 
+import httpx
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from provisioning.drivers import ProvisioningError
 
 from . import audit
+from .errors import causes
 from .models import Document, Folder
 
 logger = logging.getLogger(__name__)
@@ -29,23 +38,52 @@ def folder_files(folder: Folder) -> dict[str, bytes]:
     return files
 
 
+def to_publish(folder: Folder) -> bool:
+    """Whether a finished folder goes to Nextcloud: publishing is on and the member has an
+    extranet."""
+    return (getattr(settings, "MUTUALIS_PARAPHEUR_PUBLISH", True)
+            and "extranet" in (folder.member.services or []))
+
+
+def _cause(exc: BaseException, slug: str) -> str:
+    """Why the bridge failed, as a clause of the folder's sentence."""
+    chain = causes(exc)
+    if any(isinstance(c, httpx.TransportError | OSError) for c in chain):
+        return _("Nextcloud n'a pas répondu ; réessayez plus tard")
+    if any("has no Nextcloud folder" in str(c) for c in chain):
+        return (_("le dossier « %(slug)s » de la collectivité n'existe pas dans Nextcloud "
+                  "(le syndicat doit appliquer l'inventaire)") % {"slug": slug})
+    return _("Nextcloud a refusé le dépôt ; le syndicat en trouvera le détail dans le journal "
+             "du dossier")
+
+
+def _failed(folder: Folder, exc: BaseException, cause: str) -> list[str]:
+    folder.published = []
+    folder.publication_error = _("Signé ; le dépôt dans Nextcloud n'a pas abouti : "
+                                 "%(cause)s.") % {"cause": cause}
+    folder.save(update_fields=["published", "publication_error"])
+    logger.warning("folder %s not published: %s", folder.reference, exc)
+    audit.record(folder.member, "publication_failed", "system", folder, error=str(exc),
+                 sentence=folder.publication_error)
+    return []
+
+
 def publish_folder(folder: Folder) -> list[str]:
-    """Publish a completed folder; a failure is journaled and leaves `folder.published`
-    empty (publishing again later is safe: files of the same name are replaced)."""
-    if not getattr(settings, "MUTUALIS_PARAPHEUR_PUBLISH", True):
+    """Publish a completed folder (again, after a failure); return the paths published."""
+    if not to_publish(folder):
         return []
-    if "extranet" not in (folder.member.services or []):
-        return []
+    from nextcloud_bridge.services import nextcloud_settings, publish_files
+
     slug = getattr(settings, "MUTUALIS_PARAPHEUR_NEXTCLOUD_FOLDER", "extranet")
     try:
-        from nextcloud_bridge.services import publish_files
-
-        paths = publish_files(folder.member.code, slug, folder_files(folder))
+        nextcloud_settings()
     except ProvisioningError as exc:
-        logger.warning("folder %s not published: %s", folder.reference, exc)
-        audit.record(folder.member, "publication_failed", "system", folder, error=str(exc))
-        return []
-    folder.published = paths
-    folder.save(update_fields=["published"])
+        return _failed(folder, exc, _("aucun Nextcloud n'est configuré pour ce syndicat"))
+    try:
+        paths = publish_files(folder.member.code, slug, folder_files(folder))
+    except Exception as exc:  # the signature is done: any failure here is only a note
+        return _failed(folder, exc, _cause(exc, slug))
+    folder.published, folder.publication_error = paths, ""
+    folder.save(update_fields=["published", "publication_error"])
     audit.record(folder.member, "published", "system", folder, paths=paths)
     return paths

@@ -360,10 +360,11 @@ def renew_documents(horizon_days: int = HORIZON_DAYS, dry_run: bool = False,
 
     from . import audit
     from .models import Document, Folder
+    from .pki.embedded import tsa_url
     from .pki.keys import configured_trust_roots
 
     roots = configured_trust_roots()
-    tsa = {"url": getattr(settings, "MUTUALIS_TSA_URL", "") or "",
+    tsa = {"url": tsa_url(),
            "user": getattr(settings, "MUTUALIS_TSA_USER", "") or "",
            "password": getattr(settings, "MUTUALIS_TSA_PASSWORD", "") or ""}
     if not dry_run and not tsa["url"]:

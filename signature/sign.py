@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from asn1crypto import x509 as asn1_x509
+from django.utils.translation import gettext as _
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -34,6 +36,7 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import (
     ExpiredError,
     InsufficientRevinfoError,
+    InvalidCertificateError,
     NotYetValidError,
     PathBuildingError,
     RevokedError,
@@ -44,6 +47,7 @@ from . import stamp as stamps
 from .errors import SignatureError, causes
 from .pki.keys import chain_roots
 
+logger = logging.getLogger(__name__)
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 TSA_TIMEOUT = 10  # seconds
 
@@ -64,42 +68,53 @@ class SigningOptions:
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
-            raise SignatureError(f"unknown signature level {self.level!r}: choose one of "
-                                 f"{', '.join(LEVELS)}")
+            raise SignatureError(_("Le niveau de signature « %(level)s » est inconnu : "
+                                   "choisissez %(levels)s.")
+                                 % {"level": self.level, "levels": ", ".join(LEVELS)})
         if self.level != "B-B" and not self.tsa_url:
-            raise SignatureError(f"level {self.level} needs a timestamp authority (a TSA URL)")
+            raise SignatureError(_("Le niveau %(level)s demande une autorité d'horodatage "
+                                   "(son adresse, MUTUALIS_TSA_URL).") % {"level": self.level})
 
 
 def signer_name(signer: signers.Signer) -> str:
     cert = signer.signing_cert
     if cert is None:
-        return "the signer"
+        return _("le signataire")
     return str(cert.subject.native.get("common_name") or cert.subject.human_friendly)
 
 
 def _explain(exc: BaseException, who: str, tsa_url: str) -> str:
-    """One sentence for what went wrong, from the innermost cause that says something."""
+    """One French sentence for what went wrong, from the innermost cause that says something;
+    an unexpected cause is logged for the operators, never shown."""
     seen = causes(exc)
     for cause in seen:
         if isinstance(cause, RevokedError):
-            return f"the certificate of {who} is revoked: signing refused"
+            return _("Le certificat de %(who)s est révoqué : la signature est refusée.") % {
+                "who": who}
         if isinstance(cause, ExpiredError):
-            return f"the certificate of {who} has expired: signing refused"
+            return _("Le certificat de %(who)s a expiré : la signature est refusée ; demandez-en "
+                     "un nouveau à votre DGS ou au syndicat.") % {"who": who}
         if isinstance(cause, NotYetValidError):
-            return f"the certificate of {who} is not valid yet: signing refused"
+            return _("Le certificat de %(who)s n'est pas encore valide : la signature est "
+                     "refusée.") % {"who": who}
         if isinstance(cause, InsufficientRevinfoError):
-            return (f"cannot check whether the certificate of {who} is revoked (its CRL or OCSP "
-                    "responder does not answer): signing refused")
+            return _("La révocation du certificat de %(who)s ne peut pas être vérifiée (sa liste "
+                     "de révocation ou son répondeur OCSP ne répond pas) : la signature est "
+                     "refusée.") % {"who": who}
         if isinstance(cause, PathBuildingError):
-            return (f"the certificate of {who} does not chain up to a trusted root: signing "
-                    "refused")
+            return _("Le certificat de %(who)s n'est pas émis par une autorité de certification "
+                     "reconnue par le syndicat : la signature est refusée.") % {"who": who}
+        if isinstance(cause, InvalidCertificateError):
+            return _("Le certificat de %(who)s ne permet pas de signer des documents : la "
+                     "signature est refusée.") % {"who": who}
         if isinstance(cause, TimestampRequestError):
-            return f"the timestamp authority {tsa_url} did not answer"
+            return _("L'autorité d'horodatage %(url)s n'a pas répondu : rien n'a été signé ; "
+                     "réessayez dans quelques minutes.") % {"url": tsa_url}
         if isinstance(cause, PdfError):
-            return f"the document is not a PDF that can be signed ({cause})"
-    root = seen[-1]
-    detail = f"{type(root).__name__}: {root}" if str(root) else type(root).__name__
-    return f"signing failed ({detail})"
+            return _("Le document n'est pas un PDF qui puisse être signé.")
+    logger.error("signing failed", exc_info=exc)
+    return _("La signature n'a pas abouti à cause d'une erreur inattendue : rien n'a été signé ; "
+             "le syndicat en trouvera le détail dans le journal du serveur.")
 
 
 class SigningSession:
@@ -111,8 +126,9 @@ class SigningSession:
         self.who = signer_name(signer)
         self.trust_roots = list(options.trust_roots) or chain_roots(signer)
         if options.level in ("B-LT", "B-LTA") and not self.trust_roots:
-            raise SignatureError(f"level {options.level} needs the root certificate of "
-                                 f"{self.who}'s chain (give it as a trust anchor)")
+            raise SignatureError(_("Le niveau %(level)s demande le certificat racine de la "
+                                   "chaîne de %(who)s (une ancre de confiance).")
+                                 % {"level": options.level, "who": self.who})
 
     def sign(self, data: bytes, text: stamps.StampText | None = None) -> bytes:
         return self.sign_many([(data, text)])[0]
@@ -186,7 +202,8 @@ class SigningSession:
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
         except (PdfError, ValueError) as exc:
-            raise SignatureError(f"the document is not a PDF that can be signed ({exc})") from None
+            logger.info("not a PDF that can be signed: %s", exc)
+            raise SignatureError(_("Le document n'est pas un PDF qui puisse être signé.")) from None
         existing = [name for name, _, _ in fields.enumerate_sig_fields(writer)]
         index = sum(1 for _ in writer.prev.embedded_regular_signatures)
         name = next(f"Signature{n}" for n in range(index + 1, index + 1000)

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from asn1crypto import x509 as asn1_x509
+from django.utils.translation import gettext as _
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import (
@@ -165,7 +166,8 @@ async def _verify(data: bytes, roots: list[asn1_x509.Certificate],
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = list(reader.embedded_signatures)
     except Exception as exc:
-        raise SignatureError(f"the file is not a readable PDF ({exc})") from None
+        logger.info("not a readable PDF: %s", exc)
+        raise SignatureError(_("Ce fichier n'est pas un PDF lisible.")) from None
     dss = _dss(reader)
     doc_timestamps = [s for s in signatures if s.sig_object_type == "/DocTimeStamp"]
     kwargs = {"trust_roots": roots, "allow_fetching": online, "revocation_mode": "soft-fail"}
@@ -180,7 +182,7 @@ async def _verify(data: bytes, roots: list[asn1_x509.Certificate],
             reports.append(SignatureReport(
                 field=sig.field_name, kind="signature", intact=False, trusted=False, signer="",
                 signer_subject="", issuer="", signing_time=None, time_source="", level="",
-                coverage="", modifications="", problems=[f"illisible : {exc}"]))
+                coverage="", modifications="", problems=[_("signature illisible")]))
         finally:
             await context.aclose()
     return reports

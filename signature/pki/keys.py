@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.sign import signers
 
@@ -58,8 +59,10 @@ def decrypt(token: bytes) -> bytes:
     try:
         return _box(_secrets()).decrypt(bytes(token))
     except InvalidToken:
-        raise SignatureError("a stored signing key cannot be decrypted: MUTUALIS_SIGNATURE_KEY "
-                             "is not the key it was stored with") from None
+        raise SignatureError(_(
+            "Une clé de signature enregistrée ne peut pas être déchiffrée : le secret "
+            "MUTUALIS_SIGNATURE_KEY du serveur n'est plus celui avec lequel elle a été "
+            "enregistrée ; prévenez le syndicat.")) from None
 
 
 def reencrypt(token: bytes) -> bytes:
@@ -114,10 +117,13 @@ def read_pkcs12(data: bytes, password: bytes | None) -> tuple[object, x509.Certi
     try:
         key, certificate, chain = pkcs12.load_key_and_certificates(data, password or None)
     except (ValueError, TypeError):
-        raise SignatureError("the PKCS#12 file cannot be opened: the password is wrong or the "
-                             "file is not a PKCS#12") from None
+        raise SignatureError(_(
+            "Le certificat ne s'ouvre pas : le mot de passe est incorrect, ou le fichier n'est "
+            "pas un certificat PKCS#12 (.p12 ou .pfx).")) from None
     if key is None or certificate is None:
-        raise SignatureError("the PKCS#12 file holds no private key with its certificate")
+        raise SignatureError(_("Le fichier PKCS#12 ne contient pas de clé privée avec son "
+                               "certificat : demandez le fichier complet à l'autorité qui l'a "
+                               "émis."))
     return key, certificate, list(chain)
 
 
@@ -134,21 +140,27 @@ def load_certificates(paths: Iterable[str]) -> list[asn1_x509.Certificate]:
         try:
             with open(path, "rb") as f:
                 data = f.read()
-        except OSError as exc:
-            raise SignatureError(f"{path}: cannot read the certificate ({exc.strerror})") from None
+        except OSError:
+            raise SignatureError(_("Le fichier de certificat %(path)s est illisible ou absent.")
+                                 % {"path": path}) from None
         try:
             certificates = list(load_certs_from_pemder_data(data))
         except (ValueError, TypeError):
             certificates = []
         if not certificates:
-            raise SignatureError(f"{path}: no certificate found (PEM or DER expected)")
+            raise SignatureError(_("Le fichier %(path)s ne contient aucun certificat (PEM ou "
+                                   "DER attendu).") % {"path": path})
         found.extend(certificates)
     return found
 
 
 def configured_trust_roots() -> list[asn1_x509.Certificate]:
-    """The trust anchors of the installation: MUTUALIS_SIGNATURE_TRUST_ROOTS (PEM files)."""
-    return load_certificates(getattr(settings, "MUTUALIS_SIGNATURE_TRUST_ROOTS", ()) or ())
+    """The trust anchors of the installation: MUTUALIS_SIGNATURE_TRUST_ROOTS (PEM files),
+    plus the demo root when the demo's embedded timestamp authority is the one in use."""
+    from .embedded import embedded_trust_roots
+
+    paths = list(getattr(settings, "MUTUALIS_SIGNATURE_TRUST_ROOTS", ()) or ())
+    return load_certificates(paths + [p for p in embedded_trust_roots() if p not in paths])
 
 
 def chain_roots(signer: signers.Signer) -> list[asn1_x509.Certificate]:
@@ -172,14 +184,15 @@ def pkcs11_signer(module: str, token_label: str, pin: str, key_label: str,
         from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
     except ImportError:
-        raise SignatureError("PKCS#11 signing needs python-pkcs11: install "
-                             "mutualis[pkcs11]") from None
+        raise SignatureError(_("Ce serveur ne sait pas encore utiliser les cartes et modules "
+                               "PKCS#11 : le syndicat doit installer mutualis[pkcs11].")) from None
     try:
         session = open_pkcs11_session(module, token_criteria=TokenCriteria(label=token_label),
                                       user_pin=pin)
-    except Exception as exc:  # the library's errors name neither the module nor the token
-        raise SignatureError(f"cannot open the PKCS#11 token {token_label!r} with module "
-                             f"{module}: {type(exc).__name__}") from None
+    except Exception:  # the library's errors name neither the module nor the token
+        raise SignatureError(_("Le jeton PKCS#11 « %(token)s » ne s'ouvre pas : le code PIN est "
+                               "incorrect, ou le jeton est absent du module configuré.")
+                             % {"token": token_label}) from None
     try:
         yield PKCS11Signer(session, key_label=key_label, cert_label=cert_label or key_label,
                            use_raw_mechanism=raw_ecdsa)

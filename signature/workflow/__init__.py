@@ -30,23 +30,33 @@ from .people import (
     display_name,
     group_members,
     members_of,
+    parapheur_members,
     person_for,
     role_label,
     seat,
     seat_member,
     step_actors,
+    subscribing,
 )
 from .progress import run_seal
 from .signing import signing_options
-from .signing_keys import install_key, personal_key, signer_for
+from .signing_keys import (
+    active_key,
+    asks_secret,
+    install_key,
+    install_pkcs11_key,
+    personal_key,
+    signer_for,
+)
 from .submission import resubmit, submit
 from .who_may_act import capacities, submitted_by, waiting_for
 
 __all__ = [
-    "BatchResult", "StepSpec", "act_batch", "approve", "capacities", "change_circuit",
-    "check_member", "circuit_for", "create_circuit", "current_step", "define_circuit",
-    "delegate", "display_name", "group_members", "install_key", "members_of", "person_for",
+    "BatchResult", "StepSpec", "act_batch", "active_key", "approve", "asks_secret",
+    "capacities", "change_circuit", "check_member", "circuit_for", "create_circuit",
+    "current_step", "define_circuit", "delegate", "display_name", "group_members",
+    "install_key", "install_pkcs11_key", "members_of", "parapheur_members", "person_for",
     "personal_key", "reject", "resubmit", "role_label", "run_seal", "same_steps", "seat",
     "seat_member", "sign", "signer_for", "signing_options", "step_actors", "submit",
-    "submitted_by", "waiting_for",
+    "submitted_by", "subscribing", "waiting_for",
 ]

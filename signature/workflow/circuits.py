@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from provisioning.models import RegistryMember, RegistryPerson
 
@@ -44,8 +45,9 @@ def _add_steps(circuit: Circuit, steps: Sequence[StepSpec]) -> None:
         for actor in spec.actors:
             if isinstance(actor, str):
                 if not actor.lower().startswith(member.code.lower() + "-"):
-                    raise SignatureError(f"group {actor!r} is not a group of member "
-                                         f"{member.code}")
+                    raise SignatureError(
+                        _("Le groupe « %(group)s » n'est pas un groupe de la collectivité "
+                          "%(member)s.") % {"group": actor, "member": member.name})
                 step.actors.create(group=actor.lower())
             else:
                 step.actors.create(person=actor)
@@ -78,8 +80,8 @@ def change_circuit(circuit: Circuit, name: str, folder_type: str, steps: Sequenc
         circuit = Circuit.objects.select_for_update().select_related("member").get(
             pk=circuit.pk)
         if circuit.replaced_by_id and not circuit.active:
-            raise SignatureError(f"circuit {circuit.name!r} was replaced: change its new "
-                                 "version instead")
+            raise SignatureError(_("Le circuit « %(name)s » a été remplacé : modifiez plutôt sa "
+                                   "nouvelle version.") % {"name": circuit.name})
         fields = {"name": name, "folder_type": folder_type, "folder_subtype": folder_subtype}
         unchanged = all(getattr(circuit, k) == v for k, v in fields.items())
         if unchanged and same_steps(circuit, steps):
@@ -122,7 +124,9 @@ def circuit_for(member: RegistryMember, folder_type: str, folder_subtype: str = 
                or circuits.filter(folder_subtype="").first())
     if circuit is None:
         what = f"{folder_type} / {folder_subtype}" if folder_subtype else folder_type
-        raise SignatureError(f"member {member.code} has no circuit for folders of type {what}")
+        raise SignatureError(_("%(member)s n'a aucun circuit pour les dossiers de type "
+                               "%(what)s : demandez à un agent de la collectivité d'en créer "
+                               "un.") % {"member": member.name, "what": what})
     return circuit
 
 

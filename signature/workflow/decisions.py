@@ -7,17 +7,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from provisioning.models import RegistryPerson
 
 from .. import audit
 from ..errors import SignatureError
-from ..models import SIGNATURE, VISA, Decision, Folder, Step
+from ..models import SEAL, SIGNATURE, VISA, Decision, Folder, Step
 from .circuits import current_step
 from .progress import _decide
 from .signing import _sign_folders, _store
 from .signing_keys import personal_key, signer_for
 from .who_may_act import _capacity
+
+
+def _waited(step: Step) -> str:
+    """What the folder waits for, as a sentence names it."""
+    return {VISA: _("un visa"), SIGNATURE: _("une signature"),
+            SEAL: _("le cachet serveur")}.get(step.kind, str(step))
 
 
 def approve(folder: Folder, person: RegistryPerson,
@@ -29,7 +36,8 @@ def approve(folder: Folder, person: RegistryPerson,
         step = current_step(folder)
         assert step is not None
         if step.kind != VISA:
-            raise SignatureError(f"folder {folder.reference} waits for a signature, not a visa")
+            raise SignatureError(_("Le dossier %(ref)s attend %(what)s, pas un visa.")
+                                 % {"ref": folder.reference, "what": _waited(step)})
         _decide(folder, step, person, principal, Decision.APPROVED)
     return folder
 
@@ -39,7 +47,8 @@ def reject(folder: Folder, person: RegistryPerson, reason: str,
     """Send the folder back to its submitter with a reason."""
     reason = reason.strip()
     if not reason:
-        raise SignatureError("a rejection needs a reason for the submitter")
+        raise SignatureError(_("Indiquez le motif du rejet : il sera transmis à la personne "
+                               "qui a déposé le dossier."))
     with transaction.atomic():
         folder = Folder.objects.select_for_update().get(pk=folder.pk)
         principal = _capacity(folder, person, on_behalf_of)
@@ -69,7 +78,7 @@ def sign(folder: Folder, person: RegistryPerson, passphrase: str,
 class BatchResult:
     folder: Folder
     ok: bool
-    message: str
+    message: str  # one sentence that names the folder
 
 
 def act_batch(person: RegistryPerson, folders: Sequence[Folder], action: str,
@@ -78,7 +87,7 @@ def act_batch(person: RegistryPerson, folders: Sequence[Folder], action: str,
     """Approve ("approve") or sign ("sign") several folders; the key is opened once and the
     documents of every folder are signed in one session."""
     if action not in ("approve", "sign"):
-        raise SignatureError(f"unknown action {action!r}: approve or sign")
+        raise ValueError(f"unknown action {action!r}: approve or sign")
     results: dict[int, BatchResult] = {}
     ready: list[tuple[Folder, RegistryPerson, Step]] = []
     fresh = Folder.objects.select_related("member", "circuit").in_bulk([f.pk for f in folders])
@@ -90,8 +99,8 @@ def act_batch(person: RegistryPerson, folders: Sequence[Folder], action: str,
             assert step is not None
             wanted = VISA if action == "approve" else SIGNATURE
             if step.kind != wanted:
-                raise SignatureError(f"folder {folder.reference} waits for a "
-                                     f"{step.get_kind_display().lower()}")
+                raise SignatureError(_("Le dossier %(ref)s attend %(what)s.")
+                                     % {"ref": folder.reference, "what": _waited(step)})
             ready.append((folder, principal, step))
         except SignatureError as exc:
             results[folder.pk] = BatchResult(folder, False, str(exc))
@@ -99,7 +108,8 @@ def act_batch(person: RegistryPerson, folders: Sequence[Folder], action: str,
         for folder, principal, step in ready:
             with transaction.atomic():
                 _decide(folder, step, person, principal, Decision.APPROVED)
-            results[folder.pk] = BatchResult(folder, True, "visé")
+            results[folder.pk] = BatchResult(folder, True, _("Dossier %(ref)s visé.")
+                                           % {"ref": folder.reference})
     elif ready:
         key = personal_key(person)
         with signer_for(key, passphrase) as signer:
@@ -109,10 +119,12 @@ def act_batch(person: RegistryPerson, folders: Sequence[Folder], action: str,
                 fresh = Folder.objects.select_for_update().get(pk=folder.pk)
                 if (fresh.status, fresh.round, fresh.position) != (
                         folder.status, folder.round, folder.position):
-                    results[folder.pk] = BatchResult(folder, False, f"folder {folder.reference} "
-                                                     "changed while it was being signed")
+                    results[folder.pk] = BatchResult(folder, False, _(
+                        "Le dossier %(ref)s a changé pendant sa signature : rien n'a été "
+                        "enregistré ; rouvrez-le.") % {"ref": folder.reference})
                     continue
                 _store(fresh, signed[folder.pk], person)
                 _decide(fresh, step, person, principal, Decision.SIGNED)
-            results[folder.pk] = BatchResult(fresh, True, "signé")
+            results[folder.pk] = BatchResult(fresh, True, _("Dossier %(ref)s signé.")
+                                           % {"ref": folder.reference})
     return [results[f.pk] for f in folders]

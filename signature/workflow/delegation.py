@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from provisioning.models import RegistryMember, RegistryPerson
 
@@ -19,9 +20,9 @@ def delegate(member: RegistryMember, delegator: RegistryPerson, delegate_to: Reg
     check_member(delegator, member)
     check_member(delegate_to, member)
     if end < start:
-        raise SignatureError("a delegation must end on or after the day it starts")
+        raise SignatureError(_("Une délégation doit finir le jour où elle commence ou après."))
     if delegator == delegate_to:
-        raise SignatureError("a person cannot delegate to themselves")
+        raise SignatureError(_("Une personne ne peut pas se déléguer à elle-même."))
     with transaction.atomic():
         delegation = Delegation.objects.create(member=member, delegator=delegator,
                                                delegate=delegate_to, start=start, end=end)

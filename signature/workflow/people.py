@@ -5,6 +5,7 @@ circuit step."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from provisioning.catalogue import ROLES
 from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
@@ -26,9 +27,28 @@ def members_of(person: RegistryPerson) -> QuerySet[RegistryMember]:
                                          active=True).distinct()
 
 
+SERVICE = "parapheur"
+
+
+def subscribing(members: QuerySet[RegistryMember]) -> QuerySet[RegistryMember]:
+    """Those of the members that subscribe to the parapheur. (SQLite has no JSON containment
+    lookup: the services lists are read, and they are short.)"""
+    ids = [pk for pk, services in members.values_list("pk", "services")
+           if SERVICE in (services or [])]
+    return members.filter(pk__in=ids)
+
+
+def parapheur_members(person: RegistryPerson) -> QuerySet[RegistryMember]:
+    """The members where the person sits that subscribe to the parapheur: the only ones its
+    pages show."""
+    return subscribing(members_of(person))
+
+
 def check_member(person: RegistryPerson | None, member: RegistryMember) -> RegistryPerson:
     if person is None or not members_of(person).filter(pk=member.pk).exists():
-        raise AccessDenied(f"you do not belong to member {member.code}")
+        who = display_name(person) if person is not None else _("Ce compte")
+        raise AccessDenied(_("%(who)s ne siège pas dans %(member)s.")
+                           % {"who": who, "member": member.name})
     return person
 
 

@@ -14,6 +14,7 @@ from provisioning.models import RegistryPerson
 from .. import audit
 from ..models import Document, Folder, Step
 from ..pki import keys
+from ..pki.embedded import tsa_url
 from ..sign import SigningOptions, SigningSession
 from ..stamp import StampText
 from .people import display_name, role_label
@@ -24,7 +25,7 @@ def _sha256(data: bytes) -> str:
 
 
 def signing_options(key_usage: set[str], reason: str, location: str) -> SigningOptions:
-    tsa = getattr(settings, "MUTUALIS_TSA_URL", "") or ""
+    tsa = tsa_url()  # MUTUALIS_TSA_URL, else the demo's embedded authority
     level = getattr(settings, "MUTUALIS_SIGNATURE_LEVEL", "") or ("B-T" if tsa else "B-B")
     return SigningOptions(level=level, tsa_url=tsa, reason=reason, location=location,
                           trust_roots=tuple(keys.configured_trust_roots()),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from provisioning.models import RegistryMember, RegistryPerson
 
@@ -14,7 +15,7 @@ from .. import audit
 from ..errors import AccessDenied, SignatureError
 from ..models import Document, Folder
 from .circuits import circuit_for
-from .people import check_member
+from .people import SERVICE, check_member
 from .progress import _enter_step
 from .signing import _sha256
 
@@ -24,11 +25,15 @@ def submit(person: RegistryPerson, member: RegistryMember, title: str, folder_ty
            folder_subtype: str = "") -> Folder:
     """A new folder, on its circuit's first step."""
     check_member(person, member)
+    if SERVICE not in (member.services or []):
+        raise SignatureError(_("%(member)s ne souscrit pas au parapheur : aucun dossier ne "
+                               "peut y être déposé.") % {"member": member.name})
     if not documents:
-        raise SignatureError("a folder needs at least one document to sign")
+        raise SignatureError(_("Ajoutez au moins un document à signer."))
     for name, data in documents:
         if not data.startswith(b"%PDF-"):
-            raise SignatureError(f"{name} is not a PDF: the documents to sign must be PDFs")
+            raise SignatureError(_("Le fichier « %(name)s » n'est pas un PDF : les documents à "
+                                   "signer doivent être des PDF.") % {"name": name})
     circuit = circuit_for(member, folder_type, folder_subtype)
     with transaction.atomic():
         folder = Folder.objects.create(member=member, title=title, folder_type=folder_type,
@@ -53,9 +58,11 @@ def resubmit(folder: Folder, person: RegistryPerson) -> Folder:
     check_member(person, folder.member)
     folder = Folder.objects.get(pk=folder.pk)
     if folder.submitter_id != person.id:
-        raise AccessDenied(f"only the submitter may resubmit folder {folder.reference}")
+        raise AccessDenied(_("Seule la personne qui a déposé le dossier %(ref)s peut le "
+                             "redéposer.") % {"ref": folder.reference})
     if folder.status != Folder.REJECTED:
-        raise SignatureError(f"folder {folder.reference} was not rejected")
+        raise SignatureError(_("Le dossier %(ref)s n'a pas été rejeté : il ne se redépose pas.")
+                             % {"ref": folder.reference})
     with transaction.atomic():
         for doc in folder.documents.all():
             doc.file.name, doc.sha256 = doc.original.name, doc.original_sha256

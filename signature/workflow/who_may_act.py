@@ -7,13 +7,14 @@ from datetime import date
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from provisioning.models import RegistryPerson
 
 from ..errors import AccessDenied
 from ..models import SEAL, Decision, Delegation, Folder, Step
 from .circuits import current_step
-from .people import check_member, display_name, members_of, step_actors
+from .people import check_member, parapheur_members, step_actors
 
 
 def _decided(folder: Folder, step: Step) -> set[int]:
@@ -39,13 +40,15 @@ def capacities(folder: Folder, person: RegistryPerson, today: date | None = None
 
 
 def waiting_for(person: RegistryPerson) -> list[Folder]:
-    folders = (Folder.objects.filter(member__in=members_of(person), status=Folder.IN_PROGRESS)
+    folders = (Folder.objects.filter(member__in=parapheur_members(person),
+                                     status=Folder.IN_PROGRESS)
                .select_related("member", "circuit", "submitter").order_by("updated_at"))
     return [f for f in folders.iterator(chunk_size=200) if capacities(f, person)]
 
 
 def submitted_by(person: RegistryPerson) -> QuerySet[Folder]:
-    return Folder.objects.filter(submitter=person).select_related("member")
+    return (Folder.objects.filter(submitter=person, member__in=parapheur_members(person))
+            .select_related("member"))
 
 
 def _capacity(folder: Folder, person: RegistryPerson,
@@ -57,6 +60,6 @@ def _capacity(folder: Folder, person: RegistryPerson,
     else:
         principal = on_behalf_of if on_behalf_of in allowed else None
     if principal is None:
-        raise AccessDenied(f"folder {folder.reference} is not waiting for "
-                           f"{display_name(person)}")
+        raise AccessDenied(_("Le dossier %(ref)s n'attend pas d'action de votre part.")
+                           % {"ref": folder.reference})
     return principal

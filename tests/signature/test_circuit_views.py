@@ -217,7 +217,7 @@ def test_editing_a_circuit_in_use_makes_a_new_version_and_keeps_its_folders_path
 
     # once the new version is deactivated, the old one comes back into service
     client.post(f"{base(reg)}/circuits/{new.pk}/activation/", {"active": "0"})
-    with pytest.raises(SignatureError, match="no circuit"):
+    with pytest.raises(SignatureError, match="n'a aucun circuit"):
         submit(reg, title="Refusé")
     response = client.post(f"{url}activation/", {"active": "1"})
     assert response.status_code == 302

@@ -74,14 +74,15 @@ def test_verify_exit_codes(files, root_pem, capsys):
 
 @pytest.mark.parametrize("args, sentence", [
     (["--password-env", "WRONG_PASSWORD"],
-     "error: the PKCS#12 file cannot be opened: the password is wrong or the file is not a "
-     "PKCS#12"),
+     "error: Le certificat ne s'ouvre pas : le mot de passe est incorrect, ou le fichier "
+     "n'est pas un certificat PKCS#12 (.p12 ou .pfx)."),
     (["--password-env", "UNSET_VARIABLE"],
      "error: the environment variable UNSET_VARIABLE (the key's password) is not set"),
     (["--password-env", "P12_PASSWORD", "--level", "B-T"],
-     "error: level B-T needs a timestamp authority (a TSA URL)"),
+     "error: Le niveau B-T demande une autorité d'horodatage (son adresse, MUTUALIS_TSA_URL)."),
     (["--password-env", "P12_PASSWORD", "--level", "B-T", "--tsa", "http://127.0.0.1:9/tsa"],
-     "error: the timestamp authority http://127.0.0.1:9/tsa did not answer"),
+     "error: L'autorité d'horodatage http://127.0.0.1:9/tsa n'a pas répondu : rien n'a été "
+     "signé ; réessayez dans quelques minutes."),
 ])
 def test_errors_are_one_sentence(files, capsys, monkeypatch, args, sentence):
     tmp, p12, pdf = files
@@ -103,7 +104,7 @@ def test_revoked_signer_refused_by_the_cli(tmp_path, identities, capsys, monkeyp
     assert main(["signature", "sign", str(pdf), str(tmp_path / "o.pdf"), "--p12", str(p12),
                  "--password-env", "P12_PASSWORD"]) == 1
     assert capsys.readouterr().err.strip() == (
-        "error: the certificate of Révoqué Dupont is revoked: signing refused")
+        "error: Le certificat de Révoqué Dupont est révoqué : la signature est refusée.")
 
 
 def test_the_installed_command(files, root_pem):

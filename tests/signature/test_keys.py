@@ -34,7 +34,7 @@ def test_pkcs12_is_encrypted_at_rest(registry, identities, settings):
     assert len(keys.decrypt(stored)) > 0 and p12[:4] == keys.decrypt(stored)[:4]
 
     settings.MUTUALIS_SIGNATURE_KEY = "une-autre-clé"
-    with pytest.raises(SignatureError, match="cannot be decrypted"):
+    with pytest.raises(SignatureError, match="ne peut pas être déchiffrée"):
         keys.decrypt(stored)
     # rotation: the new secret first, the old one still decrypts, rotate re-encrypts
     settings.MUTUALIS_SIGNATURE_KEY = "une-autre-clé,clé-de-test-pour-le-chiffrement"
@@ -47,7 +47,7 @@ def test_a_seals_password_is_stored_encrypted(registry, identities):
     key = workflow.install_key(identities.seal.pkcs12(), PASSWORD, member=registry.alpha)
     assert PASSWORD not in bytes(key.passphrase)
     assert keys.decrypt(key.passphrase) == PASSWORD
-    with pytest.raises(SignatureError, match="password is wrong"):
+    with pytest.raises(SignatureError, match="le mot de passe est incorrect"):
         workflow.install_key(identities.seal.pkcs12(), b"faux", member=registry.alpha)
 
 
@@ -105,7 +105,7 @@ def test_pkcs11_signing_on_softhsm(hsm, roots):
             {"digital_signature"}))).sign(make_pdf(), StampText("Alphaville", seal=True))
     [report] = verify_pdf(signed, roots, online=False)
     assert report.ok and report.signer == "Cachet HSM de Alphaville"
-    with pytest.raises(SignatureError, match="cannot open the PKCS#11 token"):
+    with pytest.raises(SignatureError, match="Le jeton PKCS#11 « mutualis-test » ne s'ouvre pas"):
         with keys.pkcs11_signer(module, TOKEN, "000000", "cachet"):
             pass
 

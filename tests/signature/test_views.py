@@ -118,7 +118,7 @@ def test_submit_and_batch_through_the_pages(client, registry, folder):
     response = client.post("/parapheur/deposer/", {
         "member": reg.alpha.pk, "title": "Pas un PDF", "folder_type": "Délibération",
         "documents": SimpleUploadedFile("a.txt", b"hello", "text/plain")})
-    assert "is not a PDF" in response.content.decode()
+    assert "n&#x27;est pas un PDF" in response.content.decode()
 
     login(client, reg.adjoint)
     client.post("/parapheur/", {"action": "approve", "folders": [folder.pk, second.pk]})
@@ -141,4 +141,4 @@ def test_verify_page(client, registry, folder, identities, signer_of):
     assert "Sylvie Maire" in page and "tout le fichier" in page
     page = client.post("/parapheur/verifier/", {
         "file": SimpleUploadedFile("n.pdf", b"pas un pdf", "application/pdf")}).content.decode()
-    assert "not a readable PDF" in page
+    assert "Ce fichier n&#x27;est pas un PDF lisible." in page

@@ -47,12 +47,12 @@ def test_sequential_circuit_visa_then_signature(registry, roots, tmp_path):
     assert workflow.waiting_for(reg.maire) == []  # not their turn yet
     with pytest.raises(AccessDenied):
         workflow.approve(folder, reg.maire)
-    with pytest.raises(SignatureError, match="waits for a visa"):
+    with pytest.raises(SignatureError, match="attend un visa"):
         workflow.sign(folder, reg.adjoint, PW)
 
     workflow.approve(folder, reg.adjoint)
     assert workflow.waiting_for(reg.maire) == [Folder.objects.get(pk=folder.pk)]
-    with pytest.raises(SignatureError, match="wrong"):
+    with pytest.raises(SignatureError, match="certificat de signature est incorrect"):
         workflow.sign(folder, reg.maire, "pas le bon mot de passe")
     folder = workflow.sign(folder, reg.maire, PW)
     assert folder.status == Folder.DONE and folder.completed_at is not None
@@ -108,7 +108,7 @@ def test_reject_goes_back_to_the_submitter_with_the_reason(registry):
     folder = submit(reg, "Bon de commande")
     original = main_docs(folder)[0].original_sha256
     workflow.sign(folder, reg.adjoint, PW)
-    with pytest.raises(SignatureError, match="needs a reason"):
+    with pytest.raises(SignatureError, match="Indiquez le motif du rejet"):
         workflow.reject(folder, reg.maire, "  ")
     folder = workflow.reject(folder, reg.maire, "Le montant dépasse la délégation du maire.")
     assert folder.status == Folder.REJECTED and folder.rejected_by == reg.maire
@@ -183,7 +183,7 @@ def test_batch_signs_several_folders_opening_the_key_once(registry, roots, monke
 
     results = workflow.act_batch(reg.maire, [*folders, visa], "sign", PW)
     assert [r.ok for r in results] == [True, True, True, False]
-    assert "waits for a visa" in results[3].message
+    assert "attend un visa" in results[3].message
     assert len(opened) == 1
     for folder in folders:
         folder = Folder.objects.get(pk=folder.pk)
@@ -211,9 +211,9 @@ def test_a_circuit_is_chosen_by_type_and_subtype(registry):
                                      [StepSpec(SIGNATURE, [reg.adjoint])], folder_subtype="Budget")
     assert workflow.circuit_for(reg.alpha, "Délibération", "Budget") == budget
     assert workflow.circuit_for(reg.alpha, "Délibération", "Urbanisme") == general
-    with pytest.raises(SignatureError, match="no circuit for folders of type Arrêté"):
+    with pytest.raises(SignatureError, match="n'a aucun circuit pour les dossiers de type Arrêté"):
         workflow.circuit_for(reg.alpha, "Arrêté")
-    with pytest.raises(SignatureError, match="not a group of member 79101"):
+    with pytest.raises(SignatureError, match="n'est pas un groupe de la collectivité Alphaville"):
         workflow.define_circuit(reg.alpha, "X", "X", [StepSpec(VISA, ["79102-elus"])])
     with pytest.raises(AccessDenied):
         workflow.submit(reg.other, reg.alpha, "Intrus", "Délibération",
