@@ -22,8 +22,6 @@ from . import mail, receipts
 from .models import Convocation, Sitting
 
 log = logging.getLogger(__name__)
-# Exceptions of these modules carry no sentence for a person: we write one.
-_TECHNICAL = ("smtplib", "socket", "ssl", "builtins")
 
 
 def mail_failure(exc: Exception, address: str = "") -> str:
@@ -32,8 +30,9 @@ def mail_failure(exc: Exception, address: str = "") -> str:
         return str(exc)
     server = f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return _("Le serveur de courrier a refusé l'adresse %(address)s : vérifiez-la dans "
-                 "l'inventaire.") % {"address": address or ", ".join(exc.recipients)}
+        return _("Le serveur de courrier a refusé l'adresse %(address)s : faites-la corriger "
+                 "dans l'annuaire du syndicat, puis relancez l'envoi.") % {
+            "address": address or ", ".join(exc.recipients)}
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return _("Le serveur de courrier %(server)s a refusé l'identifiant de Mutualis : "
                  "vérifiez MUTUALIS_EMAIL_USER et MUTUALIS_EMAIL_PASSWORD.") % {
@@ -44,14 +43,12 @@ def mail_failure(exc: Exception, address: str = "") -> str:
         return _("Le serveur de courrier a refusé le message (réponse %(code)s : "
                  "%(detail)s) : réessayez plus tard ou voyez avec le syndicat.") % {
             "code": exc.smtp_code, "detail": detail}
-    if type(exc).__module__ in _TECHNICAL or not str(exc):
-        if isinstance(exc, OSError | smtplib.SMTPException):
-            return _("Le serveur de courrier %(server)s ne répond pas : vérifiez qu'il est "
-                     "lancé, puis relancez l'envoi.") % {"server": server}
-        log.error("mail failed", exc_info=exc)
-        return _("Le courriel n'a pas pu partir à cause d'une erreur inattendue, consignée "
-                 "dans le journal du serveur.")
-    return str(exc)
+    if isinstance(exc, OSError):  # smtplib's errors, a refused or lost connection
+        return _("Le serveur de courrier %(server)s ne répond pas : vérifiez qu'il est "
+                 "lancé, puis relancez l'envoi.") % {"server": server}
+    log.error("mail failed", exc_info=exc)
+    return _("Le courriel n'a pas pu partir à cause d'une erreur inattendue, consignée dans "
+             "le journal du serveur.")
 
 
 def _failed(record, reason: str) -> None:

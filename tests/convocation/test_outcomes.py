@@ -211,7 +211,8 @@ def test_a_refused_address_is_named_and_only_it_is_mailed_again(client, provisio
             "indiquée ci-dessous) : relancez l'envoi, il ne partira que vers les membres qui ne "
             "l'ont pas reçue.") in shown
     assert (f"{name} ({refused.email}) : Le serveur de courrier a refusé l'adresse "
-            f"{refused.email} : vérifiez-la dans l'inventaire.") in shown
+            f"{refused.email} : faites-la corriger dans l'annuaire du syndicat, puis relancez "
+            "l'envoi.") in shown
     sitting.refresh_from_db()
     assert sitting.status == Sitting.SENT  # four members were convened
     assert len(smtp.received) == 4 and smtp.to(refused.email) == []
