@@ -1,0 +1,92 @@
+"""Django's mail backend for Mutualis: SMTP, to the server that is configured when the mail
+leaves, not when the process started.
+
+- When the operator configured a mail server (`MUTUALIS_EMAIL_HOST` in the environment, which
+  settings.py records as `MUTUALIS_EMAIL_CONFIGURED`), or the caller gives a host to
+  `get_connection(host=...)`, it is Django's SMTP backend with Django's EMAIL_HOST, EMAIL_PORT,
+  EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS/SSL settings: the syndicate's relay.
+- Otherwise it sends through the demo's embedded mail server that `mutualis services start`
+  recorded in var/services.json (read at each connection, so a server started after the web
+  process is found, and a restarted one on another port too).
+- Otherwise, and when the server does not answer, it raises `MailError`, whose text is one
+  French sentence the apps can show as it is.
+
+`MailError` is a `ProvisioningError` (the project's "error meant for people") and an
+`smtplib.SMTPException` (so an `OSError`), so that code catching either still catches it.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+
+from django.conf import settings
+from django.core.mail.backends import smtp
+from django.utils.translation import gettext as _
+
+from provisioning.backends import embedded_services
+from provisioning.drivers import ProvisioningError
+
+EMBEDDED_TIMEOUT = 10  # seconds: the embedded server is on loopback; never wait forever
+
+
+class MailError(ProvisioningError, smtplib.SMTPException):
+    """Mail cannot leave: one sentence, for people."""
+
+
+def not_configured() -> MailError:
+    return MailError(_("Aucun serveur de courrier n'est configuré : définissez "
+                       "MUTUALIS_EMAIL_HOST ou lancez `mutualis services start`."))
+
+
+class EmailBackend(smtp.EmailBackend):
+    def __init__(self, host=None, **kwargs):
+        super().__init__(host=host, **kwargs)
+        self.explicit = host is not None or bool(
+            getattr(settings, "MUTUALIS_EMAIL_CONFIGURED", False))
+        self.embedded = False
+
+    def _use_embedded(self) -> None:
+        mail = embedded_services().get("mail")
+        if not mail or not mail.get("host") or not mail.get("port"):
+            raise not_configured()
+        self.host, self.port = mail["host"], int(mail["port"])
+        # The embedded server takes mail from loopback with no login and no TLS.
+        self.username = self.password = ""
+        self.use_tls = self.use_ssl = False
+        if self.timeout is None:
+            self.timeout = EMBEDDED_TIMEOUT
+        self.embedded = True
+
+    def _unreachable(self) -> MailError:
+        if self.embedded:
+            return MailError(_("Le serveur de courrier de démonstration (%(address)s) ne "
+                               "répond pas : relancez `mutualis services start`.")
+                             % {"address": f"{self.host}:{self.port}"})
+        return MailError(_("Le serveur de courrier %(address)s ne répond pas : vérifiez "
+                           "MUTUALIS_EMAIL_HOST et MUTUALIS_EMAIL_PORT.")
+                         % {"address": f"{self.host}:{self.port}"})
+
+    def open(self):
+        if self.connection:
+            return False
+        if not self.explicit:
+            try:
+                self._use_embedded()
+            except MailError:
+                if self.fail_silently:
+                    return None
+                raise
+        try:
+            return super().open()
+        except smtplib.SMTPAuthenticationError as exc:
+            raise MailError(_("Le serveur de courrier %(address)s refuse l'identifiant ou le "
+                              "mot de passe : vérifiez MUTUALIS_EMAIL_USER et "
+                              "MUTUALIS_EMAIL_PASSWORD.")
+                            % {"address": f"{self.host}:{self.port}"}) from exc
+        except (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected) as exc:
+            raise self._unreachable() from exc
+        except smtplib.SMTPException:
+            raise
+        except (ConnectionError, TimeoutError, socket.gaierror) as exc:
+            raise self._unreachable() from exc
