@@ -312,10 +312,11 @@ def _build(sitting: Sitting, dispatch: Dispatch) -> dict[str, bytes]:
 def _timestamp(sitting: Sitting, dispatch: Dispatch, convocations: list[Convocation]) -> None:
     try:
         _stamp(sitting, dispatch, convocations)
-    except Exception as exc:  # TimestampError's text is technical: in the trail, not shown
-        audit(sitting, "timestamp-failed",
-              error=str(exc) if isinstance(exc, TimestampError) else repr(exc))
+    except Exception as exc:
+        said = isinstance(exc, TimestampError) and str(exc)  # its sentence, for people
+        audit(sitting, "timestamp-failed", error=str(exc) if said else repr(exc))
+        cause = str(exc) if said else _("L'autorité d'horodatage n'a pas pu horodater le "
+                                        "manifeste d'envoi.")
         raise SendingFailed(_(
-            "L'autorité d'horodatage n'a pas pu horodater le manifeste d'envoi : rien n'est "
-            "encore parti ; relancez l'envoi dans quelques minutes, et signalez-le au syndicat "
-            "si cela persiste.")) from exc
+            "%(cause)s Rien n'est encore parti : relancez l'envoi dans quelques minutes, et "
+            "signalez-le au syndicat si cela persiste.") % {"cause": cause}) from exc

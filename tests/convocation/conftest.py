@@ -133,6 +133,8 @@ def media(tmp_path, settings):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.MUTUALIS_BASE_URL = "http://testserver"
     settings.MUTUALIS_TSA_URL = ""
+    # No embedded service of a `mutualis services start` run here leaks into a test.
+    settings.VAR_DIR = str(tmp_path / "var")
     return settings.MEDIA_ROOT
 
 
@@ -206,12 +208,11 @@ def provisioned(nc_emulator, nc_settings, radicale, caldav_settings,  # noqa: F8
 
 
 @pytest.fixture
-def demo_commune(radicale, caldav_settings, settings, tmp_path) -> Council:
+def demo_commune(radicale, caldav_settings, settings) -> Council:
     """A commune as the demo has it: registry, website and agendas provisioned by the engine,
     no Nextcloud anywhere (neither MUTUALIS_NEXTCLOUD nor an embedded one). Melle, with a
     maire, an adjoint and a conseillère sitting in the conseil municipal, and a secrétaire."""
-    settings.MUTUALIS_NEXTCLOUD = None
-    settings.VAR_DIR = str(tmp_path / "var")  # no embedded services but those a test adds
+    settings.MUTUALIS_NEXTCLOUD = None  # and the test's VAR_DIR has no embedded one
     inv = commune_inventory(names=("Melle",), services=("website", "agenda", "convocation"))
     drivers = [RegistryDriver(), SiteDriver(), AgendaDriver(radicale.settings())]
     result = apply_plan(make_plan(inv, drivers), drivers)
