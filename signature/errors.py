@@ -24,8 +24,15 @@ def causes(exc: BaseException) -> list[BaseException]:
     return seen
 
 
+# The words our sentences start with that are not names: lowered after a colon.
+_COMMON_STARTS = {"le", "la", "les", "l", "un", "une", "ce", "cet", "cette", "ces", "vous",
+                  "il", "elle", "aucun", "aucune", "seul", "seule", "seuls", "indiquez",
+                  "ajoutez", "choisissez", "demandez"}
+
+
 def as_clause(exc: BaseException) -> str:
-    """An error's sentence, to follow a colon in another one: its final period dropped and its
-    first letter lowered (sentences meant for this start with a common word)."""
+    """An error's sentence, to follow a colon in another one: its final period dropped, and
+    its first letter lowered unless it starts with a name ("Alphaville n'a…")."""
     text = str(exc).strip().rstrip(".")
-    return text[:1].lower() + text[1:]
+    first = text.replace("'", " ").replace("\u2019", " ").split(" ", 1)[0]
+    return text[:1].lower() + text[1:] if first.lower() in _COMMON_STARTS else text

@@ -49,17 +49,30 @@ class SubmitForm(forms.Form):
         self.fields["folder_type"].choices = [(t, t) for t in types]
 
 
+def secret_field(form: forms.Form, key) -> None:
+    """The signing form asks for what the person's key needs: its password, its PIN (a
+    PKCS#11 key), or nothing (a demo credential, whose password is stored)."""
+    from .models import SigningKey
+    from .workflow import asks_secret
+
+    if key is not None and not asks_secret(key):
+        del form.fields["passphrase"]
+    elif key is not None and key.storage == SigningKey.PKCS11:
+        form.fields["passphrase"].label = _("Code PIN de votre carte")
+
+
 class ActionForm(forms.Form):
     ACTIONS = [("approve", "Viser"), ("sign", "Signer"), ("reject", "Rejeter")]
     action = forms.ChoiceField(choices=ACTIONS, label="Action", widget=forms.RadioSelect)
     on_behalf = forms.ChoiceField(label="Agir en tant que", required=False)
-    passphrase = forms.CharField(label="Mot de passe de la clé de signature", required=False,
+    passphrase = forms.CharField(label=_("Mot de passe de votre certificat"), required=False,
                                  widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
     reason = forms.CharField(label="Motif du rejet", required=False,
                              widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, capacities=(), person=None, **kwargs):
+    def __init__(self, *args, capacities=(), person=None, key=None, **kwargs):
         super().__init__(*args, **kwargs)
+        secret_field(self, key)
         self.fields["on_behalf"].choices = [
             (p.uid, "moi-même" if p == person else f"{p.given_name} {p.surname} (absent·e)")
             for p in capacities]
@@ -77,11 +90,12 @@ class BatchForm(forms.Form):
                                label="Action sur les dossiers cochés")
     folders = forms.TypedMultipleChoiceField(coerce=int, label="Dossiers",
                                              widget=forms.CheckboxSelectMultiple)
-    passphrase = forms.CharField(label="Mot de passe de la clé de signature", required=False,
+    passphrase = forms.CharField(label=_("Mot de passe de votre certificat"), required=False,
                                  widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
 
-    def __init__(self, *args, folders=(), **kwargs):
+    def __init__(self, *args, folders=(), key=None, **kwargs):
         super().__init__(*args, **kwargs)
+        secret_field(self, key)
         self.fields["folders"].choices = [(f.pk, f"{f.reference} — {f.title}") for f in folders]
 
 

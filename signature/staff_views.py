@@ -35,7 +35,7 @@ from provisioning.catalogue import ROLES
 from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
 
 from . import audit, workflow
-from .errors import SignatureError
+from .errors import SignatureError, as_clause
 from .forms import (
     ActorChoices,
     CircuitForm,
@@ -46,6 +46,7 @@ from .forms import (
 )
 from .models import Circuit, Delegation, Folder, StepActor
 from .views import _person
+from .workflow.people import SERVICE
 
 PAGE_SIZE = 25
 STEPS_PREFIX = "etapes"
@@ -63,7 +64,9 @@ def _staff_seats(person: RegistryPerson):
 
 
 def managed_members(person: RegistryPerson) -> list[RegistryMember]:
-    return [seat.member for seat in _staff_seats(person) if _is_staff_seat(seat)]
+    """The members subscribing to the parapheur whose staff the person is."""
+    return [seat.member for seat in _staff_seats(person)
+            if _is_staff_seat(seat) and SERVICE in (seat.member.services or [])]
 
 
 def _staff_member(request: HttpRequest, code: str) -> tuple[RegistryPerson, RegistryMember]:
@@ -71,8 +74,8 @@ def _staff_member(request: HttpRequest, code: str) -> tuple[RegistryPerson, Regi
     sit in does not exist for them (404); its elected people may not edit them (403)."""
     person = _person(request)
     seat = _staff_seats(person).filter(member__code=code).first()
-    if seat is None:
-        raise Http404("Collectivité introuvable.")
+    if seat is None or SERVICE not in (seat.member.services or []):
+        raise Http404(_("Collectivité introuvable."))
     if not _is_staff_seat(seat):
         raise PermissionDenied(_("Seuls les agents de la collectivité gèrent ses circuits et "
                                  "ses délégations."))
@@ -211,7 +214,7 @@ def _save_circuit(person: RegistryPerson, member: RegistryMember, circuit: Circu
         return None
     except SignatureError as exc:
         form.add_error(None, _("Le circuit n'est pas enregistré : %(reason)s.")
-                       % {"reason": exc})
+                       % {"reason": as_clause(exc)})
         return None
     return circuit
 
@@ -294,7 +297,7 @@ def delegations(request: HttpRequest, code: str) -> HttpResponse:
                                   data["end"])
             except SignatureError as exc:
                 form.add_error(None, _("La délégation n'est pas enregistrée : %(reason)s.")
-                               % {"reason": exc})
+                               % {"reason": as_clause(exc)})
             else:
                 messages.success(request, _(
                     "%(delegate)s agira pour %(delegator)s du %(start)s au %(end)s.") % {

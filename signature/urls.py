@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from . import staff_views, views
+from . import credential_views, staff_views, views
 
 app_name = "signature"
 urlpatterns = [
     path("", views.index, name="index"),
     path("deposer/", views.submit, name="submit"),
     path("verifier/", views.verify, name="verify"),
+    path("mon-certificat/", credential_views.my_credential, name="my_credential"),
     path("dossiers/<int:pk>/", views.folder_detail, name="folder"),
     path("dossiers/<int:pk>/documents/<int:doc>/", views.document, name="document"),
     path("dossiers/<int:pk>/bordereau.pdf", views.report, name="report"),
@@ -23,4 +24,9 @@ urlpatterns = [
     path("collectivites/<str:code>/delegations/", staff_views.delegations, name="delegations"),
     path("collectivites/<str:code>/delegations/<int:pk>/fin/", staff_views.delegation_end,
          name="delegation_end"),
+    # the officials' signing credentials, installed by the syndicate or the member's DGS
+    path("collectivites/<str:code>/certificats/", credential_views.credentials,
+         name="credentials"),
+    path("collectivites/<str:code>/certificats/<str:uid>/", credential_views.install,
+         name="credential_install"),
 ]

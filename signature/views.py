@@ -12,13 +12,15 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from provisioning.models import RegistryPerson
+from provisioning.models import RegistryMember, RegistryPerson
 
 from . import audit, workflow
 from .errors import SignatureError
@@ -28,13 +30,15 @@ from .forms import (
     SubmitForm,
     VerifyForm,
 )
-from .models import Decision, Document, Folder
+from .models import SIGNATURE, Decision, Document, Folder
 from .pki.keys import configured_trust_roots
 from .report import bordereau
 from .verify import all_ok, verify_pdf
 
 logger = logging.getLogger(__name__)
 MAX_UPLOAD = 50 * 1024 * 1024
+DONE = {"approve": _("Dossier visé."), "sign": _("Dossier signé."),
+        "reject": _("Dossier rejeté : il revient à la personne qui l'a déposé.")}
 
 
 def _person(request: HttpRequest) -> RegistryPerson:
@@ -47,7 +51,7 @@ def _person(request: HttpRequest) -> RegistryPerson:
 def _folder(request: HttpRequest, pk: int) -> tuple[RegistryPerson, Folder]:
     person = _person(request)
     folder = (Folder.objects.select_related("member", "circuit", "submitter")
-              .filter(pk=pk, member__in=workflow.members_of(person)).first())
+              .filter(pk=pk, member__in=workflow.parapheur_members(person)).first())
     if folder is None:
         raise Http404("Dossier introuvable.")
     return person, folder
@@ -56,49 +60,68 @@ def _folder(request: HttpRequest, pk: int) -> tuple[RegistryPerson, Folder]:
 @sensitive_post_parameters("passphrase")
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    from .staff_views import managed_members  # the staff pages import this module
+    # the staff pages import this module
+    from .credential_views import manages_credentials
+    from .staff_views import managed_members
 
+    if request.user.is_superuser and workflow.person_for(request.user) is None:
+        return _syndicate(request)
     person = _person(request)
     waiting = workflow.waiting_for(person)
-    form = BatchForm(folders=waiting)
+    key = workflow.active_key(person)
+    form = BatchForm(folders=waiting, key=key)
     if request.method == "POST":
-        form = BatchForm(request.POST, folders=waiting)
+        form = BatchForm(request.POST, folders=waiting, key=key)
         if form.is_valid():
             chosen = [f for f in waiting if f.pk in form.cleaned_data["folders"]]
             try:
                 results = workflow.act_batch(person, chosen, form.cleaned_data["action"],
-                                             form.cleaned_data["passphrase"])
+                                             form.cleaned_data.get("passphrase", ""))
             except SignatureError as exc:
                 messages.error(request, str(exc))
             else:
                 for r in results:
                     level = messages.SUCCESS if r.ok else messages.ERROR
-                    messages.add_message(request, level, f"{r.folder.reference} : {r.message}")
+                    messages.add_message(request, level, r.message)
                 return redirect("signature:index")
     submitted = workflow.submitted_by(person)[:50]
     return render(request, "signature/index.html",
                   {"person": person, "waiting": waiting, "form": form, "submitted": submitted,
-                   "managed": managed_members(person)})
+                   "managed": managed_members(person), "key": key,
+                   "credentials": manages_credentials(person)})
+
+
+def _syndicate(request: HttpRequest) -> HttpResponse:
+    """The syndicate's view of the parapheur: the members that subscribe to it."""
+    members = workflow.subscribing(RegistryMember.objects.filter(active=True)).order_by("name")
+    page = Paginator(members, 50).get_page(request.GET.get("page"))
+    return render(request, "signature/syndicate.html", {"person": None, "page": page})
 
 
 @sensitive_post_parameters("passphrase")
 @login_required
 @require_http_methods(["GET", "POST"])
 def folder_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from .staff_views import managed_members  # the staff pages import this module
+
     person, folder = _folder(request, pk)
     capacities = workflow.capacities(folder, person)
-    form = ActionForm(capacities=capacities, person=person)
+    key = workflow.active_key(person)
+    form = ActionForm(capacities=capacities, person=person, key=key)
+    staff = folder.member in managed_members(person)
     if request.method == "POST":
+        if request.POST.get("action") == "publish":
+            return _publish_again(request, folder, staff)
         if request.POST.get("action") == "resubmit":
             try:
                 workflow.resubmit(folder, person)
             except SignatureError as exc:
                 raise PermissionDenied(str(exc)) from None
-            messages.success(request, "Le dossier repart dans son circuit.")
+            messages.success(request, _("Le dossier repart dans son circuit."))
             return redirect("signature:folder", pk=folder.pk)
         if not capacities:
             raise PermissionDenied("Ce dossier n'attend pas d'action de votre part.")
-        form = ActionForm(request.POST, capacities=capacities, person=person)
+        form = ActionForm(request.POST, capacities=capacities, person=person, key=key)
         if form.is_valid():
             data = form.cleaned_data
             principal = next((p for p in capacities if p.uid == data["on_behalf"]), None)
@@ -106,13 +129,13 @@ def folder_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if data["action"] == "approve":
                     workflow.approve(folder, person, principal)
                 elif data["action"] == "sign":
-                    workflow.sign(folder, person, data["passphrase"], principal)
+                    workflow.sign(folder, person, data.get("passphrase", ""), principal)
                 else:
                     workflow.reject(folder, person, data["reason"], principal)
             except SignatureError as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, dict(ActionForm.ACTIONS)[data["action"]] + " : fait.")
+                messages.success(request, DONE[data["action"]])
                 return redirect("signature:folder", pk=folder.pk)
     steps = []
     decisions = list(folder.decisions.filter(round=folder.round)
@@ -125,9 +148,30 @@ def folder_detail(request: HttpRequest, pk: int) -> HttpResponse:
                       "done": folder.status == Folder.DONE or step.position < folder.position})
     return render(request, "signature/folder.html", {
         "folder": folder, "person": person, "form": form, "capacities": capacities,
+        "key": key, "staff": staff, "signing": _waits_signature(folder, capacities),
         "steps": steps, "documents": folder.documents.all(),
         "rejections": folder.decisions.filter(outcome=Decision.REJECTED)
         .select_related("actor")})
+
+
+def _waits_signature(folder: Folder, capacities) -> bool:
+    step = workflow.current_step(folder) if capacities else None
+    return step is not None and step.kind == SIGNATURE
+
+
+def _publish_again(request: HttpRequest, folder: Folder, staff: bool) -> HttpResponse:
+    """The member's staff retry a failed publication to Nextcloud."""
+    if not staff:
+        raise PermissionDenied(_("Seuls les agents de la collectivité relancent le dépôt dans "
+                                 "Nextcloud."))
+    if folder.unpublished:
+        from .nextcloud import publish_folder
+
+        if publish_folder(folder):
+            messages.success(request, _("Le dossier est déposé dans Nextcloud."))
+        else:
+            messages.error(request, folder.publication_error)
+    return redirect("signature:folder", pk=folder.pk)
 
 
 @login_required
@@ -169,7 +213,7 @@ def folder_audit(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     person = _person(request)
-    members = workflow.members_of(person)
+    members = workflow.parapheur_members(person)
     form = SubmitForm(members=members)
     if request.method == "POST":
         form = SubmitForm(request.POST, request.FILES, members=members)
@@ -184,7 +228,8 @@ def submit(request: HttpRequest) -> HttpResponse:
             except SignatureError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Dossier {folder.reference} déposé.")
+                messages.success(request, _("Dossier %(ref)s déposé.")
+                                 % {"ref": folder.reference})
                 return redirect("signature:folder", pk=folder.pk)
     return render(request, "signature/submit.html", {"form": form, "person": person})
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from asn1crypto import pkcs12 as asn1_pkcs12
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -111,15 +112,27 @@ def describe(certificate: x509.Certificate) -> CertificateInfo:
         pem=certificate.public_bytes(serialization.Encoding.PEM).decode())
 
 
+def _is_pfx(data: bytes) -> bool:
+    """Whether the data are a PKCS#12 structure at all (RFC 7292 PFX), whatever the password:
+    a wrong password and a wrong file are told apart."""
+    try:
+        pfx = asn1_pkcs12.Pfx.load(data, strict=True)
+        return pfx["version"].native == "v3" and pfx["auth_safe"]["content_type"].native in (
+            "data", "signed_data")
+    except Exception:  # asn1crypto raises several kinds of errors on foreign data
+        return False
+
+
 def read_pkcs12(data: bytes, password: bytes | None) -> tuple[object, x509.Certificate,
                                                               list[x509.Certificate]]:
     """(key, certificate, chain) of a PKCS#12; a wrong password is one sentence."""
     try:
         key, certificate, chain = pkcs12.load_key_and_certificates(data, password or None)
     except (ValueError, TypeError):
-        raise SignatureError(_(
-            "Le certificat ne s'ouvre pas : le mot de passe est incorrect, ou le fichier n'est "
-            "pas un certificat PKCS#12 (.p12 ou .pfx).")) from None
+        if not _is_pfx(data):
+            raise SignatureError(_("Ce fichier n'est pas un certificat PKCS#12 (.p12 ou "
+                                   ".pfx).")) from None
+        raise SignatureError(_("Le mot de passe du certificat est incorrect.")) from None
     if key is None or certificate is None:
         raise SignatureError(_("Le fichier PKCS#12 ne contient pas de clé privée avec son "
                                "certificat : demandez le fichier complet à l'autorité qui l'a "

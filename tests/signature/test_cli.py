@@ -74,8 +74,7 @@ def test_verify_exit_codes(files, root_pem, capsys):
 
 @pytest.mark.parametrize("args, sentence", [
     (["--password-env", "WRONG_PASSWORD"],
-     "error: Le certificat ne s'ouvre pas : le mot de passe est incorrect, ou le fichier "
-     "n'est pas un certificat PKCS#12 (.p12 ou .pfx)."),
+     "error: Le mot de passe du certificat est incorrect."),
     (["--password-env", "UNSET_VARIABLE"],
      "error: the environment variable UNSET_VARIABLE (the key's password) is not set"),
     (["--password-env", "P12_PASSWORD", "--level", "B-T"],

@@ -47,7 +47,7 @@ def test_a_seals_password_is_stored_encrypted(registry, identities):
     key = workflow.install_key(identities.seal.pkcs12(), PASSWORD, member=registry.alpha)
     assert PASSWORD not in bytes(key.passphrase)
     assert keys.decrypt(key.passphrase) == PASSWORD
-    with pytest.raises(SignatureError, match="le mot de passe est incorrect"):
+    with pytest.raises(SignatureError, match="mot de passe du certificat est incorrect"):
         workflow.install_key(identities.seal.pkcs12(), b"faux", member=registry.alpha)
 
 
