@@ -96,8 +96,11 @@ def deliver(maildir: Path, mail_from: str, rcpt_tos: list[str], content: bytes, 
 def _text_of_html(markup: str) -> str:
     """The text of an HTML part, as a person would read it, for showing as escaped text."""
     parser = _HtmlText()
-    parser.feed(markup)
-    parser.close()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except (AssertionError, ValueError):  # markup the parser gives up on: shown as it is
+        return markup
     return parser.text()
 
 

@@ -121,16 +121,19 @@ def test_an_html_mail_is_shown_as_escaped_text(mail_server, web):
     send(mail_server, [to], "Lettre d'information",
          html="<html><head><style>p{color:red}</style><script>alert(1)</script></head><body>"
               "<p>Bonjour <b>madame</b>,</p><p>Lisez <a href='https://melle.fr/lettre'>la "
-              "lettre</a>.</p><img src='https://tracker.example/p.gif'></body></html>")
+              "lettre</a>.</p><img src='https://tracker.example/p.gif'>"
+              "<p><a href='javascript:alert(2)'>Cliquez</a></p></body></html>")
     message = maildir.latest(to, mail_server.maildir)
     assert message.text_from_html
-    assert message.text == "Bonjour madame,\n\nLisez la lettre (https://melle.fr/lettre)."
+    assert message.text == ("Bonjour madame,\n\nLisez la lettre (https://melle.fr/lettre)."
+                            "\n\nCliquez")
     assert message.links == ["https://melle.fr/lettre"]
     page = web.get(message_url(web.get("/", params={"to": to}).text,
                                escape("Lettre d'information"))).text
     assert "Ce message est écrit en HTML ; en voici le texte" in page
     assert '<a href="https://melle.fr/lettre">https://melle.fr/lettre</a>' in page
     assert "alert" not in page and "tracker.example" not in page and "<b>" not in page
+    assert "javascript" not in page
 
 
 def test_attachments_are_downloaded(mail_server, web):
