@@ -1,7 +1,8 @@
 """`mutualis services start|stop|status`: the embedded default backends under var/.
 
-A throwaway slapd (directory) and Radicale (agendas) on loopback, started as background
-processes that outlive the command. Their URLs and generated credentials go to
+A throwaway slapd (directory), Radicale (agendas) and the demo mail server (every mail the
+demo sends, readable in a browser) on loopback, started as background processes that outlive
+the command. Their URLs and generated credentials go to
 var/services.json (mode 0600), where an inventory whose backends say `embedded` finds them.
 Radicale is started after slapd and authenticates people against it, so that the assembly
 calendars can be shared with the assemblies' members.
@@ -57,6 +58,9 @@ def _starters() -> dict:
 
     starters["caldav"] = lambda var, started: start_radicale(
         var / "radicale", directory=_agenda_directory(started.get("ldap")))
+    from mail_service.server import start_mail
+
+    starters["mail"] = lambda var, started: start_mail(var / "mail")
     return starters
 
 

@@ -8,17 +8,13 @@ from django.utils import timezone
 
 from mutualis.links import member_url
 from provisioning import access
-from provisioning.catalogue import ROLES
+from provisioning.catalogue import ROLES, role_label
 from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
 
 UPCOMING_LIMIT = 20
 
 
 def role_labels(seat: RegistrySeat, civility: str) -> list[str]:
-    try:
-        from provisioning.catalogue import role_label
-    except ImportError:  # before gendered labels existed
-        return [ROLES[r]["label"] for r in seat.roles if r in ROLES]
     return [role_label(r, civility) for r in seat.roles if r in ROLES]
 
 
@@ -45,7 +41,7 @@ def summary(person: RegistryPerson, member: RegistryMember) -> dict:
     others = (RegistryMember.objects.filter(seats__person=person, seats__active=True,
                                             active=True).exclude(pk=member.pk).distinct())
     return {
-        "roles": role_labels(seat, getattr(person, "civility", "")) if seat else [],
+        "roles": role_labels(seat, person.civility) if seat else [],
         "title": seat.title if seat else "",
         "convocations": (_convocations(person, member)
                          if access.subscribes(member, "convocation") else None),

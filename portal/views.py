@@ -101,6 +101,7 @@ class AdminPasswordView(auth_views.PasswordResetConfirmView):
 
     template_name = "portal/admin_password.html"
     post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
     success_url = "/admin/"
 
     def get_context_data(self, **kwargs):

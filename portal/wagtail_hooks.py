@@ -20,5 +20,5 @@ class SuperuserMenuItem(MenuItem):
 
 @hooks.register("register_admin_menu_item")
 def syndicate_menu_item():
-    return SuperuserMenuItem(_("Syndicat : membres et exécutions"), "/django-admin/provisioning/",
+    return SuperuserMenuItem(_("Syndicat"), "/django-admin/provisioning/",
                              icon_name="site", order=9000)

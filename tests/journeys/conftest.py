@@ -1,0 +1,87 @@
+"""The journey suite: each user of Mutualis, from their very first step, in a real browser
+(Debian's Chromium driven by Playwright) against `mutualis demo` run as a real server process
+on the embedded defaults, as the README tells a new user to run it.
+
+One demo serves the whole session, in its own var/ (SQLite, slapd, Radicale, the demo mail
+server, the demo timestamp authority): the journeys follow one story in order, the secrétaire
+sending the convocation the elected official then answers. Every page a journey visits is
+screenshot under test-artifacts/journeys/<journey>/ and audited with axe-core: a serious or
+critical violation fails the journey.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from .browsing import CHROMIUM, CHROMIUM_ARGS, Demo
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT = 240  # seconds: services, migrations, the example's 643 changes
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """`mutualis demo` serving the example inventory, in a var/ of its own."""
+    var = tmp_path_factory.mktemp("demo-var")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(MUTUALIS_VAR_DIR=str(var), PYTHONUNBUFFERED="1")
+    mutualis = [sys.executable, "-m", "mutualis.cli"]
+    log = open(var / "demo.log", "w+")
+    process = subprocess.Popen([*mutualis, "demo", "--addr", f"127.0.0.1:{port}"], cwd=ROOT,
+                               env=env, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    try:
+        while "Serving" not in (text := (var / "demo.log").read_text()):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the demo did not start:\n{text[-4000:]}")
+            time.sleep(0.5)
+        _wait_for_http(port, deadline)
+        admin_link = re.search(r"choose its password at (\S+)", text).group(1)
+        mailbox = re.search(r"demo mailbox: (\S+)", text)
+        yield Demo(root=ROOT, var=var, port=port, env=env, command=mutualis, output=text,
+                   admin_link=admin_link, mailbox=mailbox.group(1) if mailbox else "")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+        subprocess.run([*mutualis, "services", "stop"], cwd=ROOT, env=env,
+                       capture_output=True, timeout=60)
+        log.close()
+
+
+def _wait_for_http(port: int, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answers on port {port}")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    # Playwright's sync API keeps an event loop in this thread; the tests make no ORM call.
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
