@@ -1,5 +1,6 @@
 """What `mutualis demo` adds once the example inventory is applied, so that every journey can
-be walked in a browser: the syndicate admin's first access and where to read the demo's mail.
+be walked in a browser: the officials' demo signing credentials, the syndicate admin's first
+access and where to read the demo's mail.
 Each step is idempotent: the demo may be started again on the same var/."""
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ from .links import app_url, member_url
 def prepare() -> Iterator[str]:
     """Run the demo's steps; yield the lines the demo prints."""
     from portal.admin_account import issue_admin_link
+    from signature.demo_pki import issue_demo_credentials
 
+    issued = issue_demo_credentials()
+    if issued:
+        yield (f"Demo signing credentials issued to {issued} officials (by the demo "
+               "certification authority, never valid outside the demo).")
     members = list(RegistryMember.objects.filter(active=True).order_by("name"))
     yield "Sites of the members (staff and officials log in at /connexion/ on their site):"
     for m in members:

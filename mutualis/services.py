@@ -1,8 +1,9 @@
 """`mutualis services start|stop|status`: the embedded default backends under var/.
 
-A throwaway slapd (directory), Radicale (agendas) and the demo mail server (every mail the
-demo sends, readable in a browser) on loopback, started as background processes that outlive
-the command. Their URLs and generated credentials go to
+A throwaway slapd (directory), Radicale (agendas), the demo mail server (every mail the
+demo sends, readable in a browser) and the demo timestamp authority with its demo
+certification authority (the officials' demo signing credentials) on loopback, started as
+background processes that outlive the command. Their URLs and generated credentials go to
 var/services.json (mode 0600), where an inventory whose backends say `embedded` finds them.
 Radicale is started after slapd and authenticates people against it, so that the assembly
 calendars can be shared with the assemblies' members.
@@ -61,6 +62,9 @@ def _starters() -> dict:
     from mail_service.server import start_mail
 
     starters["mail"] = lambda var, started: start_mail(var / "mail")
+    from signature.tsa_server import start_tsa
+
+    starters["tsa"] = lambda var, started: start_tsa(var / "pki")
     return starters
 
 

@@ -30,6 +30,7 @@ class Demo:
     output: str
     admin_link: str
     mailbox: str
+    done: set = field(default_factory=set)  # the steps of the story walked so far
 
     @property
     def url(self) -> str:

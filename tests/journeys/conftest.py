@@ -85,3 +85,11 @@ def chromium():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def sent_sitting(demo):
+    """The secrétaire's journey sends the sitting the officials then answer: the journeys
+    follow one story, in the order of their files."""
+    if "sitting-sent" not in demo.done:
+        pytest.fail("the secrétaire's journey (test_02) must run first: it sends the sitting")

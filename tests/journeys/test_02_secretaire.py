@@ -70,6 +70,7 @@ def test_the_secretaire_activates_logs_in_and_publishes_a_page(demo, chromium, t
     sent = staff.text()
     assert "ProvisioningError" not in sent and "Nextcloud" in sent, sent[:2000]
     assert re.search(r"Convocation envoyée aux \d+ membres", sent), sent[:2000]
+    demo.done.add("sitting-sent")
 
     # The sitting is announced on the commune's site.
     staff.goto(site + "/vie-municipale/", "public council page")
