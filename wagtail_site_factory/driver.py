@@ -7,7 +7,10 @@ Resources, per member code:
 - `wagtail.settings:<code>`: the per-site settings the inventory declares (name, code, SIREN,
   contact data); colours, logo, hours and social links are the editors';
 - `wagtail.editors:<code>`: the editors' group (`naming.staff_group(code)`, the name the LDAP
-  group has too) with its permissions on the member's pages, collection and site only.
+  group has too) with its permissions on the member's pages, collection and site only;
+- `wagtail.syndicate:<siren>`: the syndicate's page, the root of Wagtail's default site (the
+  host that is no member's, e.g. 127.0.0.1 in the demo), listing the members' sites. Wagtail's
+  own welcome page is kept: the default site only stops pointing at it.
 
 Retiring archives: the site's pages are unpublished (the Site, pages and files are kept), the
 editors' group loses its permissions; subscribing again republishes exactly the pages that
@@ -20,6 +23,7 @@ from collections.abc import Iterable, Sequence
 
 from django.contrib.auth.models import Group
 from django.db import OperationalError, transaction
+from django.db.models import Exists, OuterRef
 from wagtail.models import Collection, Page, Site
 
 from provisioning.drivers import BackendError, Context, Outcome, Scope
@@ -28,10 +32,11 @@ from provisioning.naming import staff_group
 from provisioning.resources import ACTIVE, ARCHIVE, ARCHIVED, Change, Observed, Resource
 
 from . import pagecache, permissions, seed
-from .models import CommuneSettings, MemberSite
+from .models import CommuneSettings, MemberSite, SyndicatePage
 
-SITE, COLLECTION, SETTINGS, EDITORS = (
-    "wagtail.site", "wagtail.collection", "wagtail.settings", "wagtail.editors")
+SITE, COLLECTION, SETTINGS, EDITORS, SYNDICATE = (
+    "wagtail.site", "wagtail.collection", "wagtail.settings", "wagtail.editors",
+    "wagtail.syndicate")
 SERVICE = "website"
 PORT = 80
 MANAGED_CONTACT = ("address", "email", "phone")
@@ -52,13 +57,16 @@ def settings_attrs(member: Member) -> dict:
 class SiteDriver:
     backend = "wagtail"
     requires_backend = None
-    retire = {SITE: ARCHIVE, COLLECTION: ARCHIVE, SETTINGS: ARCHIVE, EDITORS: ARCHIVE}
+    retire = {SITE: ARCHIVE, COLLECTION: ARCHIVE, SETTINGS: ARCHIVE, EDITORS: ARCHIVE,
+              SYNDICATE: ARCHIVE}
 
     def __init__(self, config: dict | None = None):
         self.config = config or {}
 
     # -- desired
     def desired(self, inventory: Inventory, context: Context) -> Iterable[Resource]:
+        syndicate = inventory.syndicate
+        yield Resource(f"{SYNDICATE}:{syndicate.siren}", {"name": syndicate.name, "home": True})
         for m in inventory.members:
             if not m.subscribes(SERVICE):
                 continue
@@ -74,6 +82,8 @@ class SiteDriver:
 
     # -- observe: one query per model
     def observe(self, scope: Scope) -> Iterable[Observed]:
+        if scope.members is None:  # the syndicate's page is no member's
+            yield from _observe_syndicate()
         rows = MemberSite.objects.select_related("site", "collection", "group")
         if scope.members is not None:
             rows = rows.filter(code__in=scope.members)
@@ -119,10 +129,14 @@ class SiteDriver:
                 outcomes.append(Outcome(c.key, False, f"{c.key}: {exc}", transient=True))
             except (BackendError, LookupError) as exc:
                 outcomes.append(Outcome(c.key, False, f"{c.key}: {exc}"))
+        if any(o.ok for o in outcomes):
+            _bump_default_site()  # the syndicate's page lists the members' sites
         return outcomes
 
     def _apply_one(self, c: Change) -> int | None:
         kind, code = c.key.split(":", 1)
+        if kind == SYNDICATE:
+            return _apply_syndicate(c, code)
         member = MemberSite.objects.select_for_update().filter(code=code).first()
         if member is None:
             member = MemberSite.objects.create(code=code)
@@ -221,3 +235,50 @@ def _archive_editors(member: MemberSite, kind: str) -> None:
     if member.group is not None:
         permissions.revoke(member.group)
     _mark_archived(member, kind)
+
+
+# ---------------------------------------------------------------------------- the syndicate
+
+def _default_site() -> Site | None:
+    return Site.objects.filter(is_default_site=True).select_related("root_page").first()
+
+
+def _observe_syndicate() -> Iterable[Observed]:
+    """One query: the syndicate's pages, each with whether the default site shows it."""
+    home = Site.objects.filter(is_default_site=True, root_page=OuterRef("pk"))
+    pages = SyndicatePage.objects.annotate(home=Exists(home)).values_list(
+        "siren", "title", "live", "home")
+    for siren, title, live, is_home in pages:
+        yield Observed(f"{SYNDICATE}:{siren}", {"name": title, "home": is_home},
+                       ACTIVE if live else ARCHIVED, frozenset())
+
+
+def _apply_syndicate(c: Change, siren: str) -> int | None:
+    """Make the syndicate's page and point the default site at it (a new default site if the
+    database has none); archiving unpublishes the page."""
+    page = SyndicatePage.objects.filter(siren=siren).first()
+    if c.action == ARCHIVE:
+        if page is not None and page.live:
+            page.live = False
+            page.save(update_fields=["live"])
+        return None
+    name = c.desired.attrs["name"]
+    if page is None:
+        page = seed.build_syndicate(name, siren)
+    elif (page.title, page.live) != (name, True):
+        page.title, page.draft_title, page.live = name, name, True
+        page.save()
+    site = _default_site()
+    if site is None:
+        site = Site.objects.create(hostname="localhost", port=PORT, is_default_site=True,
+                                   root_page=page, site_name=name)
+    elif (site.root_page_id, site.site_name) != (page.pk, name):
+        site.root_page, site.site_name = page, name
+        site.save()
+    return site.pk
+
+
+def _bump_default_site() -> None:
+    site_id = Site.objects.filter(is_default_site=True).values_list("pk", flat=True).first()
+    if site_id:
+        pagecache.bump(site_id)

@@ -27,6 +27,7 @@ from .models import (
     NewsPage,
     QuickLink,
     StandardPage,
+    SyndicatePage,
 )
 
 TEMPLATES = ("commune",)
@@ -140,3 +141,15 @@ def build(seed: Seed) -> HomePage:
         (_("Contacter la mairie"), contact))]
     home.save()
     return home
+
+
+def syndicate_intro(name: str) -> str:
+    return _p(_("%(name)s met en commun les services numériques de ses membres : sites "
+                "internet, convocation des élus, parapheur et publication des actes.")
+              % {"name": name})
+
+
+def build_syndicate(name: str, siren: str) -> SyndicatePage:
+    """The syndicate's page under Wagtail's root, published (its intro is a seed)."""
+    return tree_root().add_child(instance=_live(SyndicatePage(
+        title=name, slug=f"syndicat-{siren}", siren=siren, intro=syndicate_intro(name))))

@@ -152,3 +152,30 @@ def test_the_site_works_without_javascript(browser, site_url):
     assert "bien été envoyé" in page.content()
     page.screenshot(path=str(ARTIFACTS / "nojs-demarches-sent.png"))
     context.close()
+
+
+def test_the_syndicates_page_passes_axe_and_leads_to_the_members_sites(browser, site_url):
+    base, _ = site_url
+    port = base.rsplit(":", 1)[1]
+    bare = f"http://127.0.0.1:{port}"
+    axe, problems = Axe(), []
+    for viewport_name, viewport in VIEWPORTS.items():
+        context = browser.new_context(viewport=viewport, locale="fr-FR")
+        page = context.new_page()
+        icons = []
+        page.on("response", lambda r, icons=icons: icons.append(r.status)
+                if r.url.endswith("favicon.svg") else None)
+        assert page.goto(bare + "/").status == 200
+        assert page.locator("h1").inner_text() == "Syndicat test"
+        assert page.get_by_role("link", name="Espace d'administration").first.get_attribute(
+            "href") == "/admin/"
+        problems += [f"{viewport_name} syndicate: {p}" for p in serious(axe.run(page))]
+        page.screenshot(path=str(ARTIFACTS / f"{viewport_name}-syndicate.png"), full_page=True)
+        page.wait_for_load_state("networkidle")
+        assert icons and set(icons) <= {200, 304}, icons  # the icon the pages link to loads
+        page.get_by_role("link", name="Alphaville").click()
+        page.wait_for_load_state()
+        assert page.url == base + "/"  # the member's site, on the port the visitor used
+        assert page.locator("h1").inner_text() == "Alphaville"
+        context.close()
+    assert not problems, "axe violations:\n" + "\n".join(problems)

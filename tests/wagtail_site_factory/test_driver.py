@@ -48,7 +48,8 @@ def test_apply_builds_each_site_and_a_second_plan_is_empty():
     a, b = inv.members
     assert wagtail_changes(plan) == {
         f"wagtail.{kind}:{m.code}": CREATE for m in (a, b)
-        for kind in ("site", "collection", "settings", "editors")}
+        for kind in ("site", "collection", "settings", "editors")} | {
+        f"wagtail.syndicate:{inv.syndicate.siren}": CREATE}
     assert make_plan(inv, drivers()).empty
     site = Site.objects.get(hostname="alphaville.localhost")
     assert site.site_name == "Alphaville" and site.port == 80
@@ -174,13 +175,13 @@ def test_observe_is_one_query_per_model_whatever_the_number_of_sites():
     def observe(expected_sites: int) -> int:
         with CaptureQueriesContext(connection) as queries:
             observed = list(SiteDriver().observe(Scope()))
-        assert len(observed) == 4 * expected_sites
+        assert len(observed) == 4 * expected_sites + 1  # and the syndicate's page
         return len(queries)
 
     provision(commune_inventory(names=("Unique",)))
     one = observe(1)
     provision(commune_inventory(names=("Unique",), extra=("Deux", "Trois", "Quatre")))
-    assert observe(4) == one <= 6
+    assert observe(4) == one <= 7  # sites, settings, permissions..., the syndicate's page
 
 
 @pytest.mark.django_db(transaction=False)
@@ -194,5 +195,5 @@ def test_only_one_member_is_observed_under_only(sites):
 def test_members_without_the_website_service_get_no_site(db):
     inv = commune_inventory(services=("extranet",))
     plan = make_plan(inv, drivers())
-    assert not wagtail_changes(plan)
+    assert wagtail_changes(plan) == {f"wagtail.syndicate:{inv.syndicate.siren}": CREATE}
     assert all(c.action == CREATE or c.action == NOOP for c in plan.changes)

@@ -45,7 +45,30 @@ class SitePage(Page):
 STYLESHEET_SLUG = "_theme"
 
 
-class HomePage(SitePage):
+class ThemedRoot:
+    """A site's root page: it also answers `/_theme/`, the site's stylesheet."""
+
+    def route(self, request: HttpRequest, path_components: list[str]) -> RouteResult:
+        if path_components == [STYLESHEET_SLUG] and self.live:
+            return RouteResult(self, kwargs={"stylesheet": True})
+        return super().route(request, path_components)
+
+    def serve(self, request: HttpRequest, *args, stylesheet: bool = False,
+              **kwargs) -> HttpResponse:
+        if stylesheet:
+            from ..stylesheet import stylesheet as css
+
+            response = HttpResponse(css(self.theme_settings(request)),
+                                    content_type="text/css; charset=utf-8")
+            response["Cache-Control"] = "public, max-age=86400"
+            return response
+        return super().serve(request, *args, **kwargs)
+
+    def theme_settings(self, request: HttpRequest) -> CommuneSettings | None:
+        return CommuneSettings.for_request(request)
+
+
+class HomePage(ThemedRoot, SitePage):
     intro = RichTextField(_("introduction"), blank=True)
 
     content_panels = SitePage.content_panels + [
@@ -58,22 +81,6 @@ class HomePage(SitePage):
 
     class Meta:
         verbose_name = _("page d'accueil")
-
-    def route(self, request: HttpRequest, path_components: list[str]) -> RouteResult:
-        if path_components == [STYLESHEET_SLUG] and self.live:
-            return RouteResult(self, kwargs={"stylesheet": True})
-        return super().route(request, path_components)
-
-    def serve(self, request: HttpRequest, *args, stylesheet: bool = False,
-              **kwargs) -> HttpResponse:
-        if stylesheet:
-            from ..stylesheet import stylesheet as css
-
-            response = HttpResponse(css(CommuneSettings.for_request(request)),
-                                    content_type="text/css; charset=utf-8")
-            response["Cache-Control"] = "public, max-age=86400"
-            return response
-        return super().serve(request, *args, **kwargs)
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         from ..agenda import upcoming_events
