@@ -1,5 +1,6 @@
-"""`mutualis signature ...`: sign and verify PDFs, install signing keys, check and export the
-audit trail, retry a folder's seal, renew the archive timestamps of signed documents.
+"""`mutualis signature ...`: sign and verify PDFs, install signing keys, give the demo's
+officials demo credentials, check and export the audit trail, retry a folder's seal, renew the
+archive timestamps of signed documents.
 
 `verify` exits 0 only when every signature of the file is intact and trusted; `renew` exits 0
 only when every document that needed it was renewed.
@@ -59,6 +60,13 @@ def register(subparsers) -> None:
     owner.add_argument("--seal", metavar="CODE", help="a member's server seal")
     p.add_argument("--password-env", required=True, metavar="VAR")
     p.set_defaults(handler=cmd_import_key)
+
+    p = sub.add_parser("demo-credentials", help="give every official of a member subscribing "
+                       "to the parapheur who has no signing key a credential of the demo's "
+                       "certification authority (`mutualis services start` runs it)")
+    p.add_argument("--organisation", default="", metavar="NAME",
+                   help="the O of the certificates (default: the demo root's)")
+    p.set_defaults(handler=cmd_demo_credentials)
 
     p = sub.add_parser("audit", help="check or export a member's audit trail")
     p.add_argument("member", metavar="CODE")
@@ -170,6 +178,16 @@ def cmd_import_key(args: argparse.Namespace) -> int:
             raise SignatureError(f"no member {args.seal} in the registry")
         key = install_key(data, password, member=member)
     print(f"Installed the {key.kind} key {key.subject} (valid until {key.not_after:%Y-%m-%d}).")
+    return 0
+
+
+def cmd_demo_credentials(args: argparse.Namespace) -> int:
+    from .demo_pki import issue_demo_credentials
+
+    _database()
+    issued = issue_demo_credentials(organisation=args.organisation)
+    print(f"{issued} demo signing credential{'s' if issued != 1 else ''} issued (officials "
+          "who had one keep it); they sign with no password.")
     return 0
 
 

@@ -17,8 +17,8 @@ class Pkcs12Form(forms.Form):
                         "empty": _("Le fichier du certificat est vide.")})
     passphrase = forms.CharField(
         label=_("Mot de passe du fichier"), required=False, strip=False,
-        help_text=_("Il sert à vérifier le certificat et n'est pas enregistré : l'élu le "
-                    "saisira à chaque signature."),
+        help_text=_("Il sert à vérifier le certificat et n'est pas enregistré : il sera "
+                    "demandé à chaque signature."),
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
 
     def clean_file(self):
@@ -41,7 +41,7 @@ class Pkcs11Form(forms.Form):
         help_text=_("Laissé vide, c'est le libellé de la clé."))
     pin = forms.CharField(
         label=_("Code PIN du jeton"), strip=False,
-        help_text=_("Il sert à lire le certificat et n'est pas enregistré : l'élu le saisira "
+        help_text=_("Il sert à lire le certificat et n'est pas enregistré : il sera demandé "
                     "à chaque signature."),
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
         error_messages={"required": _("Indiquez le code PIN du jeton pour lire son "

@@ -1,21 +1,28 @@
 """Fixtures of the parapheur's tests: a PKI made once per session (root CA, EC P-256 signers,
 an RSA TSA, a revoked signer, its CRL and the TSA served on loopback), an NSS database trusting
-the root for Poppler's pdfsig, PDFs made with reportlab, and two members in the registry."""
+the root for Poppler's pdfsig, PDFs made with reportlab, two members in the registry, a
+SoftHSM2 token holding a key, and the demo's own timestamp server (signature/tsa_server.py) in
+a process of its own, recorded in var/services.json as `mutualis services start` records it."""
 
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from django.contrib.auth.models import User
 from reportlab.pdfgen import canvas
 
+from provisioning.backends import write_embedded_services
+from provisioning.catalogue import ROLES
 from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
 from signature.pki.keys import signer_from_pkcs12
+from signature.tsa_server import TsaServer, start_tsa
 from signature.workflow import install_key
 
 from .pki import PASSWORD, Identity, TestPKI, start_pki, to_asn1
@@ -84,11 +91,40 @@ def root_pem(pki: TestPKI, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def nssdb(root_pem: Path, tmp_path_factory) -> str:
     """An NSS database trusting the test root, for `pdfsig -nssdir`."""
-    directory = tmp_path_factory.mktemp("nss")
+    return _nssdb(root_pem, tmp_path_factory.mktemp("nss"))
+
+
+def _nssdb(root_pem: Path, directory: Path) -> str:
     subprocess.run(["certutil", "-N", "-d", f"sql:{directory}", "--empty-password"], check=True)
-    subprocess.run(["certutil", "-A", "-d", f"sql:{directory}", "-n", "test-root",
+    subprocess.run(["certutil", "-A", "-d", f"sql:{directory}", "-n", "root",
                     "-t", "CT,C,C", "-i", str(root_pem)], check=True)
     return f"sql:{directory}"
+
+
+@pytest.fixture(scope="session")
+def demo_tsa(tmp_path_factory) -> TsaServer:
+    """The demo's timestamp authority, with its demo PKI, as `mutualis services start` runs
+    it."""
+    server = start_tsa(tmp_path_factory.mktemp("demo-pki"), organisation="Syndicat de test")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_nssdb(demo_tsa: TsaServer, tmp_path_factory) -> str:
+    """An NSS database trusting the demo root alone, as a person checking a demo signature
+    with pdfsig would make it."""
+    return _nssdb(demo_tsa.ca_certificate, tmp_path_factory.mktemp("demo-nss"))
+
+
+@pytest.fixture
+def demo_services(parapheur_settings, demo_tsa: TsaServer) -> dict:
+    """The demo's settings: no MUTUALIS_TSA_URL, no trust roots configured, the embedded
+    timestamp authority recorded in var/services.json."""
+    parapheur_settings.MUTUALIS_SIGNATURE_TRUST_ROOTS = []
+    info = {**demo_tsa.settings(), "pid": demo_tsa.process.pid}
+    write_embedded_services({"tsa": info})
+    return info
 
 
 def pdfsig(nssdb: str, path: Path) -> tuple[int, str]:
@@ -114,6 +150,8 @@ def signer_of():
 @pytest.fixture
 def parapheur_settings(settings, tmp_path, root_pem):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # var/services.json of a demo running in this checkout must not reach the tests
+    settings.VAR_DIR = tmp_path / "var"
     settings.MUTUALIS_SIGNATURE_KEY = "clé-de-test-pour-le-chiffrement"
     settings.MUTUALIS_SIGNATURE_TRUST_ROOTS = [str(root_pem)]
     settings.MUTUALIS_TSA_URL = ""
@@ -133,11 +171,12 @@ class Registry:
     other: RegistryPerson  # Bravoville's maire
 
 
-def _person(member: RegistryMember, uid: str, given: str, surname: str, roles: list[str],
-            title: str = "") -> RegistryPerson:
+def add_person(member: RegistryMember, uid: str, given: str, surname: str, roles: list[str],
+               title: str = "") -> RegistryPerson:
     person = RegistryPerson.objects.create(uid=uid, email=f"{uid}@example.fr", given_name=given,
                                            surname=surname)
-    assemblies = [] if roles == ["secretaire-de-mairie"] else ["conseil-municipal"]
+    elected = any(ROLES.get(r, {}).get("elected") for r in roles)
+    assemblies = ["conseil-municipal"] if elected else []
     RegistrySeat.objects.create(member=member, person=person, roles=roles,
                                 assemblies=assemblies, title=title)
     return person
@@ -154,12 +193,12 @@ def registry(db, parapheur_settings, identities: People) -> Registry:
                                           services=["extranet", "parapheur"])
     reg = Registry(
         alpha=alpha, bravo=bravo,
-        maire=_person(alpha, "smaire", "Sylvie", "Maire", ["maire"]),
-        adjoint=_person(alpha, "padjoint", "Paul", "Adjoint", ["adjoint"],
+        maire=add_person(alpha, "smaire", "Sylvie", "Maire", ["maire"]),
+        adjoint=add_person(alpha, "padjoint", "Paul", "Adjoint", ["adjoint"],
                         "Adjoint aux finances"),
-        conseil=_person(alpha, "iconseil", "Inès", "Conseil", ["conseiller-municipal"]),
-        secretaire=_person(alpha, "zsecretaire", "Zoé", "Secrétaire", ["secretaire-de-mairie"]),
-        other=_person(bravo, "bmaire", "Bruno", "Maire", ["maire"]))
+        conseil=add_person(alpha, "iconseil", "Inès", "Conseil", ["conseiller-municipal"]),
+        secretaire=add_person(alpha, "zsecretaire", "Zoé", "Secrétaire", ["secretaire-de-mairie"]),
+        other=add_person(bravo, "bmaire", "Bruno", "Maire", ["maire"]))
     for person, identity in ((reg.maire, identities.maire), (reg.adjoint, identities.adjoint),
                              (reg.conseil, identities.conseil), (reg.other, identities.other)):
         install_key(identity.pkcs12(), PASSWORD, person=person)
@@ -170,3 +209,53 @@ def login(client, person: RegistryPerson) -> User:
     user, _ = User.objects.get_or_create(username=person.uid)
     client.force_login(user)
     return user
+
+
+# --------------------------------------------------------------------------- PKCS#11
+
+PIN, SO_PIN, TOKEN = "246810", "13579111", "mutualis-test"
+
+
+def _softhsm_module() -> str:
+    listed = subprocess.run(["dpkg", "-L", "libsofthsm2"], capture_output=True, text=True)
+    for line in listed.stdout.splitlines():
+        if line.endswith("/libsofthsm2.so"):
+            return line
+    raise RuntimeError("SoftHSM2 is missing: install Debian's softhsm2 (scripts/setup.sh)")
+
+
+@pytest.fixture(scope="session")
+def hsm(tmp_path_factory, pki):
+    """A SoftHSM2 token holding an EC P-256 key generated inside it, and its certificate."""
+    import pkcs11
+    from pkcs11 import Attribute, CertificateType, KeyType, ObjectClass
+    from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
+
+    directory = tmp_path_factory.mktemp("softhsm")
+    (directory / "tokens").mkdir()
+    config = directory / "softhsm2.conf"
+    config.write_text(f"directories.tokendir = {directory / 'tokens'}\n"
+                      "objectstore.backend = file\nlog.level = ERROR\n")
+    previous = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(config)
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", TOKEN, "--pin", PIN,
+                    "--so-pin", SO_PIN], check=True, capture_output=True)
+    module = _softhsm_module()
+    token = pkcs11.lib(module).get_token(token_label=TOKEN)
+    with token.open(rw=True, user_pin=PIN) as session:
+        params = session.create_domain_parameters(KeyType.EC, {
+            Attribute.EC_PARAMS: encode_named_curve_parameters("secp256r1")}, local=True)
+        public, _ = params.generate_keypair(store=True, label="cachet", id=b"\x01")
+        identity = pki.issue("Cachet HSM de Alphaville", "Alphaville", public_key=serialization
+                             .load_der_public_key(encode_ec_public_key(public)))
+        session.create_object({
+            Attribute.CLASS: ObjectClass.CERTIFICATE,
+            Attribute.CERTIFICATE_TYPE: CertificateType.X_509, Attribute.TOKEN: True,
+            Attribute.LABEL: "cachet", Attribute.ID: b"\x01",
+            Attribute.SUBJECT: identity.certificate.subject.public_bytes(),
+            Attribute.VALUE: identity.certificate.public_bytes(serialization.Encoding.DER)})
+    yield module, identity
+    if previous is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = previous

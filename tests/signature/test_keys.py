@@ -3,9 +3,6 @@ SoftHSM2 token (Debian's softhsm2), whose key never leaves the token."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import pytest
 from cryptography.hazmat.primitives import serialization
 
@@ -18,9 +15,7 @@ from signature.stamp import StampText
 from signature.verify import verify_pdf
 from signature.workflow import StepSpec
 
-from .conftest import PASSWORD, make_pdf
-
-PIN, SO_PIN, TOKEN = "246810", "13579111", "mutualis-test"
+from .conftest import PASSWORD, PIN, TOKEN, make_pdf
 
 
 def test_pkcs12_is_encrypted_at_rest(registry, identities, settings):
@@ -52,51 +47,6 @@ def test_a_seals_password_is_stored_encrypted(registry, identities):
 
 
 # --------------------------------------------------------------------------- PKCS#11
-
-def _softhsm_module() -> str:
-    listed = subprocess.run(["dpkg", "-L", "libsofthsm2"], capture_output=True, text=True)
-    for line in listed.stdout.splitlines():
-        if line.endswith("/libsofthsm2.so"):
-            return line
-    raise RuntimeError("SoftHSM2 is missing: install Debian's softhsm2 (scripts/setup.sh)")
-
-
-@pytest.fixture(scope="session")
-def hsm(tmp_path_factory, pki):
-    """A SoftHSM2 token holding an EC P-256 key generated inside it, and its certificate."""
-    import pkcs11
-    from pkcs11 import Attribute, CertificateType, KeyType, ObjectClass
-    from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
-
-    directory = tmp_path_factory.mktemp("softhsm")
-    (directory / "tokens").mkdir()
-    config = directory / "softhsm2.conf"
-    config.write_text(f"directories.tokendir = {directory / 'tokens'}\n"
-                      "objectstore.backend = file\nlog.level = ERROR\n")
-    previous = os.environ.get("SOFTHSM2_CONF")
-    os.environ["SOFTHSM2_CONF"] = str(config)
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", TOKEN, "--pin", PIN,
-                    "--so-pin", SO_PIN], check=True, capture_output=True)
-    module = _softhsm_module()
-    token = pkcs11.lib(module).get_token(token_label=TOKEN)
-    with token.open(rw=True, user_pin=PIN) as session:
-        params = session.create_domain_parameters(KeyType.EC, {
-            Attribute.EC_PARAMS: encode_named_curve_parameters("secp256r1")}, local=True)
-        public, _ = params.generate_keypair(store=True, label="cachet", id=b"\x01")
-        identity = pki.issue("Cachet HSM de Alphaville", "Alphaville", public_key=serialization
-                             .load_der_public_key(encode_ec_public_key(public)))
-        session.create_object({
-            Attribute.CLASS: ObjectClass.CERTIFICATE,
-            Attribute.CERTIFICATE_TYPE: CertificateType.X_509, Attribute.TOKEN: True,
-            Attribute.LABEL: "cachet", Attribute.ID: b"\x01",
-            Attribute.SUBJECT: identity.certificate.subject.public_bytes(),
-            Attribute.VALUE: identity.certificate.public_bytes(serialization.Encoding.DER)})
-    yield module, identity
-    if previous is None:
-        os.environ.pop("SOFTHSM2_CONF", None)
-    else:
-        os.environ["SOFTHSM2_CONF"] = previous
-
 
 def test_pkcs11_signing_on_softhsm(hsm, roots):
     module, identity = hsm
