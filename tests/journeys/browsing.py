@@ -30,7 +30,7 @@ class Demo:
     output: str
     admin_link: str
     mailbox: str
-    done: set = field(default_factory=set)  # the steps of the story walked so far
+    story: dict = field(default_factory=dict)  # what the journeys made so far, by name
 
     @property
     def url(self) -> str:

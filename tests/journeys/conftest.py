@@ -91,5 +91,5 @@ def chromium():
 def sent_sitting(demo):
     """The secrétaire's journey sends the sitting the officials then answer: the journeys
     follow one story, in the order of their files."""
-    if "sitting-sent" not in demo.done:
+    if "sitting" not in demo.story:
         pytest.fail("the secrétaire's journey (test_02) must run first: it sends the sitting")

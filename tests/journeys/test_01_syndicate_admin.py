@@ -49,6 +49,6 @@ def test_the_syndicate_admin_logs_in_and_reads_the_members_and_the_last_run(demo
     # The syndicate's own address shows the syndicate and its members' sites.
     admin.goto(demo.url + "/", "syndicate home")
     assert "Welcome to your new Wagtail site" not in admin.text()
-    page.get_by_role("link", name="Melle").click()
+    page.get_by_role("link", name="Melle", exact=True).click()
     assert page.url == demo.site("melle.localhost") + "/"
     admin.assert_accessible()

@@ -39,6 +39,7 @@ def test_the_secretaire_activates_logs_in_and_publishes_a_page(demo, chromium, t
     staff.goto(site + "/admin/pages/search/?q=Mentions", "page search")
     page.get_by_role("link", name="Mentions légales").first.click()
     staff.look("page editor")
+    demo.story["page_editor"] = page.url
     page.get_by_role("textbox", name="Titre*").fill("Mentions légales et crédits")
     page.get_by_role("button", name="Plus d'actions").click()
     page.get_by_role("button", name="Publier").click()
@@ -70,7 +71,7 @@ def test_the_secretaire_activates_logs_in_and_publishes_a_page(demo, chromium, t
     sent = staff.text()
     assert "ProvisioningError" not in sent and "Nextcloud" in sent, sent[:2000]
     assert re.search(r"Convocation envoyée aux \d+ membres", sent), sent[:2000]
-    demo.done.add("sitting-sent")
+    demo.story["sitting"] = page.url.split("#")[0]  # /convocation/seances/<pk>/
 
     # The sitting is announced on the commune's site.
     staff.goto(site + "/vie-municipale/", "public council page")

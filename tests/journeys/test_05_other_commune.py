@@ -4,27 +4,29 @@ page of Melle's objects is refused to her, and Melle's admin is closed to her on
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from .browsing import activate_account, log_in, visitor
 from .people import MELLE, OTHER_COMMUNE, OTHER_STAFF
 
 
-def test_another_communes_staff_is_refused_every_page_of_melle(demo, chromium):
+def test_another_communes_staff_is_refused_every_page_of_melle(demo, chromium, sent_sitting):
     other = visitor(chromium, "other-commune")
     page = other.page
     activate_account(other, demo, OTHER_STAFF["email"], OTHER_STAFF["password"])
     log_in(other, demo.site(OTHER_COMMUNE), OTHER_STAFF["uid"], OTHER_STAFF["password"])
     assert page.url == demo.site(OTHER_COMMUNE) + "/admin/"
 
-    ids = demo.melle_objects()
     own = demo.site(OTHER_COMMUNE)
-    refused = [own + f"/convocation/seances/{ids['sitting']}/",
-               own + f"/convocation/seances/{ids['sitting']}/rapport.pdf",
-               own + f"/parapheur/dossiers/{ids['folder']}/",
+    sitting = urlsplit(demo.story["sitting"]).path
+    editor = urlsplit(demo.story["page_editor"]).path
+    refused = [own + sitting, own + sitting + "rapport.pdf", own + sitting + "rapport.csv",
+               own + sitting + "documents/00-convocation.pdf",
                own + "/parapheur/collectivites/79174/circuits/",
                own + "/parapheur/collectivites/79174/certificats/",
-               own + f"/actes/{ids['act']}/",
-               own + f"/admin/pages/{ids['page']}/edit/"]
+               own + "/parapheur/collectivites/79174/delegations/",
+               own + "/actes/parametres/79174/",
+               own + editor]
     for url in refused:
         response = page.goto(url)
         assert response.status in (403, 404), f"{url}: HTTP {response.status}"
