@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
+from functools import cache
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -65,7 +67,10 @@ def locked_settings(member: RegistryMember) -> MemberSettings:
 
 
 def current_classification(member: RegistryMember) -> Classification | None:
-    return Classification.objects.filter(member=member).order_by("-version_date").first()
+    """The latest version imported; a prefecture's file always wins over the demo's example,
+    whatever their dates."""
+    versions = Classification.objects.filter(member=member).order_by("-version_date")
+    return versions.exclude(source_sha256=example_sha256()).first() or versions.first()
 
 
 @transaction.atomic
@@ -94,6 +99,36 @@ def import_classification(member: RegistryMember, content: bytes) -> Classificat
         Matter.objects.bulk_create(Matter(classification=classification, code=m.code,
                                           label=m.label[:300]) for m in parsed.matters)
     return classification
+
+
+# An example classification for the demo (the @ctes nomenclature's matters), never a
+# prefecture's file: a member transmitting to its prefecture imports the prefecture's own.
+EXAMPLE_CLASSIFICATION = (Path(__file__).resolve().parent / "data"
+                          / "classification-exemple-demo.xml")
+
+
+@cache
+def example_classification() -> bytes:
+    return EXAMPLE_CLASSIFICATION.read_bytes()
+
+
+@cache
+def example_sha256() -> str:
+    return hashlib.sha256(example_classification()).hexdigest()
+
+
+def is_example(classification: Classification | None) -> bool:
+    """Whether `classification` was imported from the demo's example file."""
+    return classification is not None and classification.source_sha256 == example_sha256()
+
+
+def import_example_classification(member: RegistryMember) -> bool:
+    """Give `member` the demo's example classification if it has none yet; True when it was
+    imported, False when the member already had one (its own is never replaced)."""
+    if current_classification(member) is not None:
+        return False
+    import_classification(member, example_classification())
+    return True
 
 
 def find_matter(member: RegistryMember, code: str) -> Matter:

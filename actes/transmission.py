@@ -45,6 +45,10 @@ def _config() -> dict:
     return config
 
 
+def tiers_configured() -> bool:
+    return bool((getattr(django_settings, "MUTUALIS_ACTES_TDT", None) or {}).get("url"))
+
+
 def connector() -> tt.S2lowConnector:
     config = _config()
     fields = {k: v for k, v in config.items() if k in tt.S2lowSettings.__dataclass_fields__}

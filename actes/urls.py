@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:pk>/transmettre/", views.act_transmit, name="transmit"),
     path("<int:pk>/actualiser/", views.act_refresh, name="refresh"),
     path("classification/", views.classification_import, name="classification"),
+    path("classification/<str:code>/tiers/", views.classification_fetch,
+         name="classification-fetch"),
     path("parametres/<str:code>/", views.member_settings, name="settings"),
     path("<str:code>/registre/", views.register, name="register"),
     path("<str:code>/registre.csv", views.register_csv, name="register-csv"),

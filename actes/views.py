@@ -20,9 +20,12 @@ from provisioning.models import RegistryMember
 
 from . import opendata, services, transmission
 from .forms import ActForm, ClassificationForm, PostingForm, SettingsForm
-from .models import Act, RegisterEntry
+from .models import Act, Classification, RegisterEntry
 
 staff_only = login_required(login_url="wagtailadmin_login")
+# At most this many members named in each of the page's classification notices (a syndicate
+# superuser is staff of every member).
+MEMBERS_SHOWN = 50
 
 
 def members_of(user):
@@ -66,8 +69,21 @@ def act_list(request: HttpRequest) -> HttpResponse:
             .order_by("-decision_date", "-pk"))
     return render(request, "actes/act_list.html", {
         "page": Paginator(acts, 30).get_page(request.GET.get("page")), "form": form,
-        "classification_form": ClassificationForm(members=members), "members": members},
-        status=status)
+        "classification_form": ClassificationForm(members=members), "members": members,
+        "classifications": _classification_states(members),
+        "tiers": transmission.tiers_configured()}, status=status)
+
+
+def _classification_states(members) -> list[dict]:
+    """The members with no classification, then those with only the demo's example: what
+    the page must say about them (two queries, whatever the number of members)."""
+    imported = Classification.objects.values("member_id")
+    own = imported.exclude(source_sha256=services.example_sha256())
+    missing = members.exclude(pk__in=imported).order_by("name")[:MEMBERS_SHOWN]
+    example = (members.filter(pk__in=imported).exclude(pk__in=own)
+               .order_by("name")[:MEMBERS_SHOWN])
+    return ([{"member": m, "missing": True} for m in missing]
+            + [{"member": m, "missing": False} for m in example])
 
 
 @staff_only
@@ -145,6 +161,21 @@ def classification_import(request: HttpRequest) -> HttpResponse:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
+    return redirect("actes:acts")
+
+
+@staff_only
+@require_POST
+def classification_fetch(request: HttpRequest, code: str) -> HttpResponse:
+    """Import the member's classification from the tiers de télétransmission."""
+    member = get_object_or_404(members_of(request.user), code=code)
+    try:
+        c = transmission.fetch_classification(member)
+    except services.ActRefused as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Classification du %(d)s importée (%(n)s matières).") % {
+            "d": c.version_date.strftime("%d/%m/%Y"), "n": c.matters.count()})
     return redirect("actes:acts")
 
 
