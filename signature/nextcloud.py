@@ -48,7 +48,9 @@ def to_publish(folder: Folder) -> bool:
 def _cause(exc: BaseException, slug: str) -> str:
     """Why the bridge failed, as a clause of the folder's sentence."""
     chain = causes(exc)
-    if any(isinstance(c, httpx.TransportError | OSError) for c in chain):
+    # The bridge says it in English and keeps no cause: its sentences are read too.
+    if any(isinstance(c, httpx.TransportError | OSError) or "did not answer" in str(c)
+           for c in chain):
         return _("Nextcloud n'a pas répondu ; réessayez plus tard")
     if any("has no Nextcloud folder" in str(c) for c in chain):
         return (_("le dossier « %(slug)s » de la collectivité n'existe pas dans Nextcloud "

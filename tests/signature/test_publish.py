@@ -3,6 +3,7 @@ the bridge's public function; checked on what the Nextcloud emulator (test doubl
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 
 import pytest
@@ -15,7 +16,7 @@ from signature.models import SIGNATURE, Folder
 from signature.workflow import StepSpec
 from tests.factories import make_inventory, make_member
 
-from .conftest import PASSWORD, make_pdf
+from .conftest import PASSWORD, login, make_pdf
 
 ADMIN = ("admin", "mot-de-passe-admin")
 
@@ -65,3 +66,70 @@ def test_completed_folder_is_published(nextcloud, registry, django_capture_on_co
     with folder.documents.get(kind="main").file.open("rb") as f:
         assert stored["budget.pdf"] == f.read()
     assert stored[f"bordereau-{folder.reference}.pdf"].startswith(b"%PDF")
+
+
+def _signed_folder(reg, signer, title: str, capture) -> Folder:
+    member = signer.seats.get().member
+    workflow.define_circuit(member, "Délibérations", "Délibération",
+                            [StepSpec(SIGNATURE, [signer])])
+    submitter = reg.secretaire if member == reg.alpha else signer
+    folder = workflow.submit(submitter, member, title, "Délibération",
+                             [("budget.pdf", make_pdf(title))])
+    with capture(execute=True):
+        workflow.sign(folder, signer, PASSWORD.decode())
+    return Folder.objects.get(pk=folder.pk)
+
+
+def test_a_failed_publication_is_said_on_the_folder_and_retried(
+        nextcloud, registry, client, settings, django_capture_on_commit_callbacks):
+    reg = registry
+    configured, settings.MUTUALIS_NEXTCLOUD = settings.MUTUALIS_NEXTCLOUD, None
+    folder = _signed_folder(reg, reg.maire, "Budget", django_capture_on_commit_callbacks)
+    sentence = ("Signé ; le dépôt dans Nextcloud n'a pas abouti : aucun Nextcloud n'est "
+                "configuré pour ce syndicat.")
+    assert folder.status == Folder.DONE and folder.published == []
+    assert folder.publication_error == sentence
+    failure = [e for e in audit.entries(reg.alpha, folder) if e["action"] ==
+               "publication_failed"]
+    assert failure and failure[0]["details"]["sentence"] == sentence
+
+    url = f"/parapheur/dossiers/{folder.pk}/"
+    login(client, reg.secretaire)
+    page = html.unescape(client.get(url).content.decode())
+    assert "terminé, non déposé dans Nextcloud" in page and sentence in page
+    assert "ProvisioningError" not in page and "MUTUALIS_NEXTCLOUD" not in page
+    assert "Déposer à nouveau dans Nextcloud" in page
+    listing = html.unescape(client.get("/parapheur/").content.decode())
+    assert "terminé, non déposé dans Nextcloud" in listing and sentence in listing
+
+    login(client, reg.maire)  # an official sees why, and may not retry
+    page = html.unescape(client.get(url).content.decode())
+    assert sentence in page and "Déposer à nouveau dans Nextcloud" not in page
+    assert client.post(url, {"action": "publish"}).status_code == 403
+
+    settings.MUTUALIS_NEXTCLOUD = configured  # Nextcloud is back: the staff retry
+    login(client, reg.secretaire)
+    page = html.unescape(client.post(url, {"action": "publish"}, follow=True).content.decode())
+    assert "Le dossier est déposé dans Nextcloud." in page
+    folder = Folder.objects.get(pk=folder.pk)
+    assert folder.publication_error == "" and len(folder.published) == 2
+    assert folder.status_label() == "terminé"
+    stored = {p.name for p in nextcloud.rglob("*.pdf")}
+    assert {"budget.pdf", f"bordereau-{folder.reference}.pdf"} <= stored
+
+
+def test_each_cause_of_a_failed_publication_is_one_sentence(
+        nextcloud, registry, settings, django_capture_on_commit_callbacks):
+    reg = registry
+    # Bravoville's extranet folder was never made in Nextcloud (only Alphaville's was)
+    folder = _signed_folder(reg, reg.other, "Voirie", django_capture_on_commit_callbacks)
+    assert folder.publication_error == (
+        "Signé ; le dépôt dans Nextcloud n'a pas abouti : le dossier « extranet » de la "
+        "collectivité n'existe pas dans Nextcloud (le syndicat doit appliquer l'inventaire).")
+
+    settings.MUTUALIS_NEXTCLOUD = {"url": "http://127.0.0.1:9", "user": "admin",
+                                   "password": "x"}
+    folder = _signed_folder(reg, reg.maire, "Cantine", django_capture_on_commit_callbacks)
+    assert folder.status == Folder.DONE and folder.publication_error == (
+        "Signé ; le dépôt dans Nextcloud n'a pas abouti : Nextcloud n'a pas répondu ; "
+        "réessayez plus tard.")
