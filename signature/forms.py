@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from provisioning.catalogue import ROLES
 from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
 from provisioning.naming import member_group_labels
 
 from .models import ANY, MODES, SEAL, SIGNATURE, STEP_KINDS, VISA, Circuit, StepActor
 from .workflow import StepSpec
+from .workflow.people import seat_role_label
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -152,7 +152,7 @@ class ActorChoices:
             found.choices.append((GROUP + gid, _("Groupe : %(label)s") % {"label": label}))
         for seat in member_seats(member):
             person = seat.person
-            role = seat.title or next((ROLES[r]["label"] for r in seat.roles if r in ROLES), "")
+            role = seat.title or seat_role_label(seat, person)
             found.people[person.uid] = person
             name = f"{person.given_name} {person.surname}"
             found.choices.append((PERSON + person.uid, f"{name} ({role})" if role else name))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from provisioning.catalogue import ROLES
+from provisioning import catalogue
 from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
 from provisioning.naming import elected_group, staff_group
 
@@ -62,7 +62,14 @@ def role_label(person: RegistryPerson, member: RegistryMember) -> str:
         return ""
     if s.title:
         return s.title
-    return next((ROLES[r]["label"] for r in s.roles if r in ROLES), "")
+    return seat_role_label(s, person)
+
+
+def seat_role_label(s: RegistrySeat, person: RegistryPerson) -> str:
+    """The label of the seat's first known role, in the person's gender ("Adjointe au
+    maire" for a woman)."""
+    return next((catalogue.role_label(r, person.civility) for r in s.roles or []
+                 if r in catalogue.ROLES), "")
 
 
 def display_name(person: RegistryPerson) -> str:
@@ -74,7 +81,7 @@ def group_members(member: RegistryMember, group: str) -> set[int]:
     seats = RegistrySeat.objects.filter(member=member, active=True, person__active=True)
     found: set[int] = set()
     for s in seats.only("person_id", "roles", "assemblies"):
-        elected = any(ROLES.get(r, {}).get("elected") for r in s.roles)
+        elected = any(catalogue.ROLES.get(r, {}).get("elected") for r in s.roles)
         groups = {elected_group(member.code) if elected else staff_group(member.code)}
         groups |= {f"{member.code.lower()}-{a}" for a in s.assemblies}
         if group.lower() in groups:

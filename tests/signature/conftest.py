@@ -172,9 +172,9 @@ class Registry:
 
 
 def add_person(member: RegistryMember, uid: str, given: str, surname: str, roles: list[str],
-               title: str = "") -> RegistryPerson:
+               title: str = "", civility: str = "") -> RegistryPerson:
     person = RegistryPerson.objects.create(uid=uid, email=f"{uid}@example.fr", given_name=given,
-                                           surname=surname)
+                                           surname=surname, civility=civility)
     elected = any(ROLES.get(r, {}).get("elected") for r in roles)
     assemblies = ["conseil-municipal"] if elected else []
     RegistrySeat.objects.create(member=member, person=person, roles=roles,
