@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -211,9 +212,25 @@ def demo_directory() -> Path:
     return Path(recorded["directory"])
 
 
-def officials_without_key():
+def _from_another_demo_root(pem: str, pki: DemoPKI) -> bool:
+    """A demo credential of a demo PKI since replaced (its directory was removed): no longer
+    trusted, so it is reissued."""
+    certificate = x509.load_pem_x509_certificate(pem.encode())
+    return is_demo_certificate(certificate) and not _issued_by(certificate, pki.root)
+
+
+def _issued_by(certificate: x509.Certificate, root: x509.Certificate) -> bool:
+    try:
+        certificate.verify_directly_issued_by(root)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def officials_without_key(pki: DemoPKI):
     """The active people holding an elected seat in an active member that subscribes to the
-    parapheur, who have no active signing key: a queryset of RegistryPerson."""
+    parapheur, who have no active signing key (or only one of a former demo PKI): a queryset
+    of RegistryPerson."""
     from provisioning.access import is_elected
     from provisioning.models import RegistryPerson, RegistrySeat
 
@@ -223,20 +240,21 @@ def officials_without_key():
              .values_list("person_id", "roles", "member__services"))
     ids = {person_id for person_id, roles, services in seats.iterator(chunk_size=500)
            if "parapheur" in (services or []) and any(is_elected(r) for r in roles or [])}
-    keyed = SigningKey.objects.filter(kind=SigningKey.PERSONAL, active=True,
-                                      person_id__in=ids).values_list("person_id", flat=True)
-    return RegistryPerson.objects.filter(pk__in=ids - set(keyed)).order_by("uid")
+    keys = SigningKey.objects.filter(kind=SigningKey.PERSONAL, active=True, person_id__in=ids)
+    keyed = {person_id for person_id, pem in keys.values_list("person_id", "certificate")
+             .iterator(chunk_size=500) if not _from_another_demo_root(pem, pki)}
+    return RegistryPerson.objects.filter(pk__in=ids - keyed).order_by("uid")
 
 
 def issue_demo_credentials(directory: Path | None = None, organisation: str = "") -> int:
     """Give each official without a signing key a demo credential; return how many were
-    issued. Idempotent: an official who has a key (demo or real) keeps it."""
+    issued. Idempotent: an official who has a key (real, or of this demo PKI) keeps it."""
     from .pki.keys import make_pkcs12
     from .workflow import install_key
 
     pki = demo_pki(directory or demo_directory())
     issued = 0
-    for person in officials_without_key().iterator(chunk_size=200):
+    for person in officials_without_key(pki).iterator(chunk_size=200):
         key, certificate = pki.issue(person.given_name, person.surname, person.email,
                                      organisation)
         password = secrets.token_urlsafe(24).encode()

@@ -243,3 +243,27 @@ def test_without_the_demo_services_the_command_says_what_to_do(parapheur_setting
 
 def test_a_certificate_of_another_authority_is_not_a_demo_one(pki):
     assert not is_demo_certificate(pki.root)
+
+
+def test_credentials_of_a_former_demo_pki_are_reissued(db, demo_services, settings, tmp_path,
+                                                       pki, identities, root_pem):
+    alpha = RegistryMember.objects.create(code="79101", name="Alphaville", kind="commune",
+                                          slug="alphaville", hostname="alphaville.localhost",
+                                          services=["extranet", "parapheur"])
+    maire = add_person(alpha, "smaire", "Sylvie", "Maire", ["maire"])
+    real = add_person(alpha, "padjoint", "Paul", "Adjoint", ["adjoint"])
+    former = demo_pki(tmp_path / "ancienne-pki")  # a var/pki/ since removed
+    settings.MUTUALIS_SIGNATURE_TRUST_ROOTS = [str(former.root_path), str(root_pem)]
+    real_key = workflow.install_key(identities.adjoint.pkcs12(), b"mot-de-passe-de-test",
+                                    person=real)
+    assert issue_demo_credentials(tmp_path / "ancienne-pki") == 1
+    stale = workflow.active_key(maire)
+
+    settings.MUTUALIS_SIGNATURE_TRUST_ROOTS = []  # the demo again, on its new PKI
+    assert issue_demo_credentials() == 1
+    fresh = workflow.active_key(maire)
+    assert fresh != stale and not SigningKey.objects.get(pk=stale.pk).active
+    current = x509.load_pem_x509_certificate(open(demo_services["ca_certificate"], "rb").read())
+    x509.load_pem_x509_certificate(fresh.certificate.encode()).verify_directly_issued_by(current)
+    assert workflow.active_key(real) == real_key  # a real credential is never replaced
+    assert issue_demo_credentials() == 0
