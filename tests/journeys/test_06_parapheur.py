@@ -1,0 +1,68 @@
+"""The parapheur, from the deposit to the verified signature: Melle's DGS makes a circuit and
+deposits an arrêté, the maire signs it on his tablet with his demo credential, and Poppler's
+`pdfsig`, trusting the demo's certification authority alone, verifies the signed file."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from urllib.parse import urlsplit
+
+import httpx
+
+from .browsing import log_in, pdf_file, visitor
+from .people import MAIRE, MELLE, SECRETAIRE
+
+
+def test_the_maire_signs_a_folder_the_dgs_deposited(demo, chromium, sent_sitting, tmp_path):
+    site = demo.site(MELLE)
+    staff = visitor(chromium, "parapheur-staff")
+    log_in(staff, site, SECRETAIRE["uid"], SECRETAIRE["password"])
+    staff.goto(site + "/parapheur/collectivites/79174/circuits/nouveau/", "new circuit")
+    page = staff.page
+    page.get_by_label("Nom du circuit").fill("Arrêtés du maire")
+    page.get_by_label("Type de dossier").fill("Arrêté")
+    step = page.get_by_role("group", name="Étape 1")
+    step.get_by_label("Nature de l'étape").select_option(label="Signature")
+    step.get_by_label(re.compile(r"Sylvain Gaborit")).check()
+    page.get_by_role("button", name="Enregistrer le circuit").click()
+    staff.look("circuit saved")
+
+    staff.goto(site + "/parapheur/deposer/", "deposit")
+    page.get_by_label("Collectivité").select_option(label="Melle (79174)")
+    page.get_by_label("Objet").fill("Arrêté de voirie : rue de la Poste")
+    page.get_by_label("Type de dossier").select_option(label="Arrêté")
+    page.get_by_label("Documents à signer (PDF)").set_input_files(
+        pdf_file(tmp_path, "arrete.pdf", "Arrêté de voirie : rue de la Poste"))
+    page.get_by_role("button", name="Déposer").click()
+    staff.look("folder deposited")
+    staff.assert_accessible()
+
+    maire = visitor(chromium, "parapheur-maire", viewport="tablet")
+    log_in(maire, site, MAIRE["uid"], MAIRE["password"])
+    maire.look("space with a folder to sign")
+    maire.page.get_by_role("link", name=re.compile("Arrêté de voirie")).click()
+    maire.look("folder")
+    maire.page.get_by_label("Signer").check()
+    maire.page.get_by_role("button", name="Valider").click()
+    maire.look("signed")
+    assert "ProvisioningError" not in maire.text() and "Error" not in maire.text()
+    path = urlsplit(maire.page.locator("a[href*='/documents/']").first.get_attribute("href")).path
+    # The maire's session, over plain HTTP: the system resolver knows no *.localhost name.
+    cookies = {c["name"]: c["value"] for c in maire.context.cookies()}
+    signed = httpx.get(f"{demo.url}{path}", headers={"Host": f"{MELLE}:{demo.port}"},
+                       cookies=cookies)
+    assert signed.status_code == 200 and signed.content.startswith(b"%PDF")
+    (tmp_path / "signed.pdf").write_bytes(signed.content)
+
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "demo", "-t", "CT,C,C",
+                    "-i", str(demo.var / "pki" / "racine-demo.pem")], check=True)
+    verified = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(tmp_path / "signed.pdf")],
+                              capture_output=True, text=True)
+    assert "Signature is Valid." in verified.stdout, verified.stdout
+    assert "Certificate is Trusted." in verified.stdout, verified.stdout
+    assert "Sylvain Gaborit" in verified.stdout
+    maire.assert_accessible()
