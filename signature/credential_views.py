@@ -176,8 +176,8 @@ def install(request: HttpRequest, code: str, uid: str) -> HttpResponse:
 
 def _installed(request: HttpRequest, member: RegistryMember, official: RegistryPerson,
                key: SigningKey) -> HttpResponse:
-    messages.success(request, _("Le certificat de %(name)s est installé ; il est valide "
-                                "jusqu'au %(date)s.")
+    messages.success(request, _("Certificat installé pour %(name)s ; il est valide jusqu'au "
+                                "%(date)s.")
                      % {"name": workflow.display_name(official),
                         "date": timezone.localtime(key.not_after).strftime("%d/%m/%Y")})
     return redirect("signature:credentials", code=member.code)

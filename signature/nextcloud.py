@@ -59,12 +59,16 @@ def _cause(exc: BaseException, slug: str) -> str:
              "du dossier")
 
 
-def _failed(folder: Folder, exc: BaseException, cause: str) -> list[str]:
+def _failed(folder: Folder, exc: BaseException, cause: str, expected: bool = False
+            ) -> list[str]:
+    """Note why the folder is not in Nextcloud; `expected` when nothing is broken (no
+    Nextcloud at all, as on the demo): not a warning then."""
     folder.published = []
     folder.publication_error = _("Signé ; le dépôt dans Nextcloud n'a pas abouti : "
                                  "%(cause)s.") % {"cause": cause}
     folder.save(update_fields=["published", "publication_error"])
-    logger.warning("folder %s not published: %s", folder.reference, exc)
+    logger.log(logging.INFO if expected else logging.WARNING, "folder %s not published: %s",
+               folder.reference, exc)
     audit.record(folder.member, "publication_failed", "system", folder, error=str(exc),
                  sentence=folder.publication_error)
     return []
@@ -80,7 +84,8 @@ def publish_folder(folder: Folder) -> list[str]:
     try:
         nextcloud_settings()
     except ProvisioningError as exc:
-        return _failed(folder, exc, _("aucun Nextcloud n'est configuré pour ce syndicat"))
+        return _failed(folder, exc, _("aucun Nextcloud n'est configuré pour ce syndicat"),
+                       expected=True)
     try:
         paths = publish_files(folder.member.code, slug, folder_files(folder))
     except Exception as exc:  # the signature is done: any failure here is only a note

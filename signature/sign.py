@@ -89,24 +89,26 @@ def _explain(exc: BaseException, who: str, tsa_url: str) -> str:
     seen = causes(exc)
     for cause in seen:
         if isinstance(cause, RevokedError):
-            return _("Le certificat de %(who)s est révoqué : la signature est refusée.") % {
-                "who": who}
+            return _("Le certificat du signataire (%(who)s) est révoqué : la signature est "
+                     "refusée.") % {"who": who}
         if isinstance(cause, ExpiredError):
-            return _("Le certificat de %(who)s a expiré : la signature est refusée ; demandez-en "
-                     "un nouveau à votre DGS ou au syndicat.") % {"who": who}
+            return _("Le certificat du signataire (%(who)s) a expiré : la signature est "
+                     "refusée ; demandez-en un nouveau à votre DGS ou au syndicat.") % {
+                "who": who}
         if isinstance(cause, NotYetValidError):
-            return _("Le certificat de %(who)s n'est pas encore valide : la signature est "
-                     "refusée.") % {"who": who}
-        if isinstance(cause, InsufficientRevinfoError):
-            return _("La révocation du certificat de %(who)s ne peut pas être vérifiée (sa liste "
-                     "de révocation ou son répondeur OCSP ne répond pas) : la signature est "
-                     "refusée.") % {"who": who}
-        if isinstance(cause, PathBuildingError):
-            return _("Le certificat de %(who)s n'est pas émis par une autorité de certification "
-                     "reconnue par le syndicat : la signature est refusée.") % {"who": who}
-        if isinstance(cause, InvalidCertificateError):
-            return _("Le certificat de %(who)s ne permet pas de signer des documents : la "
+            return _("Le certificat du signataire (%(who)s) n'est pas encore valide : la "
                      "signature est refusée.") % {"who": who}
+        if isinstance(cause, InsufficientRevinfoError):
+            return _("La révocation du certificat du signataire (%(who)s) ne peut pas être "
+                     "vérifiée (sa liste de révocation ou son répondeur OCSP ne répond pas) : "
+                     "la signature est refusée.") % {"who": who}
+        if isinstance(cause, PathBuildingError):
+            return _("Le certificat du signataire (%(who)s) n'est pas émis par une autorité de "
+                     "certification reconnue par le syndicat : la signature est refusée.") % {
+                "who": who}
+        if isinstance(cause, InvalidCertificateError):
+            return _("Le certificat du signataire (%(who)s) ne permet pas de signer des "
+                     "documents : la signature est refusée.") % {"who": who}
         if isinstance(cause, TimestampRequestError):
             return _("L'autorité d'horodatage %(url)s n'a pas répondu : rien n'a été signé ; "
                      "réessayez dans quelques minutes.") % {"url": tsa_url}
@@ -127,7 +129,7 @@ class SigningSession:
         self.trust_roots = list(options.trust_roots) or chain_roots(signer)
         if options.level in ("B-LT", "B-LTA") and not self.trust_roots:
             raise SignatureError(_("Le niveau %(level)s demande le certificat racine de la "
-                                   "chaîne de %(who)s (une ancre de confiance).")
+                                   "chaîne du signataire (%(who)s), comme ancre de confiance.")
                                  % {"level": options.level, "who": self.who})
 
     def sign(self, data: bytes, text: stamps.StampText | None = None) -> bytes:

@@ -103,7 +103,8 @@ def test_revoked_signer_refused_by_the_cli(tmp_path, identities, capsys, monkeyp
     assert main(["signature", "sign", str(pdf), str(tmp_path / "o.pdf"), "--p12", str(p12),
                  "--password-env", "P12_PASSWORD"]) == 1
     assert capsys.readouterr().err.strip() == (
-        "error: Le certificat de Révoqué Dupont est révoqué : la signature est refusée.")
+        "error: Le certificat du signataire (Révoqué Dupont) est révoqué : la signature est "
+        "refusée.")
 
 
 def test_the_installed_command(files, root_pem):

@@ -93,8 +93,7 @@ def test_a_dgs_installs_an_officials_pkcs12_and_the_official_signs_with_it(
     assert response.status_code == 302 and response["Location"] == BASE
     shown = text(client.get(BASE))
     until = identity.certificate.not_valid_after_utc.strftime("%d/%m/%Y")
-    assert f"Le certificat de Noémie Nouvelle est installé ; il est valide jusqu'au {until}." \
-        in shown
+    assert f"Certificat installé pour Noémie Nouvelle ; il est valide jusqu'au {until}." in shown
     key = workflow.active_key(new)
     assert key.storage == SigningKey.PKCS12 and bytes(key.passphrase) == b""
     assert "Noémie Nouvelle" in key.subject

@@ -126,8 +126,8 @@ def test_an_appended_revision_changing_the_page_is_not_intact(pki, identities, s
 def test_a_revoked_signer_is_refused_at_signing_time(pki, identities, signer_of):
     with pytest.raises(SignatureError) as caught:
         sign(signer_of(identities.revoked), "B-B", pki)
-    assert str(caught.value) == ("Le certificat de Révoqué Dupont est révoqué : la signature "
-                                 "est refusée.")
+    assert str(caught.value) == ("Le certificat du signataire (Révoqué Dupont) est révoqué : "
+                                 "la signature est refusée.")
 
 
 def test_an_untrusted_root_is_not_trusted(pki, identities, signer_of):
