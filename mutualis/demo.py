@@ -15,14 +15,19 @@ from .links import app_url, member_url
 
 def prepare() -> Iterator[str]:
     """Run the demo's steps; yield the lines the demo prints."""
+    from actes.services import import_example_classification
     from portal.admin_account import issue_admin_link
     from signature.demo_pki import issue_demo_credentials
 
+    members = list(RegistryMember.objects.filter(active=True).order_by("name"))
+    imported = sum(import_example_classification(m) for m in members)
+    if imported:
+        yield (f"Example @ctes classification given to {imported} members (replaced by the "
+               "prefecture's file once imported).")
     issued = issue_demo_credentials()
     if issued:
         yield (f"Demo signing credentials issued to {issued} officials (by the demo "
                "certification authority, never valid outside the demo).")
-    members = list(RegistryMember.objects.filter(active=True).order_by("name"))
     yield "Sites of the members (staff and officials log in at /connexion/ on their site):"
     for m in members:
         if "website" in (m.services or []):
