@@ -32,13 +32,13 @@ class MultipleFileField(forms.FileField):
 
 
 class SubmitForm(forms.Form):
-    member = forms.ModelChoiceField(queryset=RegistryMember.objects.none(), label="Collectivité")
-    title = forms.CharField(label="Objet", max_length=300)
-    folder_type = forms.ChoiceField(label="Type de dossier")
-    folder_subtype = forms.CharField(label="Sous-type (facultatif)", max_length=100,
+    member = forms.ModelChoiceField(queryset=RegistryMember.objects.none(), label=_("Collectivité"))
+    title = forms.CharField(label=_("Objet"), max_length=300)
+    folder_type = forms.ChoiceField(label=_("Type de dossier"))
+    folder_subtype = forms.CharField(label=_("Sous-type (facultatif)"), max_length=100,
                                      required=False)
-    documents = MultipleFileField(label="Documents à signer (PDF)")
-    annexes = MultipleFileField(label="Annexes (facultatif)", required=False)
+    documents = MultipleFileField(label=_("Documents à signer (PDF)"))
+    annexes = MultipleFileField(label=_("Annexes (facultatif)"), required=False)
 
     def __init__(self, *args, members=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,33 +62,34 @@ def secret_field(form: forms.Form, key) -> None:
 
 
 class ActionForm(forms.Form):
-    ACTIONS = [("approve", "Viser"), ("sign", "Signer"), ("reject", "Rejeter")]
-    action = forms.ChoiceField(choices=ACTIONS, label="Action", widget=forms.RadioSelect)
-    on_behalf = forms.ChoiceField(label="Agir en tant que", required=False)
+    ACTIONS = [("approve", _("Viser")), ("sign", _("Signer")), ("reject", _("Rejeter"))]
+    action = forms.ChoiceField(choices=ACTIONS, label=_("Action"), widget=forms.RadioSelect)
+    on_behalf = forms.ChoiceField(label=_("Agir en tant que"), required=False)
     passphrase = forms.CharField(label=_("Mot de passe de votre certificat"), required=False,
                                  widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
-    reason = forms.CharField(label="Motif du rejet", required=False,
+    reason = forms.CharField(label=_("Motif du rejet"), required=False,
                              widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, capacities=(), person=None, key=None, **kwargs):
         super().__init__(*args, **kwargs)
         secret_field(self, key)
         self.fields["on_behalf"].choices = [
-            (p.uid, "moi-même" if p == person else f"{p.given_name} {p.surname} (absent·e)")
+            (p.uid, _("moi-même") if p == person
+             else _("%(name)s (absent·e)") % {"name": f"{p.given_name} {p.surname}"})
             for p in capacities]
 
     def clean(self):
         data = super().clean()
         if data.get("action") == "reject" and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Indiquez le motif du rejet : il sera transmis au "
-                           "déposant.")
+            self.add_error("reason", _("Indiquez le motif du rejet : il sera transmis à la "
+                                     "personne qui a déposé le dossier."))
         return data
 
 
 class BatchForm(forms.Form):
-    action = forms.ChoiceField(choices=[("approve", "Viser"), ("sign", "Signer")],
-                               label="Action sur les dossiers cochés")
-    folders = forms.TypedMultipleChoiceField(coerce=int, label="Dossiers",
+    action = forms.ChoiceField(choices=[("approve", _("Viser")), ("sign", _("Signer"))],
+                               label=_("Action sur les dossiers cochés"))
+    folders = forms.TypedMultipleChoiceField(coerce=int, label=_("Dossiers"),
                                              widget=forms.CheckboxSelectMultiple)
     passphrase = forms.CharField(label=_("Mot de passe de votre certificat"), required=False,
                                  widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
@@ -100,7 +101,7 @@ class BatchForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
-    file = forms.FileField(label="Fichier PDF signé",
+    file = forms.FileField(label=_("Fichier PDF signé"),
                            widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
 
 

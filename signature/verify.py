@@ -19,6 +19,7 @@ from datetime import datetime
 
 from asn1crypto import x509 as asn1_x509
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import (
@@ -95,6 +96,26 @@ class SignatureReport:
         if self.coverage == "entire_revision" and self.modifications:
             text += f" ({MODIFICATION_LABELS.get(self.modifications, self.modifications)})"
         return text
+
+
+# Why a signer's certificate is not trusted (pyHanko's AdES indications), as a person reads it.
+UNTRUSTED = {
+    "NO_CERTIFICATE_CHAIN_FOUND": gettext_lazy("le certificat du signataire n'est pas émis par une "
+                                    "autorité reconnue par le syndicat"),
+    "REVOKED_NO_POE": gettext_lazy("le certificat du signataire est révoqué"),
+    "REVOKED_CA_NO_POE": gettext_lazy("le certificat de l'autorité du signataire est révoqué"),
+    "EXPIRED": gettext_lazy("le certificat du signataire avait expiré"),
+    "OUT_OF_BOUNDS_NO_POE": gettext_lazy("le certificat du signataire avait expiré"),
+    "OUT_OF_BOUNDS_NOT_REVOKED": gettext_lazy("le certificat du signataire avait expiré"),
+    "NOT_YET_VALID": gettext_lazy("le certificat du signataire n'était pas encore valide"),
+    "TRY_LATER": gettext_lazy("la révocation du certificat du signataire n'a pas pu être vérifiée"),
+}
+
+
+def _untrusted(indication) -> str:
+    found = UNTRUSTED.get(getattr(indication, "name", ""))
+    return str(found) if found else _("le certificat du signataire n'est pas reconnu comme "
+                                      "fiable")
 
 
 def _enum_name(value) -> str:
@@ -203,18 +224,19 @@ async def _report(sig: EmbeddedPdfSignature, reader: PdfFileReader,
             coverage=_enum_name(ts_status.coverage),
             modifications=_enum_name(ts_status.modification_level),
             revision=sig.signed_revision,
-            problems=[] if intact and ts_status.trusted else ["horodatage non valide"])
+            problems=[] if intact and ts_status.trusted else [_("horodatage non valide")])
     status = await async_validate_pdf_signature(sig, signer_validation_context=context)
     level = _level(sig, reader, dss, doc_timestamps)
     intact = bool(status.intact and status.valid)
     if not status.intact:
-        problems.append("le contenu signé a été modifié")
+        problems.append(_("le contenu signé a été modifié"))
     elif not status.valid:
-        problems.append("la signature cryptographique est invalide")
+        problems.append(_("la signature cryptographique est invalide"))
     modifications = _enum_name(status.modification_level)
     if modifications == "other" or status.docmdp_ok is False:
         intact = False
-        problems.append("des modifications non autorisées ont été faites après la signature")
+        problems.append(_("des modifications non autorisées ont été faites après la "
+                          "signature"))
     trusted = bool(status.trusted)
     lta = False
     if level == "B-LTA" and roots:
@@ -222,9 +244,7 @@ async def _report(sig: EmbeddedPdfSignature, reader: PdfFileReader,
         lta = result.ades_subindic.status.name == "PASSED"
         trusted = trusted or (lta and intact)
     if not trusted:
-        problems.append("le certificat du signataire n'est pas reconnu comme fiable"
-                        if status.trust_problem_indic is None else
-                        f"certificat non fiable ({status.trust_problem_indic.name})")
+        problems.append(_untrusted(status.trust_problem_indic))
     ts = status.timestamp_validity
     when, source = ((ts.timestamp, "timestamp") if ts is not None
                     else (status.signer_reported_dt, "signer" if status.signer_reported_dt

@@ -156,7 +156,7 @@ def _signature_token(signed: bytes):
 
 
 def test_officials_get_demo_credentials_and_sign_with_them(db, demo_services, demo_nssdb, client,
-                                                           tmp_path):
+                                                           tmp_path, roots):
     alpha = RegistryMember.objects.create(code="79101", name="Alphaville", kind="commune",
                                           slug="alphaville", hostname="alphaville.localhost",
                                           services=["extranet", "parapheur"])
@@ -211,6 +211,10 @@ def test_officials_get_demo_credentials_and_sign_with_them(db, demo_services, de
     assert "Sylvie Maire" in output
     [report] = verify_pdf(signed, keys.configured_trust_roots())
     assert report.ok and report.level == "B-T" and report.time_source == "timestamp"
+    [untrusted] = verify_pdf(signed, roots)  # another syndicate's roots only
+    assert untrusted.intact and not untrusted.trusted
+    assert untrusted.problems == ["le certificat du signataire n'est pas émis par une autorité "
+                                  "reconnue par le syndicat"]
     # The signature's timestamp token came from the demo TSA and verifies against its root
     token, covered = _signature_token(signed)
     demo_root = x509.load_pem_x509_certificate(open(demo_services["ca_certificate"],
