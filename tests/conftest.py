@@ -30,3 +30,11 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _own_var_dir(settings, tmp_path_factory):
+    """Each test has a var/ of its own: the embedded servers a developer's `mutualis demo`
+    records in the checkout's var/services.json never answer a test's mail, timestamp or
+    directory lookups."""
+    settings.VAR_DIR = tmp_path_factory.mktemp("var")

@@ -78,9 +78,10 @@ def _wait_for_http(port: int, deadline: float) -> None:
     raise RuntimeError(f"nothing answers on port {port}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    # Playwright's sync API keeps an event loop in this thread; the tests make no ORM call.
+    # Playwright's sync API runs an event loop in this thread while it is open: one per
+    # journey module, closed before the next package's tests (which run asyncio themselves).
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

@@ -65,4 +65,44 @@ def test_the_maire_signs_a_folder_the_dgs_deposited(demo, chromium, sent_sitting
     assert "Signature is Valid." in verified.stdout, verified.stdout
     assert "Certificate is Trusted." in verified.stdout, verified.stdout
     assert "Sylvain Gaborit" in verified.stdout
+
+    # No Nextcloud on the demo: the folder says it is signed but not deposited there.
+    assert "Nextcloud" in maire.text() and "aucun Nextcloud n'est configuré" in maire.text()
+
+    # His credential, as he sees it.
+    maire.goto(site + "/parapheur/mon-certificat/", "my credential")
+    assert "certificat de démonstration" in maire.text()
     maire.assert_accessible()
+
+
+def test_the_dgs_installs_an_officials_credential(demo, chromium, sent_sitting, tmp_path):
+    """A credential the official's certification authority issued (here the demo's, as a
+    prefecture-approved one would be), installed from its PKCS#12 file by Melle's DGS."""
+    from signature.demo_pki import demo_pki
+    from signature.pki.keys import make_pkcs12
+
+    pki = demo_pki(demo.var / "pki")
+    key, certificate = pki.issue("Stéphane", "Bernardeau",
+                                 "stephane.bernardeau@melle.paysmellois.fr")
+    p12 = tmp_path / "bernardeau.p12"
+    p12.write_bytes(make_pkcs12(key, certificate, [pki.root], b"phrase du fichier p12"))
+
+    site = demo.site(MELLE)
+    dgs = visitor(chromium, "credentials")
+    log_in(dgs, site, SECRETAIRE["uid"], SECRETAIRE["password"])
+    dgs.goto(site + "/parapheur/", "parapheur")
+    dgs.page.get_by_role("link", name="Certificats de signature — Melle").click()
+    dgs.look("officials' credentials")
+    dgs.page.get_by_role("link", name=re.compile(r"certificat : Stéphane Bernardeau")).click()
+    dgs.look("install form")
+    dgs.page.get_by_label("Fichier du certificat (.p12 ou .pfx)").set_input_files(p12)
+    dgs.page.get_by_label("Mot de passe du fichier").fill("pas le bon")
+    dgs.page.get_by_role("button", name="Installer le fichier PKCS#12").click()
+    dgs.look("wrong password")
+    assert "Le mot de passe du certificat est incorrect." in dgs.text()
+    dgs.page.get_by_label("Fichier du certificat (.p12 ou .pfx)").set_input_files(p12)
+    dgs.page.get_by_label("Mot de passe du fichier").fill("phrase du fichier p12")
+    dgs.page.get_by_role("button", name="Installer le fichier PKCS#12").click()
+    dgs.look("credential installed")
+    assert "Certificat installé pour Stéphane Bernardeau" in dgs.text()
+    dgs.assert_accessible()

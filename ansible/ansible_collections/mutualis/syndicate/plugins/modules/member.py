@@ -98,6 +98,11 @@ options:
         description: Surname.
         type: str
         required: true
+      civility:
+        description:
+          - C(Mme) or C(M.) (C(Madame), C(Monsieur) accepted); gives the feminine or masculine
+            role labels. When left out, it is read from the roles as written (C(adjointe)).
+        type: str
       email:
         description: Email address, which identifies the person.
         type: str
@@ -256,6 +261,7 @@ def main():
     person = dict(
         given_name=dict(type="str", required=True),
         surname=dict(type="str", required=True),
+        civility=dict(type="str"),
         email=dict(type="str", required=True),
         roles=dict(type="list", elements="str", required=True),
         uid=dict(type="str"),

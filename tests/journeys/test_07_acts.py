@@ -1,0 +1,55 @@
+"""An act from its recording to the citizen's check: Melle's DGS records an arrêté and puts it
+online; a citizen finds it on the commune's site, downloads its text and finds the SHA-256 the
+page and the publication register show."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import urlsplit
+
+import httpx
+from django.utils import timezone
+
+from .browsing import log_in, pdf_file, visitor
+from .people import MELLE, SECRETAIRE
+
+NUMBER = "A2026_014"
+SUBJECT = "Arrêté portant réglementation de la circulation rue de la Poste"
+
+
+def test_an_act_recorded_and_published_is_checked_by_a_citizen(demo, chromium, sent_sitting,
+                                                               tmp_path):
+    site = demo.site(MELLE)
+    staff = visitor(chromium, "acts-staff")
+    page = staff.page
+    log_in(staff, site, SECRETAIRE["uid"], SECRETAIRE["password"])
+    staff.goto(site + "/actes/", "acts")
+    page.get_by_label("Membre").select_option(label="Melle (79174)")
+    page.get_by_label("Numéro").fill(NUMBER)
+    page.get_by_label("Nature").select_option(label="Acte réglementaire")
+    page.get_by_label("Date de décision").fill(f"{timezone.localdate():%Y-%m-%d}")
+    page.get_by_label("Objet").fill(SUBJECT)
+    page.get_by_label("Classification (code de matière)").fill("5.2")
+    page.get_by_label("Acte signé (PDF)").set_input_files(pdf_file(tmp_path, "arrete.pdf", SUBJECT))
+    page.get_by_role("button", name="Enregistrer l'acte").click()
+    staff.look("act recorded")
+    assert NUMBER in staff.text(), staff.text()[:1500]
+    page.get_by_role("button", name="Publier").click()
+    staff.look("act published")
+    staff.assert_accessible()
+
+    citizen = visitor(chromium, "acts-citizen", viewport="tablet")
+    citizen.goto(site + "/vie-municipale/actes/", "published acts")
+    citizen.page.get_by_role("link", name=re.compile("circulation rue de la Poste")).first.click()
+    citizen.look("the act")
+    shown = citizen.page.locator("code.hash").inner_text().strip()
+    href = citizen.page.get_by_role("link", name=re.compile("Télécharger")).get_attribute("href")
+    # The file as the citizen's browser gets it (the system resolver knows no *.localhost).
+    text = httpx.get(demo.url + urlsplit(href).path, headers={"Host": f"{MELLE}:{demo.port}"})
+    assert text.status_code == 200 and text.content.startswith(b"%PDF")
+    assert hashlib.sha256(text.content).hexdigest() == shown
+
+    citizen.goto(site + "/actes/79174/registre/", "publication register")
+    assert shown in citizen.text() and NUMBER in citizen.text()
+    citizen.assert_accessible()
