@@ -5,6 +5,9 @@ leaves, not when the process started.
   settings.py records as `MUTUALIS_EMAIL_CONFIGURED`), or the caller gives a host to
   `get_connection(host=...)`, it is Django's SMTP backend with Django's EMAIL_HOST, EMAIL_PORT,
   EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS/SSL settings: the syndicate's relay.
+- Otherwise it sends as the inventory's `smtp` backend says (kept in the registry at each
+  apply: a host, or `url: embedded`), its password read from the environment variable the
+  inventory names; and mail from the default address leaves from the inventory's `from`.
 - Otherwise it sends through the demo's embedded mail server that `mutualis services start`
   recorded in var/services.json (read at each connection, so a server started after the web
   process is found, and a restarted one on another port too).
@@ -17,8 +20,10 @@ leaves, not when the process started.
 
 from __future__ import annotations
 
+import os
 import smtplib
 import socket
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail.backends import smtp
@@ -58,6 +63,35 @@ class EmailBackend(smtp.EmailBackend):
             self.timeout = EMBEDDED_TIMEOUT
         self.embedded = True
 
+    def _use_inventory(self, mail: dict) -> None:
+        """The inventory's `smtp` backend: a relay of the syndicate's."""
+        self.host, self.port = mail["host"], int(mail.get("port") or 25)
+        self.username = mail.get("user", "")
+        variable = mail.get("password_env", "")
+        if variable and variable not in os.environ:
+            raise MailError(_("Le mot de passe du serveur de courrier %(host)s est attendu dans "
+                              "la variable d'environnement %(name)s, qui n'est pas définie.")
+                            % {"host": self.host, "name": variable})
+        self.password = os.environ.get(variable, "") if variable else ""
+        self.use_tls, self.use_ssl = bool(mail.get("starttls")), bool(mail.get("ssl"))
+        if mail.get("timeout"):
+            self.timeout = float(mail["timeout"])
+
+    def _choose_server(self) -> None:
+        mail = inventory_mail()
+        if mail.get("host") and mail.get("url") != "embedded":
+            self._use_inventory(mail)
+        else:
+            self._use_embedded()
+
+    def send_messages(self, email_messages):
+        sender = "" if getattr(settings, "MUTUALIS_EMAIL_FROM_CONFIGURED", False) else (
+            inventory_mail().get("from", ""))
+        if sender:
+            for message in email_messages:
+                message.from_email = _from_syndicate(message.from_email, sender)
+        return super().send_messages(email_messages)
+
     def _unreachable(self) -> MailError:
         if self.embedded:
             return MailError(_("Le serveur de courrier de démonstration (%(address)s) ne "
@@ -72,7 +106,7 @@ class EmailBackend(smtp.EmailBackend):
             return False
         if not self.explicit:
             try:
-                self._use_embedded()
+                self._choose_server()
             except MailError:
                 if self.fail_silently:
                     return None
@@ -90,3 +124,26 @@ class EmailBackend(smtp.EmailBackend):
             raise
         except (ConnectionError, TimeoutError, socket.gaierror) as exc:
             raise self._unreachable() from exc
+
+
+def inventory_mail() -> dict:
+    """The `smtp` backend of the last applied inventory (no secret in it), or {}."""
+    from django.db.utils import OperationalError, ProgrammingError
+
+    from provisioning.models import RegistrySyndicate
+
+    try:
+        return (RegistrySyndicate.objects.filter(active=True).values_list("mail", flat=True)
+                .first()) or {}
+    except (OperationalError, ProgrammingError):  # no registry yet (before the first migrate)
+        return {}
+
+
+def _from_syndicate(current: str, syndicate: str) -> str:
+    """Mail from the default address leaves from the syndicate's, under the name the app gave
+    it (a commune's), else the syndicate's."""
+    name, address = parseaddr(current or "")
+    if address and address != parseaddr(settings.DEFAULT_FROM_EMAIL)[1]:
+        return current
+    own_name, own_address = parseaddr(syndicate)
+    return formataddr((name or own_name, own_address)) if own_address else current

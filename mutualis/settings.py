@@ -249,6 +249,10 @@ EMAIL_HOST_USER = os.environ.get("MUTUALIS_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("MUTUALIS_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("MUTUALIS_EMAIL_TLS", "0") == "1"
 DEFAULT_FROM_EMAIL = os.environ.get("MUTUALIS_EMAIL_FROM", "convocations@localhost")
+# Unset, mail from the default address leaves from the inventory's `smtp: {from: ...}`.
+MUTUALIS_EMAIL_FROM_CONFIGURED = "MUTUALIS_EMAIL_FROM" in os.environ
+# A relay that stops answering must not hold a sending forever.
+EMAIL_TIMEOUT = int(os.environ.get("MUTUALIS_EMAIL_TIMEOUT", "30"))
 MUTUALIS_CONVOCATION_REMINDER_DAYS = 2
 MUTUALIS_PAPER_DOSSIER_COST = 7.35
 CELERY_TIMEZONE = TIME_ZONE

@@ -20,4 +20,8 @@ def layout_for(member: RegistryMember | None) -> str:
 
 
 def syndicate_name() -> str:
-    return settings.WAGTAIL_SITE_NAME
+    """The syndicate of the last applied inventory, else the product's name."""
+    from provisioning.models import RegistrySyndicate
+
+    return (RegistrySyndicate.objects.filter(active=True).values_list("name", flat=True)
+            .first()) or settings.WAGTAIL_SITE_NAME

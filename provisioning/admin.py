@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .catalogue import SERVICE_LABELS
-from .models import ChangeRecord, RegistryMember, RegistryPerson, Run
+from .models import ChangeRecord, RegistryMember, RegistryPerson, RegistrySyndicate, Run
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,6 +25,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.is_superuser
+
+
+@admin.register(RegistrySyndicate)
+class SyndicateAdmin(ReadOnlyAdmin):
+    list_display = ("name", "siren", "domain", "mail", "active")
 
 
 @admin.register(RegistryMember)

@@ -9,6 +9,24 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class RegistrySyndicate(models.Model):
+    """The syndicate of the last applied inventory: its name, and how the apps send mail (the
+    inventory's `smtp` backend, its password only as the name of the environment variable
+    that holds it)."""
+
+    siren = models.CharField(max_length=9, unique=True)
+    name = models.CharField(_("nom"), max_length=200)
+    domain = models.CharField(_("domaine"), max_length=253)
+    mail = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("syndicat")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class RegistryMember(models.Model):
     code = models.CharField(_("code"), max_length=9, unique=True)
     name = models.CharField(_("nom"), max_length=200)

@@ -1,5 +1,6 @@
-"""The registry driver: members, people, seats and assemblies of the last applied inventory,
-kept in Django models. Applied first; the apps and the site factory read who sits where here.
+"""The registry driver: the syndicate, members, people, seats and assemblies of the last
+applied inventory, kept in Django models. Applied first; the apps and the site factory read
+who sits where here.
 """
 
 from __future__ import annotations
@@ -14,9 +15,16 @@ from django.db import transaction
 from django.db.models import Model
 from django.db.utils import OperationalError, ProgrammingError
 
+from .backends import ENV_REF
 from .drivers import BackendError, Context, Outcome, Scope
 from .inventory import Inventory
-from .models import RegistryAssembly, RegistryMember, RegistryPerson, RegistrySeat
+from .models import (
+    RegistryAssembly,
+    RegistryMember,
+    RegistryPerson,
+    RegistrySeat,
+    RegistrySyndicate,
+)
 from .resources import (
     ACTIVE,
     ARCHIVE,
@@ -33,6 +41,7 @@ log = logging.getLogger(__name__)
 
 MEMBER, PERSON, ASSEMBLY, SEAT = ("registry.member", "registry.person", "registry.assembly",
                                   "registry.seat")
+SYNDICATE = "registry.syndicate"
 
 
 def known_uids() -> dict[str, str]:
@@ -50,16 +59,34 @@ def _member_attrs(m) -> dict:
             "address": m.address, "email": m.email, "phone": m.phone}
 
 
+def mail_settings(inventory: Inventory) -> dict:
+    """The inventory's `smtp` backend as the apps use it, without any secret: its password
+    only as the name of its environment variable (a Vault value stays with Ansible)."""
+    config = inventory.backends.get("smtp")
+    if config is None:
+        return {}
+    mail = dict(config.settings)
+    match = ENV_REF.match(str(config.secrets.get("password", "")))
+    if match:
+        mail["password_env"] = match.group(1)
+    return mail
+
+
 class RegistryDriver:
     backend = "registry"
     requires_backend = None
-    retire = {MEMBER: ARCHIVE, PERSON: DISABLE, ASSEMBLY: ARCHIVE, SEAT: DISABLE}
+    retire = {MEMBER: ARCHIVE, PERSON: DISABLE, ASSEMBLY: ARCHIVE, SEAT: DISABLE,
+              SYNDICATE: ARCHIVE}
 
     def __init__(self, config: dict | None = None):
         self.config = config or {}
 
     # -- desired
     def desired(self, inventory: Inventory, context: Context) -> Iterable[Resource]:
+        syndicate = inventory.syndicate
+        yield Resource(f"{SYNDICATE}:{syndicate.siren}",  # no member's: out of --only
+                       {"name": syndicate.name, "domain": syndicate.domain,
+                        "mail": mail_settings(inventory)})
         for m in inventory.members:
             own = frozenset([m.code])
             yield Resource(f"{MEMBER}:{m.code}", _member_attrs(m), own)
@@ -81,6 +108,12 @@ class RegistryDriver:
 
     # -- observe: one query per model (under --only: the selected members' rows)
     def observe(self, scope: Scope) -> Iterable[Observed]:
+        if scope.members is None:
+            for siren, name, domain, mail, active in RegistrySyndicate.objects.values_list(
+                    "siren", "name", "domain", "mail", "active"):
+                yield Observed(f"{SYNDICATE}:{siren}",
+                               {"name": name, "domain": domain, "mail": mail},
+                               ACTIVE if active else ARCHIVED)
         members = RegistryMember.objects.values_list("code", *MEMBER_FIELDS, "active")
         if scope.members is not None:
             members = members.filter(code__in=scope.members)
@@ -184,7 +217,7 @@ class RegistryDriver:
 MEMBER_FIELDS = ("name", "kind", "population", "slug", "hostname", "services", "siren",
                  "address", "email", "phone")
 PERSON_FIELDS = ("email", "given_name", "surname", "phone", "civility")
-KIND_ORDER = {MEMBER: 0, PERSON: 1, ASSEMBLY: 2, SEAT: 3}
+KIND_ORDER = {SYNDICATE: -1, MEMBER: 0, PERSON: 1, ASSEMBLY: 2, SEAT: 3}
 # Changes written in one transaction: bounds its length and the size of the IN (...) lists.
 CHUNK = 500
 
@@ -227,6 +260,9 @@ def _bulk_write(rows: list[_Row]) -> dict[str, str]:
     by_kind: dict[str, dict[tuple, _Row]] = {k: {} for k in KIND_ORDER}
     for r in rows:
         by_kind[r.kind][r.ident] = r  # a key twice in a batch: the last values win
+    if by_kind[SYNDICATE]:
+        _upsert(RegistrySyndicate, ("siren",),
+                {i: r.values for i, r in by_kind[SYNDICATE].items()})
     if by_kind[MEMBER]:
         _upsert(RegistryMember, ("code",), {i: r.values for i, r in by_kind[MEMBER].items()})
     if by_kind[PERSON]:
@@ -290,7 +326,9 @@ def _upsert(model: type[Model], natural: tuple[str, ...],
 
 def _write_one(r: _Row) -> None:
     """One change on its own, as the bulk write would do it."""
-    if r.kind == MEMBER:
+    if r.kind == SYNDICATE:
+        RegistrySyndicate.objects.update_or_create(siren=r.ident[0], defaults=r.values)
+    elif r.kind == MEMBER:
         RegistryMember.objects.update_or_create(code=r.ident[0], defaults=r.values)
     elif r.kind == PERSON:
         RegistryPerson.objects.update_or_create(uid=r.ident[0], defaults=r.values)

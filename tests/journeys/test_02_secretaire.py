@@ -21,6 +21,7 @@ def test_the_secretaire_activates_logs_in_and_publishes_a_page(demo, chromium, t
     from .browsing import open_mail
 
     open_mail(staff, demo.mailbox, SECRETAIRE["email"], "choisissez votre mot de passe")
+    assert "ne-pas-repondre@paysmellois.fr" in staff.text()  # the inventory's smtp `from`
     page.locator("a[href*=\"/activation/\"]").first.click()
     page.get_by_label("Nouveau mot de passe").fill("111111111111")
     page.get_by_label("Confirmez le mot de passe").fill("111111111111")

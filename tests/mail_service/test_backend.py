@@ -14,8 +14,12 @@ from mail_service.backend import EmailBackend, MailError
 from mail_service.server import free_port
 from provisioning.backends import write_embedded_services
 from provisioning.drivers import ProvisioningError
+from provisioning.models import RegistrySyndicate
 
 from .conftest import address
+
+# The backend reads the inventory's `smtp` backend from the registry.
+pytestmark = pytest.mark.django_db
 
 NOT_CONFIGURED = ("Aucun serveur de courrier n'est configuré : définissez MUTUALIS_EMAIL_HOST "
                   "ou lancez `mutualis services start`.")
@@ -145,3 +149,30 @@ def test_a_configured_server_that_does_not_answer(settings):
     assert str(caught.value) == (
         f"Le serveur de courrier 127.0.0.1:{settings.EMAIL_PORT} ne répond pas : vérifiez "
         "MUTUALIS_EMAIL_HOST et MUTUALIS_EMAIL_PORT.")
+
+
+def test_the_inventorys_from_address_is_used_and_a_relay_it_names_is_reached(
+        embedded_mail, mail_server):
+    """`smtp: {from: ...}` signs the mail that leaves from the default address (the app's
+    display name kept); `smtp: {host, port, password: ${VAR}}` is the server reached, its
+    password read from the environment when the mail leaves."""
+    RegistrySyndicate.objects.create(siren="257900126", name="Syndicat", domain="s.fr", mail={
+        "url": "embedded", "from": "Pays Mellois Numérique <ne-pas-repondre@paysmellois.fr>"})
+    to = address("conseiller")
+    send_mail("Convocation", "Texte", "Melle <convocations@localhost>", [to])
+    send_mail("Bienvenue", "Texte", None, [to])
+    named, plain = maildir.messages(embedded_mail.maildir, to=to)[::-1]
+    assert named.sender == "Melle <ne-pas-repondre@paysmellois.fr>"
+    assert plain.sender == "Pays Mellois Numérique <ne-pas-repondre@paysmellois.fr>"
+    send_mail("Autre", "Texte", "greffe@melle.test", [to])  # an app's own address: kept
+    assert maildir.latest(to, embedded_mail.maildir).sender == "greffe@melle.test"
+
+    # A relay named by the inventory (here the same server, reached through host and port).
+    RegistrySyndicate.objects.update(mail={"host": "127.0.0.1", "port": mail_server.smtp_port,
+                                           "password_env": "RELAIS_MOT_DE_PASSE"})
+    with pytest.raises(MailError, match="variable d'environnement RELAIS_MOT_DE_PASSE"):
+        send_mail("Relais", "Texte", None, [to])
+    RegistrySyndicate.objects.update(mail={"host": "127.0.0.1", "port": mail_server.smtp_port})
+    write_embedded_services({})  # not the embedded server: the inventory's relay
+    send_mail("Relais", "Texte", None, [to])
+    assert maildir.latest(to, embedded_mail.maildir).subject == "Relais"
