@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.utils import timezone
 
+from mail_service.backend import MailError
 from nextcloud_bridge.agendas.ics import PARIS
 
 from . import delivery, mail, receipts, sending
@@ -47,8 +48,16 @@ def due_reminders(today: date | None = None) -> list[Convocation]:
 def send_reminders(today: str | None = None) -> int:
     """Remind the members who have not opened their convocation; returns how many."""
     due = due_reminders(date.fromisoformat(today) if today else None)
+    if not due:
+        return 0
+    connection = get_connection()
+    try:
+        connection.open()
+    except MailError as exc:  # a scheduled job: said in the log, tried again tomorrow
+        log.warning("%d reminders not mailed: %s", len(due), exc)
+        return 0
     sent = 0
-    with get_connection() as connection:
+    with connection:
         for convocation in due:
             if not receipts.still_seated(convocation):
                 continue

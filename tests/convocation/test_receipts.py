@@ -117,3 +117,14 @@ def test_reminders_go_to_members_who_have_not_opened(client, council, smtp, sett
         assert client.get(reverse("convocation:link", args=[token])).status_code == 200
     assert tasks.send_reminders.delay().get() == 0  # once only
     assert not far.convocations.filter(reminded_at__isnull=False).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reminders_with_no_mail_server_wait_for_the_next_run(council, settings, caplog):
+    settings.EMAIL_BACKEND = "mail_service.backend.EmailBackend"
+    settings.MUTUALIS_EMAIL_CONFIGURED = False  # and this test's var/ has no mail server
+    settings.MUTUALIS_CONVOCATION_REMINDER_DAYS = 3
+    sitting, _tokens = prepared(council, days_ahead=3)
+    assert tasks.send_reminders.delay().get() == 0
+    assert "Aucun serveur de courrier n'est configuré" in caplog.text
+    assert not sitting.convocations.filter(reminded_at__isnull=False).exists()
