@@ -3,6 +3,10 @@
 A path in a member's folders is written `<folder slug>/<path inside the folder>`, e.g.
 `conseil-municipal/2026-03-12/ordre-du-jour.pdf`: `publish_files` returns such paths and
 `create_public_link` takes them. The Nextcloud client stays hidden behind these functions.
+
+Their refusals are French clauses, without a final period, for the apps to put in the
+sentences they show people (« Le dossier n'a pas été déposé dans Nextcloud (…) »); a
+Nextcloud that does not answer raises the client's TransientBackendError.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+
+from django.utils.translation import gettext as _
 
 from provisioning.backends import runtime_backend
 from provisioning.drivers import ProvisioningError
@@ -25,6 +31,10 @@ SHARE_LINK = 3  # lib/public/Share/IShare.php TYPE_LINK
 READ = 1
 _BAD_SEGMENT = re.compile(r"[\\\x00-\x1f]")
 MAX_NAME = 250  # Nextcloud refuses longer file names
+
+
+class FolderMissing(ProvisioningError):
+    """The member has no such folder in Nextcloud (yet): the inventory must be applied."""
 
 
 def nextcloud_settings() -> dict:
@@ -43,13 +53,14 @@ def _driver() -> Iterator[NextcloudDriver]:
         driver.close()
 
 
-def relative_parts(path: str, what: str = "path") -> list[str]:
+def relative_parts(path: str) -> list[str]:
     """The segments of a path inside a folder; refuses what could name another place."""
     parts = path.strip("/").split("/")
     for part in parts:
         if part in ("", ".", "..") or _BAD_SEGMENT.search(part) or len(part) > MAX_NAME:
-            raise ProvisioningError(f"{what} {path!r} is not a path inside a folder: each "
-                                    "part must be a plain name (no '..', no empty part)")
+            raise ProvisioningError(_("« %(path)s » n'est pas un chemin dans un dossier : "
+                                      "chaque partie doit être un simple nom (ni « .. », ni "
+                                      "partie vide)") % {"path": path})
     return parts
 
 
@@ -57,8 +68,9 @@ async def _folder(client: NextcloudClient, store: GroupFolders | SharedFolders,
                   member_code: str, slug: str) -> Found:
     folder = (await store.list(client)).get(f"{FOLDER}:{member_code.upper()}/{slug}")
     if folder is None or folder.archived:
-        raise ProvisioningError(f"member {member_code} has no Nextcloud folder {slug!r} "
-                                "(check its services, then apply the inventory)")
+        raise FolderMissing(_("le dossier Nextcloud « %(slug)s » de la collectivité %(code)s "
+                              "n'existe pas (le syndicat doit vérifier ses services, puis "
+                              "appliquer l'inventaire)") % {"slug": slug, "code": member_code})
     return folder
 
 
@@ -66,7 +78,7 @@ def publish_files(member_code: str, folder_slug: str, files: dict[str, bytes]) -
     """Store files in one of a member's folders (`extranet`, or an assembly's slug), creating
     subfolders as needed, replacing files of the same name. Returns their paths, for
     `create_public_link`. Names are kept as given: 'a%2Fb.pdf' is a file called so."""
-    named = {"/".join(relative_parts(name, "file name")): content
+    named = {"/".join(relative_parts(name)): content
              for name, content in files.items()}
     with _driver() as driver:
         store = driver.folders()
@@ -92,9 +104,10 @@ def create_public_link(member_code: str, path: str, password: str, expires: date
     `<folder slug>[/<path inside>]`, as `publish_files` returns it."""
     slug, *inside = relative_parts(path)
     if not password:
-        raise ProvisioningError("a public link needs a password")
+        raise ProvisioningError(_("un lien public doit avoir un mot de passe"))
     if expires <= date.today():
-        raise ProvisioningError(f"a public link must expire after today, not on {expires}")
+        raise ProvisioningError(_("un lien public doit expirer après aujourd'hui, pas le "
+                                  "%(date)s") % {"date": expires.strftime("%d/%m/%Y")})
     with _driver() as driver:
         store = driver.folders()
         client = driver.client
@@ -110,7 +123,8 @@ def create_public_link(member_code: str, path: str, password: str, expires: date
 
         data = client.run(share())
     if not isinstance(data, dict) or not data.get("url"):
-        raise ProvisioningError(f"Nextcloud made no public link for {path}")
+        raise ProvisioningError(_("Nextcloud n'a pas créé de lien public pour « %(path)s »")
+                                % {"path": path})
     return str(data["url"])
 
 

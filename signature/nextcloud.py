@@ -15,6 +15,7 @@ import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from nextcloud_bridge.services import FolderMissing
 from provisioning.drivers import ProvisioningError
 
 from . import audit
@@ -52,7 +53,7 @@ def _cause(exc: BaseException, slug: str) -> str:
     if any(isinstance(c, httpx.TransportError | OSError) or "did not answer" in str(c)
            for c in chain):
         return _("Nextcloud n'a pas répondu ; réessayez plus tard")
-    if any("has no Nextcloud folder" in str(c) for c in chain):
+    if any(isinstance(c, FolderMissing) for c in chain):
         return (_("le dossier « %(slug)s » de la collectivité n'existe pas dans Nextcloud "
                   "(le syndicat doit appliquer l'inventaire)") % {"slug": slug})
     return _("Nextcloud a refusé le dépôt ; le syndicat en trouvera le détail dans le journal "

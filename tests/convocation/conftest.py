@@ -215,7 +215,9 @@ def demo_commune(radicale, caldav_settings, settings) -> Council:
     settings.MUTUALIS_NEXTCLOUD = None  # and the test's VAR_DIR has no embedded one
     inv = commune_inventory(names=("Melle",), services=("website", "agenda", "convocation"))
     drivers = [RegistryDriver(), SiteDriver(), AgendaDriver(radicale.settings())]
-    result = apply_plan(make_plan(inv, drivers), drivers)
+    # Only this commune: the session's Radicale holds other tests' calendars.
+    scope = Scope(frozenset([inv.members[0].code]))
+    result = apply_plan(make_plan(inv, drivers, scope), drivers)
     assert result.errors == {}
     assembly = RegistryAssembly.objects.get(member__code=inv.members[0].code,
                                             slug="conseil-municipal")

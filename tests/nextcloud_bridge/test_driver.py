@@ -13,6 +13,7 @@ import pytest
 
 from nextcloud_bridge import accounts, create_public_link, publish_files
 from nextcloud_bridge.driver import NextcloudDriver
+from nextcloud_bridge.services import FolderMissing
 from provisioning.drivers import EVERYTHING, ProvisioningError
 from provisioning.engine import apply_plan, make_plan
 from provisioning.inventory import Assembly, Inventory, Seat
@@ -296,9 +297,9 @@ def test_public_link_with_password_and_expiry(nc_emulator, driver, nc_settings):
                           "/2026-03-12/dossier.pdf")
     assert share.expiration == expires.isoformat()
     assert share.password_hash and "Mot-de-passe-2026" not in share.password_hash
-    with pytest.raises(ProvisioningError, match="after today"):
+    with pytest.raises(ProvisioningError, match="doit expirer après aujourd'hui"):
         create_public_link(code, paths[0], "Mot-de-passe-2026", date.today())
-    with pytest.raises(ProvisioningError, match="no Nextcloud folder"):
+    with pytest.raises(FolderMissing, match="« bureau » de la collectivité"):
         create_public_link(code, "bureau/x.pdf", "Mot-de-passe-2026", expires)
 
 
