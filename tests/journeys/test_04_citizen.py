@@ -15,6 +15,7 @@ def test_a_citizen_browses_the_site_and_writes_to_the_mairie(demo, chromium, sen
     citizen = visitor(chromium, "citizen", viewport="tablet")
     page, site = citizen.page, demo.site(MELLE)
 
+    assert page.goto(site + "/favicon.ico").status == 200
     citizen.goto(site + "/", "home")
     assert page.get_by_role("heading", level=1).inner_text() == "Melle"
     for link in page.locator("main a[href]").all():

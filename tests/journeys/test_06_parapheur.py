@@ -43,11 +43,14 @@ def test_the_maire_signs_a_folder_the_dgs_deposited(demo, chromium, sent_sitting
     maire.look("space with a folder to sign")
     maire.page.get_by_role("link", name=re.compile("Arrêté de voirie")).click()
     maire.look("folder")
+    assert re.search(r"/parapheur/dossiers/\d+/$", maire.page.url), maire.page.url
+    demo.story["folder"] = maire.page.url
     maire.page.get_by_label("Signer").check()
     maire.page.get_by_role("button", name="Valider").click()
     maire.look("signed")
     assert "ProvisioningError" not in maire.text() and "Error" not in maire.text()
     path = urlsplit(maire.page.locator("a[href*='/documents/']").first.get_attribute("href")).path
+    demo.story["signed_document"] = path
     # The maire's session, over plain HTTP: the system resolver knows no *.localhost name.
     cookies = {c["name"]: c["value"] for c in maire.context.cookies()}
     signed = httpx.get(f"{demo.url}{path}", headers={"Host": f"{MELLE}:{demo.port}"},

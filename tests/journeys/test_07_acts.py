@@ -35,6 +35,8 @@ def test_an_act_recorded_and_published_is_checked_by_a_citizen(demo, chromium, s
     page.get_by_role("button", name="Enregistrer l'acte").click()
     staff.look("act recorded")
     assert NUMBER in staff.text(), staff.text()[:1500]
+    assert re.search(r"/actes/\d+/$", page.url), page.url
+    demo.story["act"] = page.url
     page.get_by_role("button", name="Publier").click()
     staff.look("act published")
     staff.assert_accessible()

@@ -21,6 +21,10 @@ def test_another_communes_staff_is_refused_every_page_of_melle(demo, chromium, s
     sitting = urlsplit(demo.story["sitting"]).path
     editor = urlsplit(demo.story["page_editor"]).path
     refused = [own + sitting, own + sitting + "rapport.pdf", own + sitting + "rapport.csv",
+               own + urlsplit(demo.story["folder"]).path,
+               own + urlsplit(demo.story["signed_document"]).path,
+               own + urlsplit(demo.story["act"]).path,
+               own + urlsplit(demo.story["act"]).path + "acte.pdf",
                own + sitting + "documents/00-convocation.pdf",
                own + "/parapheur/collectivites/79174/circuits/",
                own + "/parapheur/collectivites/79174/certificats/",
