@@ -198,8 +198,9 @@ def cmd_services(args) -> int:
     from mutualis import services
 
     if args.action == "start":
-        for name, info in services.start().items():
-            out.print(f"{name}: {info['url']}")
+        services.start()
+        for name, state in services.status().items():
+            out.print(f"{name}: {state}")
         out.print(f"Settings written to {services.services_path()}.")
     elif args.action == "stop":
         stopped = services.stop()
@@ -216,9 +217,9 @@ def cmd_demo(args) -> int:
 
     from mutualis import demo, services
 
-    started = services.start()
-    for name, info in started.items():
-        out.print(f"{name}: {info['url']}")
+    services.start()
+    for name, state in services.status().items():
+        out.print(f"{name}: {state}")
     # Before the apply: the links it mails (activation) carry the address served.
     services.record_web_address(f"http://{args.addr}")
     ensure_database()

@@ -105,8 +105,14 @@ def stop() -> list[str]:
 def status() -> dict[str, str]:
     current = embedded_services()
     names = sorted(set(_starters()) | set(current))
-    return {n: (f"running on {current[n]['url']}" if _alive(current.get(n, {}).get("pid"))
-                else "stopped") for n in names}
+    def state(name: str) -> str:
+        info = current.get(name, {})
+        if not _alive(info.get("pid")):
+            return "stopped"
+        return f"running on {info['url']}" + (
+            f", read its mail at {info['web_url']}" if info.get("web_url") else "")
+
+    return {n: state(n) for n in names}
 
 
 def record_web_address(url: str) -> None:
