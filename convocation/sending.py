@@ -180,13 +180,20 @@ def _publish_dossier(sitting: Sitting, dispatch: Dispatch, files: dict[str, byte
         paths = backends.publish_dossier(sitting.member.code, sitting.assembly.slug,
                                          folder_name(sitting), files)
     except Exception as exc:  # the members still get their links; a new attempt retries
-        dispatch.publication_error = backends.cause(exc, "Nextcloud")
-        dispatch.save(update_fields=["publication_error"])
-        audit(sitting, "publish-failed", error=dispatch.publication_error)
+        _failed(sitting, dispatch, "publication_error", "publish-failed",
+                backends.cause(exc, "Nextcloud"))
         return
     dispatch.published_paths, dispatch.publication_error = paths, ""
     dispatch.save(update_fields=["published_paths", "publication_error"])
     audit(sitting, "published", paths=paths)
+
+
+def _failed(sitting: Sitting, dispatch: Dispatch, field: str, event: str, cause: str) -> None:
+    """A step that did not happen: its cause kept on the dispatch (shown to the staff, cleared
+    when a new attempt succeeds) and in the audit trail."""
+    setattr(dispatch, field, cause)
+    dispatch.save(update_fields=[field])
+    audit(sitting, event, error=cause)
 
 
 def _add_to_calendar(sitting: Sitting, dispatch: Dispatch) -> None:
@@ -198,9 +205,8 @@ def _add_to_calendar(sitting: Sitting, dispatch: Dispatch) -> None:
     try:
         backends.add_to_calendar(sitting.member.code, sitting.assembly.slug, event)
     except Exception as exc:
-        dispatch.calendar_error = backends.cause(exc, _("Le serveur d'agendas"))
-        dispatch.save(update_fields=["calendar_error"])
-        audit(sitting, "calendar-failed", error=dispatch.calendar_error)
+        _failed(sitting, dispatch, "calendar_error", "calendar-failed",
+                backends.cause(exc, _("Le serveur d'agendas")))
         return
     dispatch.calendar_uid, dispatch.calendar_error = event.uid, ""
     dispatch.save(update_fields=["calendar_uid", "calendar_error"])
@@ -230,9 +236,8 @@ def publish_on_site(sitting: Sitting, dispatch: Dispatch) -> None:
     try:
         url = backends.publish_sitting(public_sitting(sitting))
     except Exception as exc:
-        dispatch.site_error = backends.cause(exc, _("Le site internet"))
-        dispatch.save(update_fields=["site_error"])
-        audit(sitting, "site-failed", error=dispatch.site_error)
+        _failed(sitting, dispatch, "site_error", "site-failed",
+                backends.cause(exc, _("Le site internet")))
         return
     dispatch.site_url, dispatch.site_error = url, ""
     dispatch.save(update_fields=["site_url", "site_error"])

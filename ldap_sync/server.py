@@ -15,12 +15,13 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import ldap
+
+from provisioning.backends import free_port
 
 from .layout import Layout
 
@@ -69,10 +70,6 @@ def ssha(password: str) -> str:
     return "{SSHA}" + base64.b64encode(digest + salt).decode()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _ldif(entries: list[tuple[str, list[tuple[str, str]]]]) -> str:

@@ -28,7 +28,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -53,11 +52,6 @@ class MailServerError(RuntimeError):
     pass
 
 
-def free_port() -> int:
-    """A port nobody listens on now (for a caller that needs one before starting)."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 # --- the process ------------------------------------------------------------------------

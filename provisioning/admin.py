@@ -13,7 +13,10 @@ from .catalogue import SERVICE_LABELS
 from .models import ChangeRecord, RegistryMember, RegistryPerson, RegistrySyndicate, Run
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnly:
+    """For admin classes (and inlines) that show and never change: the other packages'
+    admin pages use it too."""
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
@@ -23,6 +26,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.is_superuser
 

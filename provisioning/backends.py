@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 from pathlib import Path
 
 from django.conf import settings
@@ -18,6 +19,13 @@ from .drivers import ProvisioningError
 from .inventory import BackendConfig, Inventory
 
 ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now, for an embedded server about to start."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def services_file() -> Path:

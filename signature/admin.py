@@ -4,18 +4,9 @@ folder used is never edited in place: see staff_views.py)."""
 
 from django.contrib import admin
 
+from provisioning.admin import ReadOnly
+
 from .models import Circuit, Delegation, Step, StepActor
-
-
-class ReadOnly:
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class StepActorInline(ReadOnly, admin.TabularInline):

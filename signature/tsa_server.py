@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,14 +19,12 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from provisioning.backends import free_port
+
 QUERY, REPLY = "application/timestamp-query", "application/timestamp-reply"
 MAX_QUERY = 64 * 1024  # a TimeStampReq is a few hundred bytes
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -18,8 +18,7 @@ from convocation.models import AuditEntry, Dispatch, Sitting, verify_audit
 from convocation.rules import long_date
 from mail_service.backend import not_configured
 from nextcloud_bridge.agendas.client import CalDAV
-from nextcloud_bridge.agendas.server import free_port
-from provisioning.backends import write_embedded_services
+from provisioning.backends import free_port, write_embedded_services
 from provisioning.naming import calendar_id
 from wagtail_site_factory.models import SittingPage
 

@@ -23,23 +23,19 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from provisioning.backends import free_port
+
 from .browsing import CHROMIUM, CHROMIUM_ARGS, Demo
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 240  # seconds: services, migrations, the example's 643 changes
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory):
     """`mutualis demo` serving the example inventory, in a var/ of its own."""
     var = tmp_path_factory.mktemp("demo-var")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(MUTUALIS_VAR_DIR=str(var), PYTHONUNBUFFERED="1")

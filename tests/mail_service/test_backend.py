@@ -11,8 +11,7 @@ from django.core.mail import EmailMessage, get_connection, send_mail
 
 from mail_service import maildir
 from mail_service.backend import EmailBackend, MailError
-from mail_service.server import free_port
-from provisioning.backends import write_embedded_services
+from provisioning.backends import free_port, write_embedded_services
 from provisioning.drivers import ProvisioningError
 from provisioning.models import RegistrySyndicate
 

@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from mail_service import maildir, server
-from mail_service.server import MailServer, MailServerError, free_port, start_mail
+from mail_service.server import MailServer, MailServerError, start_mail
+from provisioning.backends import free_port
 
 from .conftest import address
 
