@@ -3,6 +3,8 @@ waiting for their signature, their signing credential, their other members' spac
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,7 +23,7 @@ def role_labels(seat: RegistrySeat, civility: str) -> list[str]:
 def _convocations(person: RegistryPerson, member: RegistryMember) -> list:
     from convocation.models import Convocation
 
-    since = timezone.now() - timezone.timedelta(days=1)
+    since = timezone.now() - timedelta(days=1)
     rows = (Convocation.objects.filter(person=person, sitting__assembly__member=member,
                                        sent_at__isnull=False, sitting__starts_at__gte=since)
             .select_related("sitting__assembly").order_by("sitting__starts_at"))

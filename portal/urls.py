@@ -1,5 +1,6 @@
 """Mounted at every host's root: /connexion/, /espace-elus/, the admins' first access."""
 
+from django.contrib.auth.views import LogoutView
 from django.urls import path
 
 from . import views
@@ -9,7 +10,7 @@ urlpatterns = [
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("connexion/suite/", views.landing, name="landing"),
     path("connexion/theme.css", views.theme, name="theme"),
-    path("deconnexion/", views.LogoutView.as_view(), name="logout"),
+    path("deconnexion/", LogoutView.as_view(), name="logout"),
     path("espace-elus/", views.officials_space, name="space"),
     path("espace-elus/convocations/<int:pk>/", views.open_convocation, name="convocation"),
     path("compte-syndicat/<uidb64>/<token>/", views.AdminPasswordView.as_view(),

@@ -42,10 +42,6 @@ class LoginView(auth_views.LoginView):
         return page_context(self.request, **super().get_context_data(**kwargs))
 
 
-class LogoutView(auth_views.LogoutView):
-    pass
-
-
 def where_to(request: HttpRequest) -> str | None:
     """Where the logged-in user works on this host, or None when they have no place here."""
     standing = access.standing(request.user)
