@@ -41,16 +41,16 @@ def welcome_message(person: RegistryPerson, link: str) -> EmailMessage:
 def send_welcome_mails(links: dict[str, str]) -> int:
     """Mail each new account's link to its person over one connection; returns how many
     left."""
-    people = RegistryPerson.objects.filter(uid__in=list(links)).exclude(email="")
-    messages = [welcome_message(p, links[p.uid]) for p in people]
-    if not messages:
-        return 0
     try:
+        people = RegistryPerson.objects.filter(uid__in=list(links)).exclude(email="")
+        messages = [welcome_message(p, links[p.uid]) for p in people]
+        if not messages:
+            return 0
         with get_connection() as connection:
             return connection.send_messages(messages) or 0
-    except Exception as exc:  # the accounts exist whatever the mail does
-        log.warning("%d welcome mails were not sent (%s): give each person a link with "
-                    "`mutualis passwd-link UID --mail`", len(messages), exc)
+    except Exception as exc:  # the accounts and their links exist whatever the mail does
+        log.warning("the welcome mails of %d new accounts were not sent (%s): give each "
+                    "person a link with `mutualis passwd-link UID --mail`", len(links), exc)
         return 0
 
 

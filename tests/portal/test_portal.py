@@ -103,3 +103,10 @@ def test_the_welcome_mail_carries_the_uid_the_link_and_where_to_log_in(registry,
     assert message.to == ["maire@example.fr"]
     assert "Votre identifiant est : maire" in message.body and link in message.body
     assert "Melle : https://melle.localhost/connexion/" in message.body
+
+
+def test_a_welcome_mail_that_cannot_leave_never_undoes_the_account(registry, settings, caplog):
+    settings.EMAIL_BACKEND = "mail_service.backend.EmailBackend"
+    settings.MUTUALIS_EMAIL_CONFIGURED = False  # and this test's var/ has no mail server
+    assert send_welcome_mails({"maire": "https://mutualis.example.fr/activation/x/"}) == 0
+    assert "passwd-link UID --mail" in caplog.text
