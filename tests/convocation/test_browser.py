@@ -5,7 +5,6 @@ test-artifacts/convocation/."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,18 +13,14 @@ from django.conf import settings as django_settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import sync_playwright
 
 from convocation.models import Answer, Convocation
 from provisioning.models import RegistryPerson
+from tests.browser import chromium, serious
 
 from .conftest import make_council, prepared
 
-CHROMIUM = os.environ.get("MUTUALIS_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "convocation"
-BLOCKING = ("serious", "critical")
 
 # The region's and the table's boxes, and the page's width, as the browser lays them out.
 GEOMETRY = """() => {
@@ -42,14 +37,8 @@ GEOMETRY = """() => {
 
 @pytest.fixture(scope="module")
 def browser():
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # fixtures call the ORM in between
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -68,11 +57,6 @@ def sent_sitting(live_server, transactional_db):
     client.force_login(council.user())
     cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     return live_server.url + reverse("convocation:sitting", args=[sitting.pk]), cookie
-
-
-def serious(results) -> list[str]:
-    return [f"{v['id']} ({v['impact']}): {v['help']}" for v in results.response["violations"]
-            if v["impact"] in BLOCKING]
 
 
 def open_page(browser, url: str, cookie: str, width: int, height: int):

@@ -3,7 +3,6 @@ screenshots and audits every page it visits."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -11,13 +10,9 @@ from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 
-CHROMIUM = os.environ.get("MUTUALIS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from tests.browser import VIEWPORTS, serious
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "journeys"
-BLOCKING = ("serious", "critical")
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "tablet": {"width": 768, "height": 1024}}
 
 
 @dataclass
@@ -78,12 +73,8 @@ class Visitor:
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         self.page.screenshot(path=str(self.folder / f"{self.count:02d}-{slug}-{self.viewport}.png"),
                              full_page=True, animations="disabled")
-        results = self.axe.run(self.page)
-        for v in results.response["violations"]:
-            if v["impact"] in BLOCKING:
-                targets = ", ".join(str(n["target"]) for n in v["nodes"][:3])
-                self.problems.append(f"{name} ({self.page.url}): {v['id']} ({v['impact']}): "
-                                     f"{v['help']} — {targets}")
+        self.problems += [f"{name} ({self.page.url}): {p}"
+                          for p in serious(self.axe.run(self.page))]
 
     def text(self) -> str:
         return self.page.inner_text("body")

@@ -21,11 +21,11 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from provisioning.backends import free_port
+from tests.browser import chromium as launched_chromium
 
-from .browsing import CHROMIUM, CHROMIUM_ARGS, Demo
+from .browsing import Demo
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 240  # seconds: services, migrations, the example's 643 changes
@@ -76,12 +76,10 @@ def _wait_for_http(port: int, deadline: float) -> None:
 
 @pytest.fixture(scope="module")
 def chromium():
-    # Playwright's sync API runs an event loop in this thread while it is open: one per
-    # journey module, closed before the next package's tests (which run asyncio themselves).
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    # One per journey module: Playwright's event loop is closed before the next package's
+    # tests, which run asyncio themselves.
+    with launched_chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

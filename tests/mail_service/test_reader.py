@@ -4,7 +4,6 @@ and the pages audited with axe-core in Debian's Chromium."""
 
 from __future__ import annotations
 
-import os
 import re
 import smtplib
 from email.message import EmailMessage
@@ -14,15 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
 
 from mail_service import maildir
+from tests.browser import VIEWPORTS, chromium, serious
 
 from .conftest import address
 
-CHROMIUM = os.environ.get("MUTUALIS_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "mail"
 PAYLOAD = '<script>alert("courrier")</script><img src=x onerror=alert(1)>'
 
@@ -205,10 +201,8 @@ def test_the_pages_pass_axe_in_chromium(mail_server, web):
              "missing": "/messages/absent"}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     problems, axe = [], Axe()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for name, viewport in (("desktop", {"width": 1280, "height": 800}),
-                               ("tablet", {"width": 768, "height": 1024})):
+    with chromium() as browser:
+        for name, viewport in VIEWPORTS.items():
             context = browser.new_context(viewport=viewport, locale="fr-FR")
             page = context.new_page()
             for what, path in pages.items():
@@ -217,10 +211,7 @@ def test_the_pages_pass_axe_in_chromium(mail_server, web):
                 assert page.locator("h1").count() == 1, path
                 assert page.locator("script").count() == 0, path
                 assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
-                results = axe.run(page)
-                problems += [f"{name} {path}: {v['id']} ({v['impact']}): {v['help']}"
-                             for v in results.response["violations"]
-                             if v["impact"] in ("serious", "critical")]
+                problems += [f"{name} {path}: {p}" for p in serious(axe.run(page))]
                 page.screenshot(path=str(ARTIFACTS / f"{name}-{what}.png"), full_page=True)
             context.close()
         # A person reads their mail with JavaScript off: filter, open, follow the link.
@@ -237,5 +228,4 @@ def test_the_pages_pass_axe_in_chromium(mail_server, web):
         link = page.get_by_role("link", name="http://melle.localhost:8000/c/abc/")
         assert link.get_attribute("href") == "http://melle.localhost:8000/c/abc/"
         context.close()
-        browser.close()
     assert not problems, "axe violations:\n" + "\n".join(problems)

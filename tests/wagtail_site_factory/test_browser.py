@@ -9,7 +9,6 @@ without JavaScript. Screenshots land in test-artifacts/sites/.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,38 +16,25 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from playwright.sync_api import sync_playwright
 from wagtail.images import get_image_model
 
 from nextcloud_bridge.agendas import Event, upsert_event
 from nextcloud_bridge.agendas.client import CalDAV
 from provisioning.naming import PUBLIC_CALENDAR, calendar_id
+from tests.browser import VIEWPORTS, chromium, serious
 from wagtail_site_factory.models import CommuneSettings, MemberSite
 
 from .conftest import commune_inventory, provision
 from .content import add_content, png_bytes
 from .test_pages import path_of
 
-CHROMIUM = os.environ.get("MUTUALIS_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "tablet": {"width": 768, "height": 1024}}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "sites"
-BLOCKING = ("serious", "critical")
 
 
 @pytest.fixture(scope="module")
 def browser():
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the fixtures
-    # make in between are plain synchronous calls.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -83,12 +69,6 @@ def site_url(live_server, transactional_db, caldav):
              "demarches": "/demarches/", "contact": "/contact/",
              "register": f"/actes/{code}/registre/"}
     return base, pages
-
-
-def serious(results) -> list[str]:
-    return [f"{v['id']} ({v['impact']}): {v['help']} — "
-            + ", ".join(str(n["target"]) for n in v["nodes"][:3])
-            for v in results.response["violations"] if v["impact"] in BLOCKING]
 
 
 def test_every_page_type_passes_axe_at_two_viewports(browser, site_url):
