@@ -14,14 +14,13 @@ import hashlib
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
 
 import ldap
 
-from provisioning.backends import free_port
+from provisioning.backends import free_port, stop_process
 
 from .layout import Layout
 
@@ -214,15 +213,7 @@ class Slapd:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop cleanly (SIGTERM: slapd flushes and closes the database)."""
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout)
         self.process = None
 
     def kill(self) -> None:

@@ -37,6 +37,8 @@ from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from provisioning.backends import stop_process
+
 from . import maildir as box
 
 HOST = "127.0.0.1"
@@ -261,13 +263,7 @@ class MailServer:
         """SIGTERM (the process closes its ports and ends), SIGKILL if it does not."""
         if self.process is None:
             return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout)
         self.process = None
         (self.directory / READY_FILE).unlink(missing_ok=True)
 

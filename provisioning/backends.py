@@ -11,6 +11,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 from pathlib import Path
 
 from django.conf import settings
@@ -26,6 +27,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_process(process: subprocess.Popen | None, timeout: float = 10.0) -> None:
+    """Stop an embedded server's process: SIGTERM (it closes its ports and files), then
+    SIGKILL if it is still there after `timeout` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def services_file() -> Path:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from provisioning.backends import free_port
+from provisioning.backends import free_port, stop_process
 
 QUERY, REPLY = "application/timestamp-query", "application/timestamp-reply"
 MAX_QUERY = 64 * 1024  # a TimeStampReq is a few hundred bytes
@@ -68,9 +68,7 @@ class TsaServer:
                            f"{timeout} s")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        stop_process(self.process)
 
     def settings(self) -> dict:
         """What var/services.json records: the URL, the demo root to trust, the directory."""

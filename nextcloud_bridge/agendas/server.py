@@ -25,7 +25,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from provisioning.backends import free_port
+from provisioning.backends import free_port, stop_process
 
 
 @dataclass
@@ -166,9 +166,7 @@ class Radicale:
         raise RuntimeError(f"Radicale did not answer on {self.url} within {timeout} s")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        stop_process(self.process)
 
     def settings(self) -> dict:
         return {
