@@ -60,7 +60,8 @@ def _value(v) -> str:
 
 
 def print_plan(plan, console: Console = out, detailed: bool = True) -> None:
-    for c in plan.pending if detailed else ():
+    """The changes, before → after (unless not `detailed`), then the summary."""
+    for c in plan.pending if detailed else []:
         symbol, colour = SYMBOLS[c.action]
         console.print(f"[{colour}]{symbol} {c.action:8}[/] {escape(c.key)}")
         if c.action == "create":

@@ -11,24 +11,26 @@ from __future__ import annotations
 import logging
 
 from django.core.mail import EmailMessage, get_connection
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from ldap_sync.services import validity
 from mutualis.links import member_url
 from provisioning.models import RegistryPerson, RegistrySeat
 
 log = logging.getLogger(__name__)
 
 
-def welcome_message(person: RegistryPerson, link: str) -> EmailMessage:
-    seats = (RegistrySeat.objects.filter(person=person, active=True, member__active=True)
-             .select_related("member").order_by("member__name"))
-    where = "\n".join(f"  {s.member.name} : {member_url(s.member, '/connexion/')}" for s in seats)
+def welcome_message(person: RegistryPerson, link: str, days: int) -> EmailMessage:
+    """The mail of one person; their active seats prefetched as `person.places`."""
+    where = "\n".join(f"  {s.member.name} : {member_url(s.member, '/connexion/')}"
+                      for s in person.places)
     body = "\n\n".join(part for part in [
         _("Bonjour %(name)s,") % {"name": f"{person.given_name} {person.surname}"},
         _("Un compte a été ouvert pour vous. Votre identifiant est : %(uid)s") % {
             "uid": person.uid},
         _("Choisissez votre mot de passe en ouvrant ce lien personnel (il ne sert qu'une "
-          "fois et reste valable sept jours) :\n%(link)s") % {"link": link},
+          "fois et reste valable %(days)d jours) :\n%(link)s") % {"link": link, "days": days},
         (_("Vous vous connecterez ensuite sur le site de votre collectivité :\n%(where)s")
          % {"where": where}) if where else "",
         _("Si vous n'attendiez pas ce message, ignorez-le : sans mot de passe choisi, le "
@@ -42,8 +44,12 @@ def send_welcome_mails(links: dict[str, str]) -> int:
     """Mail each new account's link to its person over one connection; returns how many
     left."""
     try:
-        people = RegistryPerson.objects.filter(uid__in=list(links)).exclude(email="")
-        messages = [welcome_message(p, links[p.uid]) for p in people]
+        seats = (RegistrySeat.objects.filter(active=True, member__active=True)
+                 .select_related("member").order_by("member__name"))
+        people = (RegistryPerson.objects.filter(uid__in=list(links)).exclude(email="")
+                  .prefetch_related(Prefetch("seats", seats, to_attr="places")))
+        days = validity().days
+        messages = [welcome_message(p, links[p.uid], days) for p in people]
         if not messages:
             return 0
         with get_connection() as connection:

@@ -110,3 +110,12 @@ def test_a_welcome_mail_that_cannot_leave_never_undoes_the_account(registry, set
     settings.MUTUALIS_EMAIL_CONFIGURED = False  # and this test's var/ has no mail server
     assert send_welcome_mails({"maire": "https://mutualis.example.fr/activation/x/"}) == 0
     assert "passwd-link UID --mail" in caplog.text
+
+
+def test_welcome_mails_cost_a_few_queries_whatever_their_number(registry, settings,
+                                                               django_assert_max_num_queries):
+    links = {uid: f"https://mutualis.example.fr/activation/{uid}/"
+             for uid in ("maire", "adjointe", "dgs", "agent")}
+    with django_assert_max_num_queries(2):  # the people, then their seats
+        assert send_welcome_mails(links) == 4
+    assert "valable 7 jours" in mail.outbox[0].body
