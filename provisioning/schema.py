@@ -25,7 +25,22 @@ MEMBER_CODE_PATTERN = r"^([0-9]{5}|2[AB][0-9]{3}|[0-9]{9})$"
 # Nextcloud quotas: "none" or a size such as "5 GB".
 QUOTA_PATTERN = r"^(none|[0-9]+(\.[0-9])? ?(MB|GB|TB))$"
 
-_TEXT = {"type": "string", "minLength": 1}
+# Longest text each field may hold: what the backends it reaches keep (the registry's
+# columns, LDAP's attribute values, Wagtail's titles); TEXT_MAX for any other text.
+TEXT_MAX = 1000
+NAME_MAX = 200  # member and syndicate names, assemblies, seat titles (registry columns)
+PERSON_NAME_MAX = 100  # given name, surname (registry columns)
+EMAIL_MAX = 254  # RFC 5321's longest address
+PHONE_MAX = 40
+LABEL_MAX = 100  # a role or an assembly as written, a slug
+VAULT_MAX = 65536
+
+
+def _text(max_length: int = TEXT_MAX) -> dict:
+    return {"type": "string", "minLength": 1, "maxLength": max_length}
+
+
+_TEXT = _text()
 _SECRET_REF = {"$ref": "#/$defs/secret"}
 
 
@@ -48,7 +63,7 @@ INVENTORY_SCHEMA: dict = {
             "required": ["name", "siren", "domain"],
             "additionalProperties": False,
             "properties": {
-                "name": _TEXT,
+                "name": _text(NAME_MAX),
                 "siren": {"type": "string", "pattern": SIREN_PATTERN},
                 "domain": {"$ref": "#/$defs/hostname"},
                 "sites_domain": {
@@ -100,15 +115,16 @@ INVENTORY_SCHEMA: dict = {
     },
     "$defs": {
         "hostname": {"type": "string", "minLength": 1, "maxLength": 253},
-        "url": {"type": "string", "minLength": 1,
+        "url": {"type": "string", "minLength": 1, "maxLength": 2000,
                 "description": "A URL, or `embedded` for the embedded server."},
         "secret": {
             "description": "A `${ENV_VAR}` reference or an Ansible Vault value; never clear text.",
             "anyOf": [
-                {"type": "string", "pattern": ENV_REF_PATTERN},
+                {"type": "string", "pattern": ENV_REF_PATTERN, "maxLength": 200},
                 {"type": "object", "required": ["__ansible_vault"],
                  "additionalProperties": False,
                  "properties": {"__ansible_vault": {"type": "string",
+                                                    "maxLength": VAULT_MAX,
                                                     "pattern": r"^\$ANSIBLE_VAULT;"}}},
             ],
         },
@@ -119,7 +135,7 @@ INVENTORY_SCHEMA: dict = {
             "properties": {
                 "code": {"type": "string", "pattern": MEMBER_CODE_PATTERN,
                          "description": "INSEE code (commune) or SIREN (EPCI), quoted."},
-                "name": _TEXT,
+                "name": _text(NAME_MAX),
                 "kind": {"enum": list(MEMBER_KINDS)},
                 "population": {"type": "integer", "minimum": 0,
                                "description": "Filled from the COG when missing."},
@@ -127,9 +143,9 @@ INVENTORY_SCHEMA: dict = {
                             "description": "Hostname of the website; accents allowed (IDNA)."},
                 "services": {"type": "array", "uniqueItems": True,
                              "items": {"enum": list(SERVICES)}},
-                "address": _TEXT,
-                "email": _TEXT,
-                "phone": _TEXT,
+                "address": _text(500),
+                "email": _text(EMAIL_MAX),
+                "phone": _text(PHONE_MAX),
                 "assemblies": {"type": "array", "items": {"$ref": "#/$defs/assembly"}},
                 "people": {"type": "array", "items": {"$ref": "#/$defs/person"}},
             },
@@ -138,23 +154,26 @@ INVENTORY_SCHEMA: dict = {
             "type": "object",
             "required": ["name"],
             "additionalProperties": False,
-            "properties": {"slug": {"type": "string", "pattern": SLUG_PATTERN}, "name": _TEXT},
+            "properties": {"slug": {"type": "string", "pattern": SLUG_PATTERN,
+                                    "maxLength": LABEL_MAX},
+                           "name": _text(NAME_MAX)},
         },
         "person": {
             "type": "object",
             "required": ["given_name", "surname", "email", "roles"],
             "additionalProperties": False,
             "properties": {
-                "given_name": _TEXT,
-                "surname": _TEXT,
-                "email": _TEXT,
+                "given_name": _text(PERSON_NAME_MAX),
+                "surname": _text(PERSON_NAME_MAX),
+                "email": _text(EMAIL_MAX),
                 "uid": {"type": "string", "pattern": UID_PATTERN},
                 "roles": {"type": "array", "minItems": 1, "uniqueItems": True,
-                          "items": _TEXT},
-                "assemblies": {"type": "array", "uniqueItems": True, "items": _TEXT},
-                "title": _TEXT,
-                "phone": _TEXT,
-                "civility": {"type": "string", "minLength": 1,
+                          "items": _text(LABEL_MAX)},
+                "assemblies": {"type": "array", "uniqueItems": True,
+                               "items": _text(LABEL_MAX)},
+                "title": _text(NAME_MAX),
+                "phone": _text(PHONE_MAX),
+                "civility": {"type": "string", "minLength": 1, "maxLength": 20,
                              "description": "Mme or M. (Madame, Monsieur accepted); when "
                                             "absent, said by the roles' forms (adjointe...)."},
             },

@@ -20,15 +20,15 @@ which also builds the `Inventory`; `helpers` holds what the sections share.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import yaml
 
 from ..drivers import ProvisioningError
 from ..inventory import Inventory
+from ..quoting import one_line
 from .checker import _Checker
 from .yaml_errors import yaml_error
-from .yaml_source import VaultValue, _parse
+from .yaml_source import MAX_INVENTORY_BYTES, SourceLimitError, VaultValue, _parse, too_big
 
 __all__ = ["InventoryError", "VaultValue", "load_inventory", "parse_inventory"]
 
@@ -39,7 +39,9 @@ class InventoryError(ProvisioningError):
     def __init__(self, filename: str, errors: list[tuple[int, str]]):
         self.filename = filename
         # (line, message) sorted by line; line 0 when the error concerns the whole file.
-        self.errors: list[tuple[int, str]] = sorted(dict.fromkeys(errors), key=lambda e: e[0])
+        # Every sentence one line: a value's NUL or newline is escaped, never raw.
+        cleaned = ((line, one_line(message)) for line, message in errors)
+        self.errors: list[tuple[int, str]] = sorted(dict.fromkeys(cleaned), key=lambda e: e[0])
         super().__init__("\n".join(self.lines))
 
     @property
@@ -53,6 +55,8 @@ def parse_inventory(text: str, filename: str = "<inventory>",
     """Validate and normalise inventory `text`; `filename` is what error lines start with."""
     try:
         source = _parse(text)
+    except SourceLimitError as exc:
+        raise InventoryError(filename, [(exc.line, exc.message)]) from None
     except yaml.YAMLError as exc:
         raise InventoryError(filename, [yaml_error(exc, text)]) from None
     if source.data is None:
@@ -75,7 +79,12 @@ def load_inventory(path: str | os.PathLike, known_uids: dict[str, str] | None = 
     """
     filename = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as file:
+            # Never read more than the limit: a wrong file may be gigabytes.
+            data = file.read(MAX_INVENTORY_BYTES + 1)
+        if len(data) > MAX_INVENTORY_BYTES:
+            raise InventoryError(filename, [(0, too_big(os.path.getsize(path)))])
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise InventoryError(filename, [(0, "cannot read the inventory: no such file")]) from None
     except IsADirectoryError:

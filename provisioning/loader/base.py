@@ -5,6 +5,7 @@ syndicate, a backend, a member, a person)."""
 from __future__ import annotations
 
 from ..cog import load as load_cog
+from ..quoting import shown
 from .helpers import _text
 from .yaml_source import JsonPath, _Source
 
@@ -32,7 +33,8 @@ class CheckerBase:
             return "inventory"
         member = members[path[1]]
         code = member.get("code") if isinstance(member, dict) else None
-        label = (f"member {str(code).strip()}" if isinstance(code, str | int) and str(code).strip()
+        written = str(code).strip() if isinstance(code, str | int) else ""
+        label = (f"member {shown(written, 20, quote=False)}" if written
                  else f"member #{path[1] + 1}")
         people = member.get("people") if isinstance(member, dict) else None
         if len(path) >= 4 and path[2] == "people" and isinstance(people, list) \
@@ -43,7 +45,8 @@ class CheckerBase:
                 who = " ".join(n for n in names if n) or _text(person.get("email"))
             else:
                 who = None
-            return f"{label}, person {who or '#' + str(path[3] + 1)}"
+            who = shown(who, 60, quote=False) if who else "#" + str(path[3] + 1)
+            return f"{label}, person {who}"
         return label
 
     def error(self, path: JsonPath, message: str, key: bool = False) -> None:

@@ -8,6 +8,7 @@ import re
 from .. import catalogue, naming
 from ..cog import Commune, Epci
 from ..inventory import Assembly, Member, Syndicate
+from ..quoting import shown
 from ..schema import MEMBER_CODE_PATTERN
 from .helpers import _HOSTNAME_RULE, _email_valid, _hostname, _items, _text
 from .people import PeopleChecks, _PersonDraft
@@ -50,7 +51,7 @@ class MemberChecks(PeopleChecks):
                                    "write kind: epci")
                 else:
                     self.error(at, f'a commune is identified by its 5-character INSEE code, '
-                                   f'not a 9-digit number like "{code}"')
+                                   f'not a 9-digit number like {shown(code)}')
                 return None
             commune = cog.commune(code)
             if commune is None:
@@ -88,11 +89,12 @@ class MemberChecks(PeopleChecks):
             reference = self.member_code(path, code, kind)
         if reference is not None and name and _name_key(name) != _name_key(reference.name):
             what = "INSEE code" if kind == "commune" else "SIREN"
-            self.error(path + ("name",), f'name "{name}" does not match {what} {code}, '
+            self.error(path + ("name",), f'name {shown(name)} does not match {what} {code}, '
                                          f'which is "{reference.name}"')
         slug = naming.slugify(name) if name else ""
         if name and not slug:
-            self.error(path + ("name",), f'name "{name}" has no letter or digit to make a slug')
+            self.error(path + ("name",),
+                       f"name {shown(name)} has no letter or digit to make a slug")
         hostname = self.member_hostname(path, raw, slug, syndicate)
         services = [s for s in _items(raw.get("services"))
                     if isinstance(s, str) and s in catalogue.SERVICES]
@@ -102,7 +104,7 @@ class MemberChecks(PeopleChecks):
                        "subscribe to")
         email = _text(raw.get("email"))
         if email and not _email_valid(email):
-            self.error(path + ("email",), f'email "{email}" is not a valid address')
+            self.error(path + ("email",), f'email {shown(email)} is not a valid address')
         assemblies = self.member_assemblies(path, raw, kind)
         elected, people_ok = False, True
         for j, person in enumerate(_items(raw.get("people"))):
@@ -135,14 +137,14 @@ class MemberChecks(PeopleChecks):
             return None
         at = path + ("website",)
         if "/" in website or ":" in website:
-            self.error(at, f'website must be a hostname like melle.fr, not a URL: "{website}"')
+            self.error(at, f'website must be a hostname like melle.fr, not a URL: {shown(website)}')
             return None
         ascii_name = _hostname(website)
         if ascii_name is None:
-            self.error(at, f'website "{website}" is not a valid hostname: {_HOSTNAME_RULE}')
+            self.error(at, f'website {shown(website)} is not a valid hostname: {_HOSTNAME_RULE}')
         elif "." not in ascii_name:
-            self.error(at, f'website "{website}" is not a full hostname: write e.g. '
-                           f"{website}.fr")
+            self.error(at, f'website {shown(website)} is not a full hostname: write e.g. '
+                           f"{shown(website, quote=False)}.fr")
             return None
         return ascii_name
 
@@ -157,13 +159,13 @@ class MemberChecks(PeopleChecks):
             slug = item.get("slug") if isinstance(item.get("slug"), str) else naming.slugify(name)
             at = path + ("assemblies", i)
             if not slug:
-                self.error(at + ("name",), f'assembly "{name}" has no letter or digit to make '
+                self.error(at + ("name",), f'assembly {shown(name)} has no letter or digit to make '
                                            "a slug")
             elif slug in standard:
-                self.error(at, f'assembly "{slug}" exists in every '
+                self.error(at, f'assembly {shown(slug)} exists in every '
                                f"{'EPCI' if kind == 'epci' else kind}: do not declare it")
             elif slug in lines:
-                self.error(at, f'assembly "{slug}" is declared twice (first at line '
+                self.error(at, f'assembly {shown(slug)} is declared twice (first at line '
                                f"{lines[slug]})")
             else:
                 lines[slug] = self.source.line(at)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from .. import catalogue, naming
 from ..inventory import Assembly, Seat
+from ..quoting import shown
 from ..schema import UID_PATTERN
 from .base import CheckerBase
 from .helpers import _email_valid, _items, _suggest, _text
@@ -52,7 +53,7 @@ class PeopleChecks(CheckerBase):
         explicit = self.person_assemblies(path, raw, assemblies) if kind else []
         email = _text(raw.get("email"))
         if email is not None and not _email_valid(email):
-            self.error(path + ("email",), f'email "{email}" is not a valid address')
+            self.error(path + ("email",), f'email {shown(email)} is not a valid address')
             email = None
         given, surname = _text(raw.get("given_name")), _text(raw.get("surname"))
         if roles is None or explicit is None or not (email and given and surname):
@@ -84,13 +85,14 @@ class PeopleChecks(CheckerBase):
             return seat
         if uid and _UID.match(uid):
             if draft.uid and draft.uid != uid:
-                self.error(path + ("uid",), f'uid "{uid}" differs from uid "{draft.uid}" given '
+                self.error(path + ("uid",), f"uid {shown(uid)} differs from uid "
+                                            f"{shown(draft.uid)} given "
                                             f"to the same person at line {draft.uid_line}")
             elif not draft.uid:
                 draft.uid, draft.uid_line = uid, self.source.line(path + ("uid",))
         if declared and draft.civility and declared != draft.civility:
             self.error(path + ("civility",),
-                       f'civility "{raw["civility"]}" differs from civility '
+                       f'civility {shown(raw["civility"])} differs from civility '
                        f'"{catalogue.CIVILITY_WRITTEN[draft.civility]}" given to the same '
                        f"person at line {draft.civility_line}")
         elif declared and not draft.civility:
@@ -115,11 +117,11 @@ class PeopleChecks(CheckerBase):
             if slug not in catalogue.ROLES:
                 known = list(catalogue.ROLES) + list(catalogue.ROLE_ALIASES)
                 hint = _suggest(slug, known) or f" (roles: {', '.join(catalogue.ROLES)})"
-                self.error(at, f'role "{value}" is not a known role{hint}')
+                self.error(at, f'role {shown(value)} is not a known role{hint}')
                 ok = False
             elif kind and kind not in catalogue.ROLES[slug]["kinds"]:
                 allowed = [r for r, spec in catalogue.ROLES.items() if kind in spec["kinds"]]
-                self.error(at, f'role "{value}" does not exist in {_KIND_WORDS[kind]} '
+                self.error(at, f'role {shown(value)} does not exist in {_KIND_WORDS[kind]} '
                                f"(use one of: {', '.join(allowed)})")
                 ok = False
             elif slug not in roles:
@@ -134,7 +136,7 @@ class PeopleChecks(CheckerBase):
         found = catalogue.parse_civility(written)
         if found is None:
             self.error(path + ("civility",),
-                       f'civility "{written}" is not valid: write Mme or M. (Madame and '
+                       f'civility {shown(written)} is not valid: write Mme or M. (Madame and '
                        "Monsieur are accepted too)")
             return ""
         return found
@@ -159,8 +161,8 @@ class PeopleChecks(CheckerBase):
             other = next((i for i in draft.implied if first and i[0] != first[0]), None)
             if first and other:
                 word = {catalogue.MADAME: "feminine", catalogue.MONSIEUR: "masculine"}
-                self.error(other[2], f'role "{other[1]}" is written in the {word[other[0]]} '
-                                     f'and role "{first[1]}" (line '
+                self.error(other[2], f'role {shown(other[1])} is written in the {word[other[0]]} '
+                                     f'and role {shown(first[1])} (line '
                                      f"{self.source.line(first[2])}) in the {word[first[0]]}: "
                                      "add civility: Mme or civility: M. to this person")
 
@@ -180,7 +182,7 @@ class PeopleChecks(CheckerBase):
                 hint = _suggest(naming.slugify(value), list(by_slug)) or (
                     f" (its assemblies: {', '.join(by_slug)})")
                 self.error(path + ("assemblies", i),
-                           f'assembly "{value}" is not an assembly of this member{hint}')
+                           f'assembly {shown(value)} is not an assembly of this member{hint}')
                 ok = False
             else:
                 result.append(slug)

@@ -9,6 +9,7 @@ from typing import Any
 import jsonschema
 
 from .. import naming
+from ..quoting import shown
 from ..schema import INVENTORY_SCHEMA, SECRET_KEYS
 from .base import CheckerBase
 from .helpers import _suggest
@@ -21,15 +22,24 @@ _TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a numbe
                "boolean": "true or false"}
 
 
-def _jsonable(value: Any) -> Any:
-    """The YAML data as JSON would hold it (Vault values in Ansible's JSON form)."""
+def _jsonable(value: Any, done: dict[int, Any] | None = None) -> Any:
+    """The YAML data as JSON would hold it (Vault values in Ansible's JSON form). A value
+    reached through several aliases is converted once and shared, never copied again."""
+    if not isinstance(value, dict | list | VaultValue):
+        return value
+    done = {} if done is None else done
+    if id(value) in done:
+        return done[id(value)]
+    result: Any
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, VaultValue):
-        return {"__ansible_vault": value.ciphertext}
-    return value
+        result = done[id(value)] = {}
+        result.update((str(k), _jsonable(v, done)) for k, v in value.items())
+    elif isinstance(value, list):
+        result = done[id(value)] = []
+        result.extend(_jsonable(v, done) for v in value)
+    else:
+        result = done[id(value)] = {"__ansible_vault": value.ciphertext}
+    return result
 
 
 def _field(path: JsonPath) -> str:
@@ -70,7 +80,7 @@ class SchemaChecks(CheckerBase):
                 if key not in known:
                     hint = _suggest(str(key), known) or (
                         f" (expected one of: {', '.join(known)})" if len(known) <= 8 else "")
-                    self.error(path + (str(key),), f'unknown key "{key}"{hint}', key=True)
+                    self.error(path + (str(key),), f'unknown key {shown(key)}{hint}', key=True)
             return
         if keyword == "required" and isinstance(instance, dict):
             for key in expected:
@@ -94,7 +104,7 @@ class SchemaChecks(CheckerBase):
             if expected == "string" and not isinstance(instance, dict | list):
                 quoted = written if written is not None else str(instance)
                 key = f"{path[-1]}: " if path and isinstance(path[-1], str) else ""
-                return f'{name} must be text in quotes: write {key}"{quoted}"'
+                return f'{name} must be text in quotes: write {key}{shown(quoted)}'
             if expected == "array" and not isinstance(instance, dict):
                 return f"{name} must be a list, e.g. {name}: [{written or '...'}]"
             return f"{name} must be {words}"
@@ -102,9 +112,9 @@ class SchemaChecks(CheckerBase):
             options = [str(o) for o in expected]
             if name == "service":
                 hint = _suggest(str(instance), options) or f" (it has: {', '.join(options)})"
-                return f'service "{instance}" is not in the catalogue{hint}'
+                return f'service {shown(instance)} is not in the catalogue{hint}'
             hint = _suggest(str(instance), options) or f" (use {' or '.join(options)})"
-            return f'{name} "{instance}" is not a valid {name}{hint}'
+            return f'{name} {shown(instance)} is not a valid {name}{hint}'
         if keyword == "pattern":
             return self.pattern_sentence(path, name, str(instance))
         if keyword == "minLength":
@@ -113,7 +123,7 @@ class SchemaChecks(CheckerBase):
             return f"{name} is empty: give at least one {_plural_of(path)}"
         if keyword == "uniqueItems" and isinstance(instance, list):
             twice = next(v for i, v in enumerate(instance) if v in instance[:i])
-            return f'{_plural_of(path)} "{twice}" is listed twice'
+            return f'{_plural_of(path)} {shown(twice)} is listed twice'
         if keyword == "minimum":
             return f"{name} must be at least {expected}"
         if keyword == "maximum":
@@ -121,19 +131,21 @@ class SchemaChecks(CheckerBase):
         if keyword == "exclusiveMinimum":
             return f"{name} must be more than {expected}"
         if keyword == "maxLength":
-            return f"{name} is too long (at most {expected} characters)"
+            return (f"{name} is too long: {len(instance):,} characters where at most {expected:,} "
+                    "fit in the backends")
         return f"{name}: {error.message}"
 
     def pattern_sentence(self, path: JsonPath, name: str, value: str) -> str:
         if name == "code":
-            return (f'code "{value}" must be a 5-character INSEE code (commune) '
+            return (f'code {shown(value)} must be a 5-character INSEE code (commune) '
                     "or a 9-digit SIREN (EPCI)")
         if name == "siren":
-            return f'SIREN "{value}" must be 9 digits'
+            return f'SIREN {shown(value)} must be 9 digits'
         if name == "uid":
-            return (f'uid "{value}" is not valid: use 1 to 32 lower-case letters, digits, ".", '
+            return (f"uid {shown(value)} is not valid: use 1 to 32 lower-case letters, "
+                    'digits, ".", '
                     '"_" or "-", starting with a letter')
         if name == "slug":
-            return (f'slug "{value}" is not valid: use lower-case letters, digits and single '
-                    f'hyphens, e.g. "{naming.slugify(value) or "commission-finances"}"')
-        return f'{name} "{value}" is not valid'
+            return (f'slug {shown(value)} is not valid: use lower-case letters, digits and single '
+                    f'hyphens, e.g. {shown(naming.slugify(value) or "commission-finances")}')
+        return f'{name} {shown(value)} is not valid'

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ..inventory import BackendConfig, Syndicate
+from ..quoting import shown
 from ..schema import ENV_REF_PATTERN, SECRET_KEYS
 from .base import CheckerBase
 from .helpers import _HOSTNAME_RULE, _hostname, _text
@@ -55,7 +56,7 @@ class SyndicateChecks(CheckerBase):
                 continue
             ascii_name = _hostname(value)
             if ascii_name is None:
-                self.error(("syndicate", key), f'{key} "{value}" is not a valid domain name: '
+                self.error(("syndicate", key), f'{key} {shown(value)} is not a valid domain name: '
                                                f"{_HOSTNAME_RULE}")
             domains[key] = ascii_name
         name, siren = _text(raw.get("name")), _text(raw.get("siren"))
