@@ -4,6 +4,11 @@ Keys carry the site and the site's version: publishing, unpublishing or changing
 settings bumps the version, so that the site's cached pages are simply no longer read (they
 expire on their own). With a thousand sites, a request costs what it costs with one: a lookup
 by key, never a scan.
+
+What is stored is served to every anonymous visitor of the site, so only a response that is the
+same for all of them is stored (`storable`): never a page with a view restriction (password,
+login or groups, its own or an ancestor's), never a response that read or changed the session,
+used the CSRF token, set a cookie, varies on cookies or says private / no-store / no-cache.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Callable
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
+from django.utils.cache import cc_delim_re
 
 from .links import request_port
 
@@ -65,17 +71,46 @@ def _hit(key: str) -> HttpResponse | None:
     return response
 
 
-def serve_cached(site_id: int, request: HttpRequest,
-                 render: Callable[[], HttpResponse]) -> HttpResponse:
+def storable(page, response: HttpResponse, session_used: bool, csrf_used: bool) -> bool:
+    """Whether `response` (rendered for an anonymous visitor) may be served to anyone."""
+    if response.status_code != 200 or response.streaming or session_used or csrf_used:
+        return False
+    if response.cookies or response.has_header("Set-Cookie"):
+        return False
+    vary = {v.strip().lower() for v in cc_delim_re.split(response.get("Vary", ""))}
+    if "cookie" in vary or "*" in vary:
+        return False
+    control = {v.split("=")[0].strip().lower()
+               for v in cc_delim_re.split(response.get("Cache-Control", ""))}
+    if control & {"private", "no-store", "no-cache"}:
+        return False
+    # Last, as it costs a query: a restriction of the page or of any ancestor.
+    return not page.get_view_restrictions().exists()
+
+
+def serve_cached(site_id: int, request: HttpRequest, render: Callable[[], HttpResponse],
+                 *, page) -> HttpResponse:
     key = page_key(site_id, request)
     response = _hit(key)
     if response is not None:
         return response
     cache.set(_host_key(request), site_id, HOST_TTL)
-    response = render()
-    if isinstance(response, SimpleTemplateResponse):
-        response.render()
-    if response.status_code == 200 and not response.cookies and not response.streaming:
+    # Watch what the rendering itself does with the session (the login check before it
+    # already loaded the session, which sets `accessed`).
+    session = getattr(request, "session", None)
+    accessed_before = session.accessed if session is not None else False
+    if session is not None:
+        session.accessed = False
+    try:
+        response = render()
+        if isinstance(response, SimpleTemplateResponse):
+            response.render()
+    finally:
+        session_used = session is not None and (session.accessed or session.modified)
+        if session is not None:
+            session.accessed = session.accessed or accessed_before
+    csrf_used = bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))
+    if storable(page, response, session_used, csrf_used):
         cache.set(key, (response.content, response["Content-Type"]), PAGE_TTL)
     response["X-Mutualis-Cache"] = "miss"
     return response

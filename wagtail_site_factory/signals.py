@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.documents import get_document_model
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished
 
 from . import pagecache
@@ -30,8 +31,6 @@ def page_changed(sender, instance, **kwargs) -> None:
 
 @receiver(post_delete)
 def page_deleted(sender, instance, **kwargs) -> None:
-    from wagtail.models import Page
-
     if isinstance(instance, Page):
         page_changed(sender, instance)
 
@@ -41,3 +40,21 @@ def page_deleted(sender, instance, **kwargs) -> None:
 @receiver(post_delete, sender=SiteAlert)
 def site_object_changed(sender, instance, **kwargs) -> None:
     pagecache.bump(instance.site_id)
+
+
+@receiver(post_save, sender=PageViewRestriction)
+@receiver(post_delete, sender=PageViewRestriction)
+def restriction_changed(sender, instance, **kwargs) -> None:
+    # A page restricted after it was cached must stop being served from the cache at once.
+    try:
+        page = instance.page
+    except Page.DoesNotExist:  # deleted with its page, which bumped the site already
+        return
+    page_changed(sender, page)
+
+
+@receiver(post_save, sender=Site)
+@receiver(post_delete, sender=Site)
+def site_changed(sender, instance, **kwargs) -> None:
+    # Its hostname may now be another site's: the host -> site map must miss.
+    pagecache.bump(instance.pk)

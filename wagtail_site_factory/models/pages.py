@@ -38,7 +38,8 @@ class SitePage(Page):
         if not (self.cacheable and site and pagecache.is_cacheable(request)):
             return super().serve(request, *args, **kwargs)
         return pagecache.serve_cached(
-            site.pk, request, lambda: super(SitePage, self).serve(request, *args, **kwargs))
+            site.pk, request, lambda: super(SitePage, self).serve(request, *args, **kwargs),
+            page=self)
 
 
 # The stylesheet's path on every site, `/_theme/`: Wagtail serves only paths of words.
