@@ -11,9 +11,10 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
-from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.filters import PopularTagsFilter, WagtailFilterSet
 from wagtail.models import Site
 
+from .isolation import popular_tags
 from .tenancy import EditorScope, scope_for
 
 _installed = False
@@ -50,6 +51,13 @@ def confine(filterset: WagtailFilterSet) -> None:
             return queryset.filter(pk__in=scope.site_ids)
         return queryset
 
+    if isinstance(filterset.filters.get("tag"), PopularTagsFilter):
+        # The popular tags of the editor's own objects, not of every member's.
+        names = [t.name for t in popular_tags(filterset._meta.model, request.user)]
+        if names:
+            filterset.filters["tag"].extra["choices"] = [(n, n) for n in names]
+        else:
+            del filterset.filters["tag"]
     for f in filterset.filters.values():
         if isinstance(f, MODEL_FILTERS):
             f.queryset = narrow(f.queryset)

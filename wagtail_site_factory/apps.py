@@ -7,6 +7,7 @@ class SiteFactoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import admin_filters, signals  # noqa: F401  (signals connects the receivers)
+        from . import admin_filters, isolation, signals  # noqa: F401  (signals connects the receivers)
 
         admin_filters.install()
+        isolation.install()

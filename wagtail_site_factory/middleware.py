@@ -5,33 +5,44 @@ an editor open the admin through another site's hostname, and browse or pick obj
 not theirs through URLs that carry an id. This middleware
 - refuses the admin, login included, on a member's hostname to anyone who is not one of that
   member's editors (superusers excepted), sending that member's officials to their space;
-- answers 404 to any admin URL naming a page, image, document or alert outside the editor's
-  members, and to the reports that count every site's pages.
+- answers 404 to any admin URL naming an object outside what the editor may see
+  (`isolation.visible`: pages, images, documents, collections, sites, alerts, users, groups,
+  revisions, bulk actions' ids), and to the reports that count every site's pages;
+- answers tag autocompletion from the tags of the editor's own objects.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib.auth import logout
+from django.apps import apps
+from django.contrib.auth import get_user_model, logout
+from django.contrib.auth.models import Group
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page
+from wagtail.models import Collection, Page, Revision, Site, TaskState, WorkflowState
+from wagtail.snippets.models import get_snippet_models
 
-from .models import SiteAlert
-from .tenancy import EditorScope, member_of_host, scope_for
+from . import isolation
+from .tenancy import member_of_host, scope_for
 
-# URL arguments naming an object, by the kind of object.
-ID_KWARGS = {"page_id": "page", "parent_page_id": "page", "page_to_move_id": "page",
-             "destination_id": "page", "image_id": "image", "document_id": "document",
-             "doc_id": "document"}
-# Namespaces whose `pk` argument (and `id` query parameters) name an object of a kind.
-NAMESPACE_KINDS = (("wagtailimages", "image"), ("wagtaildocs", "document"),
-                   ("wagtailadmin_api:images", "image"), ("wagtailadmin_api:documents", "document"),
-                   ("wagtailadmin_api:pages", "page"), ("sitealert", "alert"))
+# URL arguments naming an object, by the model of the object.
+ID_KWARGS = {"page_id": Page, "parent_page_id": Page, "page_to_move_id": Page,
+             "destination_id": Page, "page_pk": Page, "image_id": "image",
+             "document_id": "document", "doc_id": "document", "collection_id": Collection,
+             "revision_id": Revision, "workflow_state_id": WorkflowState,
+             "task_state_id": TaskState}
+# Namespaces whose `pk` argument (and `id` query parameters) name an object of a model.
+NAMESPACE_MODELS = (("wagtailimages", "image"), ("wagtaildocs", "document"),
+                    ("wagtailadmin_api:images", "image"),
+                    ("wagtailadmin_api:documents", "document"),
+                    ("wagtailadmin_api:pages", Page), ("wagtailadmin_collections", Collection),
+                    ("wagtailsites", Site), ("wagtailsettings", Site),
+                    ("wagtailusers_users", "user"), ("wagtailusers_groups", Group))
+TAG_VIEWS = {"wagtailadmin_tag_autocomplete", "wagtailadmin_tag_model_autocomplete"}
 # Admin views that show every site's objects whatever the user's permissions.
 ALL_SITES_VIEWS = {"wagtailadmin_reports:page_types_usage",
                    "wagtailadmin_reports:page_types_usage_results",
@@ -77,55 +88,54 @@ class TenantAdminMiddleware:
             return None
         if match.view_name in ALL_SITES_VIEWS:
             raise Http404
-        for kind, pk in references(match, view_args, view_kwargs, request.GET.getlist("id")):
-            if not CHECKS[kind](scope, _int(pk)):
+        if match.view_name in TAG_VIEWS:
+            return isolation.tag_autocomplete(request, *view_args, **view_kwargs)
+        for model, pk in references(match, view_args, view_kwargs, request.GET.getlist("id")):
+            if model is Page and _is_root(pk):
+                continue  # the root is no one's: choosers start there (their lists are confined)
+            if not isolation.may_see(request.user, model, pk):
                 raise Http404
         return None
 
 
-def references(match, args, kwargs: dict, ids: list[str]) -> list[tuple[str, object]]:
-    """(kind, id) of every page, image, document or alert an admin URL names."""
-    refs = [(kind, kwargs[name]) for name, kind in ID_KWARGS.items() if name in kwargs]
+def _model(name):
+    return {"image": get_image_model, "document": get_document_model,
+            "user": get_user_model}[name]() if isinstance(name, str) else name
+
+
+def references(match, args, kwargs: dict, ids: list[str]) -> list[tuple[type, object]]:
+    """(model, id) of every object an admin URL names."""
+    refs = [(_model(m), kwargs[name]) for name, m in ID_KWARGS.items() if name in kwargs]
     if match.view_name == "wagtailadmin_pages:revisions_compare" and args:
-        refs.append(("page", args[0]))
+        refs.append((Page, args[0]))
+    model = None
+    if match.view_name in ("wagtail_bulk_action", "wagtailadmin_editing_sessions:ping"):
+        try:
+            model = apps.get_model(kwargs["app_label"], kwargs["model_name"])
+        except LookupError:
+            return refs
+        if "object_id" in kwargs:
+            refs.append((model, kwargs["object_id"]))
+        refs += [(model, pk) for pk in ids if pk != "all"]
+        return refs
     namespace = ":".join(match.namespaces)
-    kind = next((k for ns, k in NAMESPACE_KINDS if ns in namespace), None)
+    model = next((_model(m) for ns, m in NAMESPACE_MODELS if ns in namespace), None)
+    if model is None and namespace.startswith(("wagtailsnippets_", "wagtailsnippetchoosers_")):
+        model = next((m for m in get_snippet_models()
+                      if namespace.endswith(f"_{m._meta.app_label}_{m._meta.model_name}")),
+                     None)
     if match.view_name == "wagtailadmin_choose_page_chosen_multiple":
-        kind = "page"
-    if kind is not None:
+        model = Page
+    if model is not None:
         if "pk" in kwargs:
-            refs.append((kind, kwargs["pk"]))
+            refs.append((model, kwargs["pk"]))
         if match.url_name == "chosen_multiple" or match.view_name.endswith("chosen_multiple"):
-            refs += [(kind, pk) for pk in ids]
+            refs += [(model, pk) for pk in ids]
     return refs
 
 
-def _int(value) -> int | None:
+def _is_root(pk) -> bool:
     try:
-        return int(value)
+        return Page.objects.filter(pk=int(pk), depth=1).exists()
     except (TypeError, ValueError):
-        return None
-
-
-def _page_ok(scope: EditorScope, pk: int | None) -> bool:
-    path = Page.objects.filter(pk=pk).values_list("path", flat=True).first()
-    # The tree's root is no one's: choosers may start there (their listings are confined).
-    return path is not None and (len(path) == Page.steplen or scope.has_page_path(path))
-
-
-def _collection_ok(model, scope: EditorScope, pk: int | None) -> bool:
-    path = model.objects.filter(pk=pk).values_list("collection__path", flat=True).first()
-    return path is not None and scope.has_collection_path(path)
-
-
-def _alert_ok(scope: EditorScope, pk: int | None) -> bool:
-    site_id = SiteAlert.objects.filter(pk=pk).values_list("site_id", flat=True).first()
-    return site_id is not None and site_id in scope.site_ids
-
-
-CHECKS = {
-    "page": _page_ok,
-    "image": lambda scope, pk: _collection_ok(get_image_model(), scope, pk),
-    "document": lambda scope, pk: _collection_ok(get_document_model(), scope, pk),
-    "alert": _alert_ok,
-}
+        return False

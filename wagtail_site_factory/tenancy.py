@@ -42,10 +42,14 @@ class EditorScope:
 
 def scope_for(request: HttpRequest) -> EditorScope | None:
     """None for a superuser or an anonymous visitor (no confinement applies)."""
-    user = getattr(request, "user", None)
+    return scope_for_user(getattr(request, "user", None))
+
+
+def scope_for_user(user) -> EditorScope | None:
+    """The scope of `user`, kept on the user object (one per request) to query it once."""
     if user is None or not user.is_authenticated or user.is_superuser:
         return None
-    cached = getattr(request, "_wsf_scope", None)
+    cached = getattr(user, "_wsf_scope", None)
     if cached is not None and cached[0] == user.pk:
         return cached[1]
     rows = list(MemberSite.objects.filter(group__user=user).values_list(
@@ -55,7 +59,7 @@ def scope_for(request: HttpRequest) -> EditorScope | None:
         site_ids=frozenset(r[1] for r in rows if r[1]),
         page_paths=tuple(r[2] for r in rows if r[2]),
         collection_paths=tuple(r[3] for r in rows if r[3]))
-    request._wsf_scope = (user.pk, scope)
+    user._wsf_scope = (user.pk, scope)
     return scope
 
 
