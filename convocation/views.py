@@ -339,9 +339,12 @@ def staff_document(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @staff_only
 def savings(request: HttpRequest) -> HttpResponse:
-    year = int(request.GET.get("annee") or timezone.localdate().year)
+    # A hand-edited ?annee= (letters, a huge number) falls back to this year, never a 500.
+    asked = request.GET.get("annee", "")
+    year = int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else timezone.localdate().year
     members = access.members_of(request.user).order_by("name")
-    member_id = request.GET.get("membre")
+    member_id = request.GET.get("membre", "")
+    member_id = member_id if member_id.isdigit() else None
     figures = []
     for member in members.filter(pk=member_id) if member_id else members[:50]:
         figures.append((member, reports.yearly_savings(member.code, year)))

@@ -215,3 +215,13 @@ def test_the_sitting_page_gives_each_field_its_own_id(client, council):
         assert label in page
     buttons = re.findall(r'<button type="submit"[^>]*>([^<]+)</button>', page)
     assert len(buttons) == len(set(buttons)), buttons
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["annee=abc", "annee=-1", "annee=99999999999999999999",
+                                   "annee=2026%00", "membre=abc", "membre=%00"])
+def test_the_savings_report_shrugs_off_a_hand_edited_address(client, council, query):
+    client.force_login(council.user())
+    page = client.get(reverse("convocation:savings") + "?" + query)
+    assert page.status_code == 200
+    assert str(timezone.localdate().year) in page.content.decode()
