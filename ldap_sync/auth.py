@@ -78,7 +78,10 @@ class LdapBackend:
         user.first_name, user.last_name = _text(entry, "givenName"), _text(entry, "sn")
         user.email = _text(entry, "mail")
         user.is_active = True
-        user.set_unusable_password()  # the directory holds the password, never Django
+        if user.password == "" or user.has_usable_password():
+            # The directory holds the password, never Django. Set once: a new unusable password
+            # changes the session hash and would log out the person's other devices.
+            user.set_unusable_password()
         user.save()
         wanted = _group_names(entry)
         managed = [g for g in user.groups.all() if MANAGED_GROUP.match(g.name)]
@@ -88,6 +91,7 @@ class LdapBackend:
 
     def get_user(self, user_id: int):
         try:
-            return get_user_model().objects.get(pk=user_id)
+            user = get_user_model().objects.get(pk=user_id)
         except get_user_model().DoesNotExist:
             return None
+        return user if user.is_active else None  # a deactivated account's sessions end

@@ -63,3 +63,21 @@ def test_wrong_passwords_and_odd_names_are_refused(directory, username, password
 def test_an_unreachable_directory_refuses_logins(directory, settings):
     settings.MUTUALIS_LDAP = {**directory.settings(), "url": "ldap://127.0.0.1:9"}
     assert authenticate(username="amartin", password=PASSWORD) is None
+
+
+def test_a_login_on_a_second_device_keeps_the_first_devices_session(directory):
+    from django.test import Client
+    first, second = Client(), Client()
+    assert first.login(username="amartin", password=PASSWORD)
+    assert first.get("/connexion/suite/").wsgi_request.user.is_authenticated
+    assert second.login(username="amartin", password=PASSWORD)
+    assert first.get("/connexion/suite/").wsgi_request.user.is_authenticated
+
+
+def test_a_deactivated_account_is_not_found_by_the_backend(directory):
+    from ldap_sync.auth import LdapBackend
+    user = authenticate(username="amartin", password=PASSWORD)
+    assert LdapBackend().get_user(user.pk) == user
+    user.is_active = False
+    user.save()
+    assert LdapBackend().get_user(user.pk) is None
