@@ -5,16 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from convocation.forms import MAX_UPLOAD
+from mutualis import uploads
 from signature.forms import MultipleFileField
 
 from .models import MemberSettings
 from .natures import NATURES
-
-
-def _size(upload) -> None:
-    if upload is not None and upload.size > MAX_UPLOAD:
-        raise forms.ValidationError(_("« %(name)s » dépasse 50 Mo.") % {"name": upload.name})
 
 
 class ActForm(forms.Form):
@@ -27,27 +22,18 @@ class ActForm(forms.Form):
     subject = forms.CharField(label=_("objet"), widget=forms.Textarea(attrs={"rows": 3}))
     matter = forms.CharField(label=_("classification (code de matière)"), max_length=20,
                              required=False, help_text=_("Par exemple 1.1 ou 7.10.2."))
-    document = forms.FileField(label=_("acte signé (PDF)"),
-                               widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
+    document = uploads.checked_file_field(label=_("acte signé (PDF)"))
     annexes = MultipleFileField(label=_("annexes (PDF)"), required=False)
 
     def __init__(self, *args, members=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members
 
-    def clean_document(self):
-        _size(self.cleaned_data["document"])
-        return self.cleaned_data["document"]
-
-    def clean_annexes(self):
-        for upload in self.cleaned_data["annexes"]:
-            _size(upload)
-        return self.cleaned_data["annexes"]
-
 
 class ClassificationForm(forms.Form):
     member = forms.ModelChoiceField(label=_("membre"), queryset=None)
-    file = forms.FileField(label=_("fichier de classification de la préfecture (XML)"))
+    file = uploads.checked_file_field(
+        kinds=None, label=_("fichier de classification de la préfecture (XML)"))
 
     def __init__(self, *args, members=None, **kwargs):
         super().__init__(*args, **kwargs)

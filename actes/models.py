@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.private_files import TokenPath, private_storage
 from provisioning.models import RegistryMember
 
 from .natures import (
@@ -29,6 +30,8 @@ from .natures import (
     may_choose_mode,
     number_problem,
 )
+
+UPLOAD_TO = TokenPath("actes")  # private until published; _upload_to: old migrations
 
 
 def _upload_to(instance: models.Model, filename: str) -> str:
@@ -140,7 +143,8 @@ class Act(models.Model):
     subject = models.CharField(_("objet"), max_length=SUBJECT_MAX)
     matter = models.ForeignKey(Matter, verbose_name=_("classification"), on_delete=models.PROTECT,
                                related_name="+")
-    document = models.FileField(_("acte signé (PDF)"), upload_to=_upload_to, max_length=400)
+    document = models.FileField(_("acte signé (PDF)"), storage=private_storage, upload_to=UPLOAD_TO,
+                                max_length=400)
     sha256 = models.CharField(max_length=64, editable=False)
     signed_document = models.ForeignKey("signature.Document", null=True, blank=True,
                                         on_delete=models.PROTECT, related_name="+")
@@ -223,7 +227,7 @@ class ActAnnex(models.Model):
     act = models.ForeignKey(Act, on_delete=models.PROTECT, related_name="annexes")
     position = models.PositiveSmallIntegerField()
     title = models.CharField(_("intitulé"), max_length=300)
-    file = models.FileField(upload_to=_upload_to, max_length=400)
+    file = models.FileField(storage=private_storage, upload_to=UPLOAD_TO, max_length=400)
     sha256 = models.CharField(max_length=64)
 
     class Meta:

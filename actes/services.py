@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualis import uploads
 from provisioning.drivers import ProvisioningError
 from provisioning.models import RegistryMember
 
@@ -154,9 +155,11 @@ def read_file(field) -> bytes:
 
 
 def _pdf(name: str, content: bytes, what: str) -> None:
-    if not content.startswith(b"%PDF-"):
-        raise ActRefused([_("%(what)s : « %(name)s » n'est pas un fichier PDF.") % {
-            "what": what, "name": name}])
+    """The upload policy (type by content, size, parse, no active content), also for callers
+    outside the form."""
+    problem = uploads.problem_of(name, content)
+    if problem:
+        raise ActRefused([_("%(what)s : %(problem)s") % {"what": what, "problem": problem}])
 
 
 @transaction.atomic

@@ -10,11 +10,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mutualis.private_files import serve_private
 from provisioning.access import staffed_members
 from provisioning.models import RegistryMember
 
@@ -98,9 +99,7 @@ def act_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_only
 def act_document(request: HttpRequest, pk: int) -> HttpResponse:
     act = _act_for(request.user, pk)
-    return FileResponse(act.document.open("rb"), as_attachment=True,
-                        filename=act.document.name.rsplit("/", 1)[-1],
-                        content_type="application/pdf")
+    return serve_private(request, act.document, act.document.name.rsplit("/", 1)[-1])
 
 
 @staff_only

@@ -6,25 +6,21 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from mutualis import uploads
 from provisioning.models import RegistryPerson
 
 from .dossier import DossierError, check_pdf
 from .models import Annex, Answer, Guest, Movement, Proxy, Sitting, assembly_seats
 
-MAX_UPLOAD = 50 * 1024 * 1024
-
 
 def pdf_field(label: str, required: bool = True) -> forms.FileField:
-    return forms.FileField(label=label, required=required,
-                           widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
+    return uploads.checked_file_field(label=label, required=required)
 
 
 def clean_pdf(upload: UploadedFile | None, title: str) -> UploadedFile | None:
+    """After the upload policy (the field's): the pages the dossier will merge."""
     if not upload:
         return upload
-    if upload.size > MAX_UPLOAD:
-        raise forms.ValidationError(_("Le fichier dépasse 50 Mo : réduisez-le (un PDF "
-                                      "compressé) ou découpez-le en plusieurs annexes."))
     content = upload.read()
     upload.seek(0)
     try:

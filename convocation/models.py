@@ -17,9 +17,14 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.private_files import TokenPath, private_storage
 from provisioning.models import RegistryAssembly, RegistryMember, RegistryPerson, RegistrySeat
 
 from .rules import jours_francs, note_required
+
+# Uploads and generated files are private, under unguessable names; `_upload_to` remains for
+# the old migrations.
+UPLOAD_TO = TokenPath("convocation")
 
 
 def _upload_to(instance: models.Model, filename: str) -> str:
@@ -53,8 +58,8 @@ class Sitting(models.Model):
     reconvened = models.BooleanField(
         _("nouvelle convocation après défaut de quorum"), default=False)
     remote_allowed = models.BooleanField(_("participation à distance autorisée"), default=False)
-    note = models.FileField(_("note explicative de synthèse (PDF)"), upload_to=_upload_to,
-                            blank=True)
+    note = models.FileField(_("note explicative de synthèse (PDF)"), storage=private_storage,
+                            upload_to=UPLOAD_TO, blank=True)
     status = models.CharField(_("état"), max_length=10, choices=STATUSES, default=DRAFT)
     sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
     sending_since = models.DateTimeField(null=True, blank=True, editable=False)
@@ -102,7 +107,8 @@ class AgendaItem(models.Model):
     title = models.CharField(_("objet"), max_length=300)
     rapporteur = models.ForeignKey(RegistryPerson, verbose_name=_("rapporteur"), null=True,
                                    blank=True, on_delete=models.PROTECT, related_name="+")
-    project = models.FileField(_("projet de délibération (PDF)"), upload_to=_upload_to)
+    project = models.FileField(_("projet de délibération (PDF)"), storage=private_storage,
+                               upload_to=UPLOAD_TO)
 
     class Meta:
         verbose_name = _("point de l'ordre du jour")
@@ -117,7 +123,7 @@ class Annex(models.Model):
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="annexes")
     position = models.PositiveSmallIntegerField(_("rang"))
     title = models.CharField(_("intitulé"), max_length=300)
-    file = models.FileField(_("annexe (PDF)"), upload_to=_upload_to)
+    file = models.FileField(_("annexe (PDF)"), storage=private_storage, upload_to=UPLOAD_TO)
 
     class Meta:
         verbose_name = _("annexe")
@@ -298,7 +304,7 @@ class Publication(models.Model):
     KINDS = [(DELIBERATIONS, _("liste des délibérations")), (MINUTES, _("procès-verbal"))]
     sitting = models.ForeignKey(Sitting, on_delete=models.PROTECT, related_name="publications")
     kind = models.CharField(max_length=20, choices=KINDS)
-    file = models.FileField(upload_to=_upload_to)
+    file = models.FileField(storage=private_storage, upload_to=UPLOAD_TO)
     sha256 = models.CharField(max_length=64)
     generated_at = models.DateTimeField(auto_now_add=True)
     due_by = models.DateField()

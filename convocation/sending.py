@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualis.private_files import private_storage
 from provisioning.access import subscribes
 
 from . import backends, delivery, dossier, mail
@@ -94,15 +95,25 @@ def folder_name(sitting: Sitting) -> str:
     return f"{sitting.local_start:%Y-%m-%d-%Hh%M}"
 
 
+def _dossier_dir(dispatch: Dispatch) -> str:
+    """The dispatch's private folder: kept when the dossier is built again, else a new
+    unguessable one."""
+    for record in dispatch.files or []:
+        if record["path"].endswith("/" + record["name"]):
+            return record["path"][: -len(record["name"]) - 1]
+    return f"convocation/{secrets.token_urlsafe(24)}/dossier"
+
+
 def store_dossier(sitting: Sitting, dispatch: Dispatch) -> dict[str, bytes]:
     built = dossier.build(sitting)
-    base = f"convocation/{sitting.member.code}/{sitting.pk}/dossier"
+    storage = private_storage()
+    base = _dossier_dir(dispatch)
     records = []
     for name, content in built.files.items():
         path = f"{base}/{name}"
-        if default_storage.exists(path):
-            default_storage.delete(path)
-        default_storage.save(path, ContentFile(content))
+        if storage.exists(path):
+            storage.delete(path)  # the same dossier, rebuilt: its hash is in the audit trail
+        storage.save(path, ContentFile(content))
         records.append({"name": name, "path": path, "size": len(content),
                         "sha256": hashlib.sha256(content).hexdigest()})
     dispatch.files = records
@@ -115,7 +126,7 @@ def store_dossier(sitting: Sitting, dispatch: Dispatch) -> dict[str, bytes]:
 def dossier_files(dispatch: Dispatch) -> dict[str, bytes]:
     out = {}
     for record in dispatch.files:
-        with default_storage.open(record["path"], "rb") as f:
+        with private_storage().open(record["path"], "rb") as f:
             out[record["name"]] = f.read()
     return out
 

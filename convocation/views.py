@@ -9,21 +9,21 @@ before anything is shown.
 from __future__ import annotations
 
 import logging
-import mimetypes
 from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+
+from mutualis.private_files import serve_private
 
 from . import access, acts, outcome, quorum, receipts, reports, sending, tasks
 from .forms import (
@@ -312,8 +312,7 @@ def publish_acts(request: HttpRequest, pk: int) -> HttpResponse:
 def publication_file(request: HttpRequest, pk: int, publication: int) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
     p = get_object_or_404(Publication, pk=publication, sitting=sitting)
-    return FileResponse(p.file.open("rb"), as_attachment=True,
-                        filename=p.file.name.rsplit("/", 1)[-1], content_type="application/pdf")
+    return serve_private(request, p.file, p.file.name.rsplit("/", 1)[-1])
 
 
 @staff_only
@@ -334,14 +333,15 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @staff_only
 def staff_document(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
-    return _document(Dispatch.objects.filter(sitting=sitting).first(), name)
+    return _document(request, Dispatch.objects.filter(sitting=sitting).first(), name)
 
 
 @staff_only
 def savings(request: HttpRequest) -> HttpResponse:
     # A hand-edited ?annee= (letters, a huge number) falls back to this year, never a 500.
     asked = request.GET.get("annee", "")
-    year = int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else timezone.localdate().year
+    year = (int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100
+            else timezone.localdate().year)
     members = access.members_of(request.user).order_by("name")
     member_id = request.GET.get("membre", "")
     member_id = member_id if member_id.isdigit() else None
@@ -355,15 +355,11 @@ def savings(request: HttpRequest) -> HttpResponse:
 
 # ------------------------------------------------------------------ members: personal link
 
-def _document(dispatch: Dispatch | None, name: str) -> FileResponse:
+def _document(request: HttpRequest, dispatch: Dispatch | None, name: str) -> HttpResponse:
     record = next((r for r in (dispatch.files if dispatch else []) if r["name"] == name), None)
     if record is None:
         raise Http404
-    response = FileResponse(default_storage.open(record["path"], "rb"),
-                            content_type=mimetypes.guess_type(name)[0] or "application/pdf",
-                            filename=name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return serve_private(request, record["path"], name, inline=True)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -412,8 +408,8 @@ def link_document(request: HttpRequest, token: str, name: str) -> HttpResponse:
     except receipts.LinkInvalid as exc:
         raise Http404 from exc
     receipts.acknowledge(convocation, request.META.get("HTTP_USER_AGENT", ""))
-    return _private(_document(Dispatch.objects.filter(sitting=convocation.sitting).first(),
-                              name))
+    return _private(_document(request, Dispatch.objects.filter(sitting=convocation.sitting)
+                              .first(), name))
 
 
 @never_cache

@@ -142,6 +142,30 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Private files (dossiers, parapheur documents, acts before publication) live outside
+# MEDIA_ROOT and are served only by views that check rights (mutualis/private_files.py).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {"BACKEND": "mutualis.private_files.PrivateStorage"},
+}
+MUTUALIS_PRIVATE_ROOT = os.environ.get("MUTUALIS_PRIVATE_ROOT", "")  # default VAR_DIR/private
+# nginx: the `internal` location that maps to the private root (docs/private-files.md).
+MUTUALIS_PRIVATE_ACCEL = os.environ.get("MUTUALIS_PRIVATE_ACCEL", "")
+MUTUALIS_UPLOAD_MAX_SIZE = int(os.environ.get("MUTUALIS_UPLOAD_MAX_SIZE", 50 * 1024 * 1024))
+# Past the limit, an upload is counted but no longer written (mutualis/uploads.py).
+FILE_UPLOAD_HANDLERS = ["mutualis.uploads.SizeLimitUploadHandler",
+                        "django.core.files.uploadhandler.MemoryFileUploadHandler",
+                        "django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+# Wagtail documents through Wagtail's view (collection privacy), never inline unless a PDF;
+# images: raster formats only (an SVG may carry script).
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "ods", "odp", "docx", "xlsx", "pptx", "csv", "txt",
+                          "png", "jpg", "jpeg"]
+WAGTAILDOCS_CONTENT_TYPES = {"pdf": "application/pdf", "txt": "text/plain", "csv": "text/csv"}
+WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf"]
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "wagtail_site_factory.documents.DocumentForm"
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 
 # Celery: eager in-process unless a broker is configured.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")

@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from mutualis.private_files import serve_media
 from wagtail_site_factory.views import favicon
 
 urlpatterns = [
@@ -21,9 +21,9 @@ urlpatterns = [
 ]
 
 if settings.DEBUG or getattr(settings, "MUTUALIS_SERVE_MEDIA", False):
-    # The demo and development serve uploads (logos, images) themselves; production leaves
-    # /media/ to the web server in front.
-    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve,
-                               {"document_root": settings.MEDIA_ROOT}))
+    # The demo and development serve public uploads (logos, images) themselves, never
+    # sniffed nor run; production leaves /media/ to the web server in front. Private files
+    # are not under MEDIA_ROOT.
+    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve_media))
 
 urlpatterns.append(path("", include(wagtail_urls)))  # the members' sites: last, catches the rest

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mutualis import uploads
 from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
 from provisioning.naming import member_group_labels
 
@@ -20,15 +21,31 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "application/pdf"}))
+    """Several files, each passed through the upload policy (PDFs by default; `kinds` widens
+    it, e.g. to the annex types)."""
+
+    def __init__(self, *args, kinds=frozenset({uploads.PDF}), **kwargs):
+        self.kinds = kinds
+        accept = {"accept": "application/pdf"} if kinds == {uploads.PDF} else {}
+        kwargs.setdefault("widget", MultipleFileInput(attrs=accept))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
+        files = [d for d in data if d] if isinstance(data, list | tuple) else [data] if data else []
+        if not files:
+            super().clean(None, initial)  # "required" when required
+            return []
+        errors, cleaned = [], []
+        for upload in files:
+            upload = super().clean(upload, initial)
+            try:
+                uploads.read_checked(upload, self.kinds)
+            except forms.ValidationError as exc:
+                errors.extend(exc.messages)
+            cleaned.append(upload)
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
 
 
 class SubmitForm(forms.Form):
@@ -38,7 +55,8 @@ class SubmitForm(forms.Form):
     folder_subtype = forms.CharField(label=_("Sous-type (facultatif)"), max_length=100,
                                      required=False)
     documents = MultipleFileField(label=_("Documents à signer (PDF)"))
-    annexes = MultipleFileField(label=_("Annexes (facultatif)"), required=False)
+    annexes = MultipleFileField(label=_("Annexes (facultatif)"), required=False,
+                                kinds=frozenset(uploads.ANNEX_TYPES))
 
     def __init__(self, *args, members=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,8 +119,10 @@ class BatchForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
-    file = forms.FileField(label=_("Fichier PDF signé"),
-                           widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}))
+    # Only the size: the verifier parses the file itself and shows nothing of it.
+    file = uploads.checked_file_field(kinds=None, label=_("Fichier PDF signé"),
+                                      widget=forms.ClearableFileInput(
+                                          attrs={"accept": "application/pdf"}))
 
 
 # Circuits and delegations, edited by the member's staff (see staff_views.py).

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.private_files import TokenPath, private_storage
 from provisioning.models import RegistryMember, RegistryPerson
 
 VISA, SIGNATURE, SEAL = "visa", "signature", "seal"
@@ -128,6 +129,9 @@ class Folder(models.Model):
         return self.get_status_display()
 
 
+UPLOAD_TO = TokenPath("parapheur")  # private, unguessable; _upload_to: old migrations
+
+
 def _upload_to(document: Document, filename: str) -> str:
     return f"parapheur/{document.folder.member.code}/{document.folder_id}/{filename}"
 
@@ -139,8 +143,9 @@ class Document(models.Model):
     folder = models.ForeignKey(Folder, on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField(max_length=5, choices=KINDS, default=MAIN)
     name = models.CharField(_("nom"), max_length=255)
-    original = models.FileField(upload_to=_upload_to, max_length=400)
-    file = models.FileField(upload_to=_upload_to, max_length=400)  # current (signed) version
+    original = models.FileField(storage=private_storage, upload_to=UPLOAD_TO, max_length=400)
+    # The current (signed) version.
+    file = models.FileField(storage=private_storage, upload_to=UPLOAD_TO, max_length=400)
     original_sha256 = models.CharField(max_length=64)
     sha256 = models.CharField(max_length=64)
     position = models.PositiveSmallIntegerField(default=0)

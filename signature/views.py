@@ -13,13 +13,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from mutualis.private_files import serve_private
 from provisioning.models import RegistryMember, RegistryPerson
 
 from . import audit, workflow
@@ -36,7 +37,6 @@ from .report import bordereau
 from .verify import all_ok, verify_pdf
 
 logger = logging.getLogger(__name__)
-MAX_UPLOAD = 50 * 1024 * 1024
 DONE = {"approve": _("Dossier visé."), "sign": _("Dossier signé."),
         "reject": _("Dossier rejeté : il revient à la personne qui l'a déposé.")}
 
@@ -180,8 +180,8 @@ def document(request: HttpRequest, pk: int, doc: int) -> HttpResponse:
     item = Document.objects.filter(pk=doc, folder=folder).first()
     if item is None:
         raise Http404("Document introuvable.")
-    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name,
-                        content_type="application/pdf")
+    # Annexes of any accepted type go as attachments typed by their bytes, never inline.
+    return serve_private(request, item.file, item.name)
 
 
 @login_required
@@ -242,14 +242,11 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = VerifyForm(request.POST, request.FILES)
         if form.is_valid():
-            upload = form.cleaned_data["file"]
-            if upload.size > MAX_UPLOAD:
-                form.add_error("file", "Le fichier dépasse 50 Mo.")
-            else:
-                try:
-                    reports = verify_pdf(upload.read(), configured_trust_roots())
-                    verdict = all_ok(reports)
-                except SignatureError as exc:
-                    form.add_error("file", str(exc))
+            upload = form.cleaned_data["file"]  # its size checked by the field
+            try:
+                reports = verify_pdf(upload.read(), configured_trust_roots())
+                verdict = all_ok(reports)
+            except SignatureError as exc:
+                form.add_error("file", str(exc))
     return render(request, "signature/verify.html",
                   {"form": form, "reports": reports, "verdict": verdict})

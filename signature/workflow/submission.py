@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from mutualis import uploads
 from provisioning.models import RegistryMember, RegistryPerson
 
 from .. import audit
@@ -30,10 +31,12 @@ def submit(person: RegistryPerson, member: RegistryMember, title: str, folder_ty
                                "peut y être déposé.") % {"member": member.name})
     if not documents:
         raise SignatureError(_("Ajoutez au moins un document à signer."))
-    for name, data in documents:
-        if not data.startswith(b"%PDF-"):
-            raise SignatureError(_("Le fichier « %(name)s » n'est pas un PDF : les documents à "
-                                   "signer doivent être des PDF.") % {"name": name})
+    # The upload policy again (the form applied it): a caller outside the form is held to it.
+    problems = [p for p in [uploads.problem_of(name, data) for name, data in documents]
+                + [uploads.problem_of(name, data, uploads.ANNEX_TYPES) for name, data in annexes]
+                if p]
+    if problems:
+        raise SignatureError(" ".join(problems))
     circuit = circuit_for(member, folder_type, folder_subtype)
     with transaction.atomic():
         folder = Folder.objects.create(member=member, title=title, folder_type=folder_type,

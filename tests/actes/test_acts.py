@@ -54,7 +54,7 @@ def test_a_broken_classification_file_is_refused_clearly(commune):
     ({"matter_code": ""}, "choisissez la matière @ctes de l'acte"),
     ({"matter_code": "4.4"}, "la matière « 4.4 » n'existe pas dans la classification du "
                              "2026-01-15"),
-    ({"pdf": b"GIF89a"}, "« deliberation.pdf » n'est pas un fichier PDF"),
+    ({"pdf": b"GIF89a"}, "« deliberation.pdf » n'est pas un PDF"),
     ({"nature": 9}, "9 n'est pas une des six natures @ctes"),
 ])
 def test_bad_input_is_refused_with_a_clear_message_and_nothing_is_stored(commune, change,

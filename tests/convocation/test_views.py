@@ -38,7 +38,7 @@ def test_a_secretary_prepares_and_sends_a_sitting(client, provisioned, smtp):
     assert "L&#x27;ordre du jour est vide" in client.get(detail).content.decode()
     bad = client.post(reverse("convocation:item-add", args=[sitting.pk]), {
         "title": "Budget", "project": upload("budget.pdf", b"not a pdf")})
-    assert bad.status_code == 400 and "n&#x27;est pas un PDF lisible" in bad.content.decode()
+    assert bad.status_code == 400 and "« budget.pdf » n&#x27;est pas un PDF" in bad.content.decode()
     for title in ("Budget primitif 2026", "Tarifs de la cantine"):
         client.post(reverse("convocation:item-add", args=[sitting.pk]), {
             "title": title, "rapporteur": council.elected[1].pk,
