@@ -15,6 +15,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 
+from mutualis.client_address import client_address
 from mutualis.throttle import increment
 
 from .pages import SitePage
@@ -61,8 +62,7 @@ class DemarchesPage(SitePage):
         context["sent"] = request.GET.get("envoye") == "1"
         # A few messages per address and hour: the form mails the mairie, it must not become
         # a way to flood it.
-        flood_key = (f"contact:{context['commune'].code}:"
-                     f"{request.META.get('REMOTE_ADDR', '')}")
+        flood_key = f"contact:{context['commune'].code}:{client_address(request)}"
         limit = getattr(settings, "MUTUALIS_CONTACT_MAX_MESSAGES", 5)
         window = getattr(settings, "MUTUALIS_CONTACT_WINDOW", 3600)
         if request.method == "POST" and cache.get(flood_key, 0) >= limit:
