@@ -5,7 +5,9 @@ Observe is one paged subtree search; apply pipelines asynchronous operations on 
 connection per thread, each change touching only what differs. Nothing is ever deleted: a
 person who leaves is locked (ppolicy) and taken out of every group, a group no longer wanted
 is emptied and marked archived; both come back as they were when the inventory wants them
-again.
+again. What the directory takes away, the web app takes away in the same change and before it
+(ldap_sync.offboarding): a disabled account's Django user is deactivated and its sessions
+ended, a person taken out of a group leaves its Django group.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from provisioning.resources import (
 )
 
 from . import entries as E
+from . import offboarding
 from .connection import (
     TRANSIENT,
     Add,
@@ -164,6 +167,7 @@ class LdapDriver:
             raise
         results: dict[str, Outcome] = {}
         created: list[str] = []
+        self._local.ended = ended = []  # Django users deactivated by this batch
         for level in _levels(changes):
             if any(not results[d].ok for c in level for d in c.depends_on if d in results):
                 for c in level:
@@ -187,7 +191,16 @@ class LdapDriver:
                 break
         if created and self.issue_tokens:
             self._issue_tokens(created)
+        if ended:
+            self._end_sessions(ended)
         return [results[c.key] for c in changes]
+
+    def _end_sessions(self, user_ids: list[int]) -> None:
+        try:
+            offboarding.end_sessions(user_ids)
+        except Exception as exc:  # their cookies no longer authenticate (a new session hash)
+            log.warning("the stored sessions of %d deactivated users were not deleted (%s: %s); "
+                        "they no longer authenticate", len(user_ids), type(exc).__name__, exc)
 
     def _issue_tokens(self, uids: list[str]) -> None:
         from .services import store_new_tokens
@@ -213,6 +226,9 @@ class LdapDriver:
     def _account(self, c: Change, uid: str, created: list[str]) -> Task:
         dn = self.layout.account_dn(uid)
         if c.action == DISABLE:
+            user_id = _web(c.key, offboarding.deactivate, uid)
+            if user_id is not None:
+                self._local.ended.append(user_id)
             yield from self._disable(dn)
             return
         want = c.desired.attrs
@@ -236,6 +252,7 @@ class LdapDriver:
             return
         mods = E.replace_mods(current.attrs, want, (*E.ACCOUNT_SINGLE, *E.ACCOUNT_MULTI))
         if current.state == DISABLED:
+            _web(c.key, offboarding.reactivate, uid)
             mods.append((ldap.MOD_REPLACE, "pwdAccountLockedTime", []))  # unlock
         if mods:
             try:
@@ -271,6 +288,7 @@ class LdapDriver:
     def _group(self, c: Change, cn: str) -> Task:
         dn = self.layout.group_dn(_member_code(c), cn)
         if c.action in (ARCHIVE, DISABLE):
+            _web(c.key, offboarding.empty_group, cn)
             try:
                 yield Modify(dn, [
                     (ldap.MOD_REPLACE, "member", [self.layout.nobody_dn.encode()]),
@@ -294,6 +312,9 @@ class LdapDriver:
             mods = self._group_mods(current, want, placeholder)
             if not mods:
                 return
+            leaving = set(current.attrs.get("members", [])) - set(want["members"])
+            if leaving:
+                _web(c.key, offboarding.leave_group, cn, sorted(leaving))
             try:
                 yield Modify(dn, mods)
                 return
@@ -367,6 +388,16 @@ def _member_code(c: Change) -> str:
     if len(members) != 1:
         raise EntryError(f"{c.key}: a group belongs to exactly one member, not {len(members)}")
     return next(iter(members))
+
+
+def _web(key: str, step, *args):
+    """A step of offboarding, taken before the directory change: if the web app's database
+    fails it, the change fails too (the directory untouched) and a retry does both."""
+    try:
+        return step(*args)
+    except Exception as exc:
+        raise EntryError(f"{key}: the web app's users could not follow the change, the "
+                         f"directory was left as it was ({type(exc).__name__}: {exc})") from None
 
 
 def _fail(message: str) -> Task:
