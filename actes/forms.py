@@ -22,7 +22,7 @@ class ActForm(forms.Form):
     subject = forms.CharField(label=_("objet"), widget=forms.Textarea(attrs={"rows": 3}))
     matter = forms.CharField(label=_("classification (code de matière)"), max_length=20,
                              required=False, help_text=_("Par exemple 1.1 ou 7.10.2."))
-    document = uploads.checked_file_field(label=_("acte signé (PDF)"))
+    document = uploads.CheckedFileField(label=_("acte signé (PDF)"))
     annexes = MultipleFileField(label=_("annexes (PDF)"), required=False)
 
     def __init__(self, *args, members=None, **kwargs):
@@ -32,7 +32,7 @@ class ActForm(forms.Form):
 
 class ClassificationForm(forms.Form):
     member = forms.ModelChoiceField(label=_("membre"), queryset=None)
-    file = uploads.checked_file_field(
+    file = uploads.CheckedFileField(
         kinds=None, label=_("fichier de classification de la préfecture (XML)"))
 
     def __init__(self, *args, members=None, **kwargs):

@@ -14,7 +14,7 @@ from .models import Annex, Answer, Guest, Movement, Proxy, Sitting, assembly_sea
 
 
 def pdf_field(label: str, required: bool = True) -> forms.FileField:
-    return uploads.checked_file_field(label=label, required=required)
+    return uploads.CheckedFileField(label=label, required=required)
 
 
 def clean_pdf(upload: UploadedFile | None, title: str) -> UploadedFile | None:
@@ -70,6 +70,8 @@ class ItemForm(forms.Form):
 
 
 class AnnexForm(forms.ModelForm):
+    file = pdf_field(_("annexe (PDF)"))
+
     class Meta:
         model = Annex
         fields = ["item", "title", "file"]

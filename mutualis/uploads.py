@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -64,7 +65,8 @@ def _megabytes(size: int) -> str:
 
 
 def _refuse(name: str, message: str) -> ValidationError:
-    return ValidationError(_("« %(name)s » %(what)s") % {"name": shown(name, quote=False), "what": message})
+    return ValidationError(_("« %(name)s » %(what)s") % {"name": shown(name, quote=False),
+                                                          "what": message})
 
 
 class TooLargeUpload(UploadedFile):
@@ -99,8 +101,8 @@ def check_size(upload: UploadedFile) -> None:
     if upload.size is not None and upload.size > limit:
         raise ValidationError(_("« %(name)s » pèse %(size)s Mo ; la limite est %(limit)s Mo : "
                                 "réduisez-le (un PDF compressé) ou découpez-le.")
-                              % {"name": shown(upload.name, quote=False), "size": _megabytes(upload.size),
-                                 "limit": _megabytes(limit)})
+                              % {"name": shown(upload.name, quote=False),
+                                 "size": _megabytes(upload.size), "limit": _megabytes(limit)})
 
 
 def pdf_problem(content: bytes) -> str | None:
@@ -204,21 +206,25 @@ def problem_of(name: str, content: bytes, kinds=frozenset({PDF})) -> str | None:
     return None
 
 
-def checked_file_field(kinds=frozenset({PDF}), **kwargs):
+
+class CheckedFileField(forms.FileField):
     """A form field that applies the policy when the form is cleaned: the size first (from
     what Django measured), then the type by content and, for PDFs, the parse. `kinds=None`
-    checks only the size (files read by a parser of their own, such as XML)."""
-    from django import forms
+    checks only the size (files read by a parser of their own: XML, PKCS#12, a PDF to
+    verify)."""
 
-    class CheckedFileField(forms.FileField):
-        def clean(self, data, initial=None):
-            upload = super().clean(data, initial)
-            if upload and upload is not initial:
-                check_size(upload)
-                if kinds is not None:
-                    read_checked(upload, kinds)
-            return upload
+    upload_policy = True  # every file field of the apps carries it (tests/security)
 
-    accept = {"accept": "application/pdf"} if kinds == {PDF} else {}
-    kwargs.setdefault("widget", forms.ClearableFileInput(attrs=accept))
-    return CheckedFileField(**kwargs)
+    def __init__(self, *args, kinds=frozenset({PDF}), **kwargs):
+        self.kinds = kinds
+        accept = {"accept": "application/pdf"} if kinds == {PDF} else {}
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs=accept))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload and upload is not initial:
+            check_size(upload)
+            if self.kinds is not None:
+                read_checked(upload, self.kinds)
+        return upload

@@ -6,12 +6,15 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mutualis import uploads
+
 MAX_PKCS12 = 1024 * 1024  # a PKCS#12 holds a key and a few certificates: a few kilobytes
 
 
 class Pkcs12Form(forms.Form):
-    file = forms.FileField(
-        label=_("Fichier du certificat (.p12 ou .pfx)"),
+    # The upload policy's size limit, then the much lower one of a certificate file below.
+    file = uploads.CheckedFileField(
+        kinds=None, label=_("Fichier du certificat (.p12 ou .pfx)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".p12,.pfx,application/x-pkcs12"}),
         error_messages={"required": _("Choisissez le fichier du certificat (.p12 ou .pfx)."),
                         "empty": _("Le fichier du certificat est vide.")})

@@ -24,6 +24,8 @@ class MultipleFileField(forms.FileField):
     """Several files, each passed through the upload policy (PDFs by default; `kinds` widens
     it, e.g. to the annex types)."""
 
+    upload_policy = True
+
     def __init__(self, *args, kinds=frozenset({uploads.PDF}), **kwargs):
         self.kinds = kinds
         accept = {"accept": "application/pdf"} if kinds == {uploads.PDF} else {}
@@ -120,7 +122,7 @@ class BatchForm(forms.Form):
 
 class VerifyForm(forms.Form):
     # Only the size: the verifier parses the file itself and shows nothing of it.
-    file = uploads.checked_file_field(kinds=None, label=_("Fichier PDF signé"),
+    file = uploads.CheckedFileField(kinds=None, label=_("Fichier PDF signé"),
                                       widget=forms.ClearableFileInput(
                                           attrs={"accept": "application/pdf"}))
 
