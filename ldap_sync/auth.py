@@ -5,6 +5,8 @@ checked by binding as that account (so that slapd's password policy counts failu
 out), and on success the Django user mirrors the account: names, email, and membership of the
 Django groups that carry the same names as the account's directory groups (`79174-staff`,
 `79174-elus`…), which is how a member's directory groups map to that member's Wagtail groups.
+Between logins, ldap_sync.offboarding keeps the mirror from outliving what the directory takes
+away. A directory account never logs in as a Django superuser of the same name.
 """
 
 from __future__ import annotations
@@ -75,6 +77,12 @@ class LdapBackend:
 
     def _mirror(self, uid: str, entry: dict):
         user, _ = get_user_model().objects.get_or_create(username=uid)
+        if user.is_superuser:
+            # A syndicate admin (portal.admin_account) whose name a directory uid happens to
+            # take: the directory password must not open their account, nor replace theirs.
+            log.warning("login of %s through the directory refused: a Django superuser has "
+                        "that name and logs in with their own password", uid)
+            return None
         user.first_name, user.last_name = _text(entry, "givenName"), _text(entry, "sn")
         user.email = _text(entry, "mail")
         user.is_active = True

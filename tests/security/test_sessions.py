@@ -12,7 +12,8 @@
   gone on the next request.
 - Offboarding is never half done: when the web app's database cannot follow, the directory is
   left as it was and the change fails, so a rerun does both.
-- A superuser is the syndicate's own account: the directory never deactivates one, it logs why.
+- A superuser is the syndicate's own account: the directory never deactivates one (it logs
+  why), and a directory account of the same name never logs in as it.
 - Logging out ends the session on the server; logging in on a second device keeps the first.
 
 Every test logs in through the directory (a real slapd), opens the session before the
@@ -264,6 +265,15 @@ def test_a_superuser_is_never_deactivated_by_the_directory_and_the_refusal_is_lo
         stack.converge(B.without(inventory(), "amartin"))
     assert User.objects.get(username="amartin").is_active
     assert "superuser" in caplog.text and "amartin" in caplog.text
+
+
+def test_a_directory_account_never_logs_in_as_the_superuser_of_the_same_name(stack):
+    admin = User.objects.create_superuser("amartin", "admin@example.fr", "un mot de passe local")
+    browser = Client(HTTP_HOST=ALPHA)
+    browser.post("/connexion/", {"username": "amartin", "password": PASSWORD})
+    assert not logged_in(browser)
+    admin.refresh_from_db()
+    assert admin.check_password("un mot de passe local")
 
 
 # ------------------------------------------------------------------ logging in and out
