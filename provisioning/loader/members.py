@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import idna
+
 from .. import catalogue, naming
 from ..cog import Commune, Epci
 from ..inventory import Assembly, Member, Syndicate
@@ -31,6 +33,9 @@ def _name_key(name: str) -> str:
             slug = short + slug[len(long):]
     words = [_NAME_WORDS.get(w, w) for w in slug.split("-")]
     return "-".join(w for w in words if w not in _ARTICLES)
+
+
+DNS_LABEL_MAX = 63  # RFC 1035
 
 
 class MemberChecks(PeopleChecks):
@@ -132,9 +137,21 @@ class MemberChecks(PeopleChecks):
                         syndicate: Syndicate | None) -> str | None:
         website = _text(raw.get("website"))
         if website is None:
-            if slug and syndicate:
+            if not (slug and syndicate):
+                return None
+            if len(slug) > DNS_LABEL_MAX:  # a long EPCI name: its slug cannot be a host label
+                self.error(path + ("name",), (
+                    f"name makes a site hostname label of {len(slug)} characters, more than "
+                    f"the {DNS_LABEL_MAX} a DNS label holds: declare the member's website "
+                    f"(e.g. website: {slug[:40].rstrip('-')}.{syndicate.sites_domain})"))
+                return None
+            try:
                 return naming.default_hostname(slug, syndicate.sites_domain)
-            return None
+            except (idna.IDNAError, UnicodeError) as exc:
+                self.error(path + ("name",), f"name makes no valid site hostname under "
+                                             f"{shown(syndicate.sites_domain)} ({exc}): declare "
+                                             "the member's website")
+                return None
         at = path + ("website",)
         if "/" in website or ":" in website:
             self.error(at, f'website must be a hostname like melle.fr, not a URL: {shown(website)}')

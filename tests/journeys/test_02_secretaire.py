@@ -59,6 +59,14 @@ def test_the_secretaire_activates_logs_in_and_publishes_a_page(demo, chromium, t
     page.get_by_role("button", name="Créer la séance").click()
     staff.look("sitting created")
     page.get_by_label("Objet").fill("Budget primitif 2027")
+    # A web page renamed .pdf is refused with a sentence naming it; the title typed stays.
+    planted = tmp_path / "budget-piege.pdf"
+    planted.write_bytes(b"%PDF-1.4\n<html><script>alert(document.cookie)</script></html>")
+    page.get_by_label("Projet de délibération (PDF)").set_input_files(planted)
+    page.get_by_role("button", name="Ajouter le point").click()
+    staff.look("planted file refused")
+    assert "« budget-piege.pdf » n'est pas un PDF" in staff.text()
+    assert page.get_by_label("Objet").input_value() == "Budget primitif 2027"
     page.get_by_label("Projet de délibération (PDF)").set_input_files(
         pdf_file(tmp_path, "budget.pdf", "Projet de délibération : budget primitif 2027"))
     page.get_by_role("button", name="Ajouter le point").click()

@@ -19,6 +19,14 @@ def test_the_maire_answers_his_convocation_and_finds_his_space(demo, chromium, s
     maire.look("convocation link")
     assert page.url.startswith(site + "/convocation/l/")
     assert "Budget primitif 2027" in maire.text()
+    # The dossier comes from the link only: a PDF, typed and never sniffed.
+    dossier = page.locator('a[href*="/documents/"]').first.get_attribute("href")
+    status, kind, sniff, start = page.evaluate(
+        """async url => { const r = await fetch(url);
+             return [r.status, r.headers.get("content-type"),
+                     r.headers.get("x-content-type-options"), (await r.text()).slice(0, 5)]; }""",
+        dossier)
+    assert (status, kind, sniff, start) == (200, "application/pdf", "nosniff", "%PDF-")
 
     page.get_by_label("absent, donne pouvoir").check()
     page.get_by_label("Je donne pouvoir à").select_option(label=PROXY_HOLDER)
