@@ -59,7 +59,6 @@ from signature.models import SIGNATURE, Document, Folder
 from signature.workflow import StepSpec
 from tests.actes.conftest import classification_xml
 from tests.convocation.conftest import make_council, make_sitting, pdf, prepared
-from tests.signature.conftest import login
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.security.media_urls")]
 
