@@ -113,10 +113,14 @@ def serve_private(request, fieldfile, filename: str, inline: bool = False) -> Ht
     return harden(response, INLINE_PDF if inline else SANDBOX)
 
 
+NOT_UNDER_MEDIA = ("documents/", "wagtail_uploads/")
+
+
 def serve_media(request, path: str):
     """The demo's /media/ (public uploads only: images, logos): never sniffed, never run.
-    Wagtail documents go through Wagtail's serve view, which checks collection privacy."""
-    if path.startswith("documents/"):
+    Wagtail documents go through Wagtail's serve view, which checks collection privacy;
+    Wagtail's half-done multiple uploads are nobody's to fetch."""
+    if path.startswith(NOT_UNDER_MEDIA):
         raise Http404
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["X-Content-Type-Options"] = "nosniff"

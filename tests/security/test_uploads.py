@@ -225,6 +225,7 @@ def test_media_serves_public_uploads_typed_never_run(media, client):
     default_storage.save("images/logo.png", ContentFile(b"\x89PNG\r\n\x1a\n" + b"\0" * 32))
     default_storage.save("images/page.html", ContentFile(b"<script>alert(1)</script>"))
     default_storage.save("documents/acte.pdf", ContentFile(pdf("Acte")))
+    default_storage.save("wagtail_uploads/brouillon.pdf", ContentFile(pdf("Brouillon")))
     image = client.get("/media/images/logo.png")
     assert image.status_code == 200 and image["X-Content-Type-Options"] == "nosniff"
     planted = client.get("/media/images/page.html")
@@ -232,6 +233,7 @@ def test_media_serves_public_uploads_typed_never_run(media, client):
     assert planted["Content-Security-Policy"] == SANDBOX
     # Wagtail documents only through Wagtail's view, which checks the collection's privacy.
     assert client.get("/media/documents/acte.pdf").status_code == 404
+    assert client.get("/media/wagtail_uploads/brouillon.pdf").status_code == 404
 
 
 # ------------------------------------------------------------------ 2. downloads
