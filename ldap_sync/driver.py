@@ -167,7 +167,8 @@ class LdapDriver:
             raise
         results: dict[str, Outcome] = {}
         created: list[str] = []
-        self._local.ended = ended = []  # Django users deactivated by this batch
+        # What this batch took away in the directory, for the web app's second pass.
+        self._local.disabled, self._local.left = disabled, left = [], []
         for level in _levels(changes):
             if any(not results[d].ok for c in level for d in c.depends_on if d in results):
                 for c in level:
@@ -191,16 +192,19 @@ class LdapDriver:
                 break
         if created and self.issue_tokens:
             self._issue_tokens(created)
-        if ended:
-            self._end_sessions(ended)
+        if disabled or left:
+            self._offboarded(disabled, left)
         return [results[c.key] for c in changes]
 
-    def _end_sessions(self, user_ids: list[int]) -> None:
+    def _offboarded(self, disabled: list[str],
+                    left: list[tuple[str, list[str] | None]]) -> None:
+        """The second pass, once the directory took the access away: catches a login that came
+        in between, and deletes the stored sessions of the whole batch at once."""
         try:
-            offboarding.end_sessions(user_ids)
-        except Exception as exc:  # their cookies no longer authenticate (a new session hash)
-            log.warning("the stored sessions of %d deactivated users were not deleted (%s: %s); "
-                        "they no longer authenticate", len(user_ids), type(exc).__name__, exc)
+            offboarding.finish(disabled, left)
+        except Exception as exc:  # the first pass ended their access already
+            log.warning("offboarding's second pass over %d accounts and %d groups failed "
+                        "(%s: %s)", len(disabled), len(left), type(exc).__name__, exc)
 
     def _issue_tokens(self, uids: list[str]) -> None:
         from .services import store_new_tokens
@@ -226,10 +230,9 @@ class LdapDriver:
     def _account(self, c: Change, uid: str, created: list[str]) -> Task:
         dn = self.layout.account_dn(uid)
         if c.action == DISABLE:
-            user_id = _web(c.key, offboarding.deactivate, uid)
-            if user_id is not None:
-                self._local.ended.append(user_id)
+            _web(c.key, offboarding.deactivate, uid)
             yield from self._disable(dn)
+            self._local.disabled.append(uid)
             return
         want = c.desired.attrs
         if c.action == CREATE:
@@ -295,6 +298,7 @@ class LdapDriver:
                     (ldap.MOD_REPLACE, "businessCategory", [E.ARCHIVED_MARK.encode()])])
             except ldap.NO_SUCH_OBJECT:
                 pass
+            self._local.left.append((cn, None))
             return
         want = c.desired.attrs
         current: Observed | None = c.observed
@@ -312,11 +316,13 @@ class LdapDriver:
             mods = self._group_mods(current, want, placeholder)
             if not mods:
                 return
-            leaving = set(current.attrs.get("members", [])) - set(want["members"])
+            leaving = sorted(set(current.attrs.get("members", [])) - set(want["members"]))
             if leaving:
-                _web(c.key, offboarding.leave_group, cn, sorted(leaving))
+                _web(c.key, offboarding.leave_group, cn, leaving)
             try:
                 yield Modify(dn, mods)
+                if leaving:
+                    self._local.left.append((cn, leaving))
                 return
             except (ldap.NO_SUCH_ATTRIBUTE, ldap.TYPE_OR_VALUE_EXISTS,
                     ldap.OBJECT_CLASS_VIOLATION, ldap.NO_SUCH_OBJECT):

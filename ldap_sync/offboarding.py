@@ -17,8 +17,10 @@ tells this module, for every change it applies, what it takes away:
 
 Order: the driver calls this before writing the directory, so that a failure here fails the
 change and the engine's retry does both again (a later plan would find the directory done and
-nothing left to redo). Superusers are the syndicate's own accounts: never deactivated here,
-the refusal is logged.
+nothing left to redo); then, once per batch, `finish` passes again over what the directory took
+away (a login could come in between the two writes: the lock had not been written yet) and
+deletes the stored sessions. Superusers are the syndicate's own accounts: never deactivated
+here, the refusal is logged.
 """
 
 from __future__ import annotations
@@ -37,24 +39,22 @@ def _managed(name: str) -> bool:
     return bool(MANAGED_GROUP.match(name))
 
 
-def deactivate(uid: str) -> int | None:
-    """End the web access of the directory account `uid`; the id of the Django user whose
-    stored sessions remain to be deleted (end_sessions), or None when there is none."""
+def deactivate(uid: str) -> None:
+    """End the web access of the directory account `uid` (its stored sessions: finish)."""
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(username=uid).first()
     if user is None:
-        return None  # never logged in: nothing to end
+        return  # never logged in: nothing to end
     if user.is_superuser:
         log.warning("the directory account %s was disabled, but the Django user of that name is "
                     "a superuser: it stays active; check who it belongs to", uid)
-        return None
+        return
     user.is_active = False
     user.set_unusable_password()  # a new one: the session auth hash changes, cookies fail
     user.save(update_fields=["is_active", "password"])
     user.groups.remove(*[g for g in user.groups.all() if _managed(g.name)])
     log.info("the Django user %s is deactivated and out of its directory groups", uid)
-    return user.pk
 
 
 def reactivate(uid: str) -> None:
@@ -83,6 +83,24 @@ def empty_group(cn: str) -> None:
     from django.contrib.auth import get_user_model
 
     get_user_model().groups.through.objects.filter(group__name=cn).delete()
+
+
+def finish(disabled: list[str], left: list[tuple[str, list[str] | None]]) -> None:
+    """The batch's second pass, the directory written: the accounts `disabled` and the group
+    memberships `left` ((cn, uids), or (cn, None) for a group emptied) end in the web app too,
+    and the disabled accounts' stored sessions are deleted."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(username__in=disabled, is_superuser=False)
+    for uid in users.filter(is_active=True).values_list("username", flat=True):
+        log.warning("%s logged in while being offboarded: deactivated again", uid)
+        deactivate(uid)
+    for cn, uids in left:
+        if uids is None:
+            empty_group(cn)
+        else:
+            leave_group(cn, uids)
+    end_sessions(users.values_list("pk", flat=True))
 
 
 def end_sessions(user_ids: Iterable[int]) -> int:

@@ -11,7 +11,8 @@
   keeps their session, but the leaving member's groups (and the admin rights they carried) are
   gone on the next request.
 - Offboarding is never half done: when the web app's database cannot follow, the directory is
-  left as it was and the change fails, so a rerun does both.
+  left as it was and the change fails, so a rerun does both; a login that slips in while the
+  account is being locked is ended as well.
 - A superuser is the syndicate's own account: the directory never deactivates one (it logs
   why), and a directory account of the same name never logs in as it.
 - Logging out ends the session on the server; logging in on a second device keeps the first.
@@ -256,6 +257,22 @@ def test_an_offboarding_the_web_app_cannot_follow_leaves_the_directory_as_it_was
     stack.converge(gone)
     assert sent_to_login(browser.get("/admin/"))
     assert not stack.can_bind("amartin")
+
+
+def test_a_login_that_comes_in_while_the_account_is_being_locked_is_ended_too(
+        stack, monkeypatch):
+    real, late = offboarding.deactivate, []
+
+    def then_a_login(uid):
+        real(uid)
+        if not late:  # the directory has not written the lock yet: the password still works
+            late.append(login(uid))
+
+    monkeypatch.setattr(offboarding, "deactivate", then_a_login)
+    stack.converge(B.without(inventory(), "amartin"))
+    assert late and sent_to_login(late[0].get("/admin/"))
+    assert not User.objects.get(username="amartin").is_active
+    assert sessions_of("amartin") == 0
 
 
 def test_a_superuser_is_never_deactivated_by_the_directory_and_the_refusal_is_logged(
