@@ -116,8 +116,9 @@ def login(uid: str, host: str = ALPHA) -> Client:
 
 
 def sent_to_login(response) -> bool:
-    return response.status_code == 302 and "/connexion/" in response["Location"] or (
-        response.status_code == 302 and "/admin/login/" in response["Location"])
+    """Redirected to a login page: the app's (/connexion/) or the Wagtail admin's."""
+    return response.status_code == 302 and any(
+        page in response["Location"] for page in ("/connexion/", "/admin/login/"))
 
 
 def logged_in(browser: Client, host: str = ALPHA) -> bool:
