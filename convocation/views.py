@@ -338,13 +338,15 @@ def staff_document(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @staff_only
 def savings(request: HttpRequest) -> HttpResponse:
-    # A hand-edited ?annee= (letters, a huge number) falls back to this year, never a 500.
+    # A hand-edited ?annee= (letters, a huge number, "²" which str.isdigit() accepts and int()
+    # refuses) falls back to this year, never a 500; so does ?membre=.
     asked = request.GET.get("annee", "")
-    year = (int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100
+    year = (int(asked) if asked.isascii() and asked.isdigit() and 2000 <= int(asked) <= 2100
             else timezone.localdate().year)
     members = access.members_of(request.user).order_by("name")
     member_id = request.GET.get("membre", "")
-    member_id = member_id if member_id.isdigit() else None
+    member_id = (int(member_id) if member_id.isascii() and member_id.isdigit()
+                 and len(member_id) <= 18 else None)
     figures = []
     for member in members.filter(pk=member_id) if member_id else members[:50]:
         figures.append((member, reports.yearly_savings(member.code, year)))

@@ -86,7 +86,26 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # The database holds the sessions: only this account reads it. The var dir is 0700 when
+    # created here, and the checkout's own var/ is made so (a MUTUALIS_VAR_DIR the operator
+    # made keeps its mode: a web server may serve its static/); the database file is 0600
+    # before SQLite first opens it, and SQLite gives its -wal and -shm files that mode.
+    if not VAR_DIR.exists():
+        VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    elif "MUTUALIS_VAR_DIR" not in os.environ and VAR_DIR.stat().st_mode & 0o077:
+        try:
+            VAR_DIR.chmod(0o700)
+        except PermissionError:
+            pass
+    _sqlite = Path(DATABASES["default"]["NAME"])
+    if _sqlite.parent.is_dir() and str(_sqlite) != ":memory:":
+        os.close(os.open(_sqlite, os.O_RDWR | os.O_CREAT, 0o600))
+        for _path in (_sqlite, Path(f"{_sqlite}-wal"), Path(f"{_sqlite}-shm")):
+            try:
+                if _path.stat().st_mode & 0o077:
+                    _path.chmod(0o600)
+            except (FileNotFoundError, PermissionError):
+                pass
     # Several threads or worker processes write the journal: wait for the lock, and take it
     # when a transaction starts (a read lock upgraded later fails at once instead of waiting).
     # WAL with synchronous=NORMAL: readers never wait for the writer, and a commit does not
@@ -124,9 +143,19 @@ if os.environ.get("MUTUALIS_HTTPS") == "1":
     # domain included), not one the software makes for them.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
-# Failed logins tolerated per username and per address within the window (seconds).
+# Failed logins within the window (seconds): per account from one address (then that pair is
+# refused), per account from all addresses (then refused from addresses it never logged in
+# from within MUTUALIS_LOGIN_KNOWN_DAYS), per address across accounts (only logged, never
+# refused). See mutualis/throttle.py.
 MUTUALIS_LOGIN_MAX_FAILURES = 10
+MUTUALIS_LOGIN_MAX_ACCOUNT_FAILURES = 50
+MUTUALIS_LOGIN_ADDRESS_WARNING = 30
+MUTUALIS_LOGIN_KNOWN_DAYS = 30
 MUTUALIS_LOGIN_WINDOW = 900
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks,
+# comma-separated; none by default): docs/reverse-proxy.md, mutualis/client_address.py.
+MUTUALIS_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("MUTUALIS_TRUSTED_PROXIES", "").split(",") if p.strip()]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -285,9 +314,26 @@ CELERY_BEAT_SCHEDULE = {
                               "schedule": crontab(hour=8, minute=0)},
 }
 
+# Tokens of the links sent by mail never reach a log: the loggers that write request paths
+# (Django's 4xx answers, CSRF refusals, the demo server's request lines) mask them before any
+# handler sees the record, and the console handler does for every other logger
+# (mutualis/log_filters.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"tokens": {"()": "mutualis.log_filters.TokenFilter"}},
+    "formatters": {"django.server": {"()": "django.utils.log.ServerFormatter",
+                                     "format": "[{server_time}] {message}", "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["tokens"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                          "level": "INFO", "filters": ["tokens"]},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "django.request": {"filters": ["tokens"]},
+        "django.security.csrf": {"filters": ["tokens"]},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False,
+                          "filters": ["tokens"]},
+    },
 }
