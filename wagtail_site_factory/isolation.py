@@ -131,7 +131,8 @@ def tag_autocomplete(request: HttpRequest, app_name=None, model_name=None) -> Js
             raise Http404 from e
         if tag_model is None or not issubclass(tag_model, TagBase):
             raise Http404
-    term = request.GET.get("term", "")
+    # No tag name holds a NUL, and PostgreSQL refuses one in a query (a 500, not an answer).
+    term = request.GET.get("term", "").replace("\x00", "")
     tags = visible(tag_model, request.user)
     if tags is None:
         tags = tag_model.objects.all()

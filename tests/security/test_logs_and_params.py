@@ -274,6 +274,7 @@ PAGES = [
     ("wagtail_site_factory/models/municipal.py", "type", ALPHA, "/vie-municipale/actes/"),
     ("wagtail_site_factory/models/municipal.py", "page", ALPHA, "/vie-municipale/actes/"),
     ("wagtail_site_factory/isolation.py", "term", ALPHA, "/admin/tag-autocomplete/"),
+    ("wagtail_site_factory/middleware.py", "term", ALPHA, "/admin/tag-autocomplete/"),
     ("wagtail_site_factory/middleware.py", "id", ALPHA,
      "/admin/bulk/wagtailcore/page/delete/?id={page}"),
     ("wagtail_site_factory/isolation.py", "id", ALPHA,
