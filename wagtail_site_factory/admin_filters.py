@@ -1,9 +1,10 @@
 """The admin's listing filters, confined to the editor's members.
 
 Wagtail's filter sets offer, as choices, every site and every user who owns, edited, locked
-or published any page (wagtail issue 4288): their names would tell an editor who works on the
-other communes' sites. After each filter set is built, its site and user choices are narrowed
-to the editor's sites and to the editors of the same members.
+or published any page, and every workflow (wagtail issue 4288): their names would tell an
+editor who works on the other communes' sites. After each filter set is built, the choices of
+each of its model filters are narrowed to what the editor may see (`isolation.visible`: their
+sites, the editors of the same members, the workflows of their pages...).
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from wagtail.admin.filters import PopularTagsFilter, WagtailFilterSet
-from wagtail.models import Site
 
-from .isolation import popular_tags
+from .isolation import popular_tags, visible
 from .tenancy import EditorScope, scope_for
 
 _installed = False
@@ -38,18 +38,13 @@ def confine(filterset: WagtailFilterSet) -> None:
     scope = scope_for(request) if request is not None else None
     if scope is None:
         return
-    user_model = get_user_model()
-
     def narrow(queryset):
         if queryset is None:
             return None
         if callable(queryset):
             queryset = queryset(request)
-        if queryset.model is user_model:
-            return queryset.filter(pk__in=colleagues(scope, request.user).values("pk"))
-        if queryset.model is Site:
-            return queryset.filter(pk__in=scope.site_ids)
-        return queryset
+        objects = visible(queryset.model, request.user)
+        return queryset if objects is None else queryset.filter(pk__in=objects.values("pk"))
 
     if isinstance(filterset.filters.get("tag"), PopularTagsFilter):
         # The popular tags of the editor's own objects, not of every member's.

@@ -2,10 +2,10 @@
 
 `visible(model, user)` answers for every model the admin shows that belongs to a member (pages,
 images, documents, collections, sites and what hangs on a site, users, groups, tags,
-revisions and workflow states); None means no confinement (a superuser, or a model that is no
-member's, left to Wagtail's own permissions). The middleware refuses URLs naming an object
-outside it, and `install()` applies it where Wagtail offers no hook: bulk actions, tag
-lists, the choices and references of admin forms.
+revisions, workflows, tasks and workflow states); None means no confinement (a superuser, or
+a model that is no member's, left to Wagtail's own permissions). The middleware refuses URLs
+naming an object outside it, and `install()` applies it where Wagtail offers no hook: bulk
+actions, tag lists, the task chooser, the choices and references of admin forms.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Model, Q, QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
@@ -22,7 +23,17 @@ from django.utils.translation import gettext as _
 from taggit.models import GenericTaggedItemBase, ItemBase, Tag, TagBase
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Collection, Page, Revision, Site, TaskState, WorkflowState
+from wagtail.models import (
+    Collection,
+    Page,
+    Revision,
+    Site,
+    Task,
+    TaskState,
+    Workflow,
+    WorkflowState,
+    WorkflowTask,
+)
 
 from .tenancy import EditorScope, scope_for_user
 
@@ -62,7 +73,28 @@ def visible(model: type[Model], user) -> QuerySet | None:
                               object_id__in=[str(pk) for pk in pages])
     if issubclass(model, TaskState):
         return objects.filter(workflow_state__in=visible(WorkflowState, user))
+    if issubclass(model, Workflow):
+        return objects.filter(_workflows_q(scope))
+    if issubclass(model, Task):
+        # A task named after a member ("Relecture Bravoville") is shown only to the editors
+        # of a site its workflows apply to.
+        workflows = Workflow.objects.filter(_workflows_q(scope))
+        return objects.filter(pk__in=WorkflowTask.objects.filter(workflow__in=workflows)
+                              .values("task_id"))
     return None
+
+
+def _workflows_q(scope: EditorScope) -> Q:
+    """Workflows that apply to the editor's pages: set on one of them, or inherited from an
+    ancestor of their home pages (the root's), and those of snippet types (every member's)."""
+    steps = Page.steplen
+    ancestors = {root[:i] for root in scope.page_paths for i in range(steps, len(root), steps)}
+    q = Q(workflow_content_types__isnull=False)
+    if ancestors:
+        q |= Q(workflow_pages__page__path__in=ancestors)
+    for root in scope.page_paths:
+        q |= Q(workflow_pages__page__path__startswith=root)
+    return Q(pk__in=Workflow.objects.filter(q).values("pk"))
 
 
 def may_see(user, model: type[Model], pk) -> bool:
@@ -207,6 +239,7 @@ def install() -> None:
     if _installed:
         return
     from wagtail.admin.forms import WagtailAdminModelForm
+    from wagtail.admin.views import workflows
     from wagtail.admin.views.bulk_action import BulkAction
     from wagtail.images.views import chooser as image_chooser
 
@@ -274,4 +307,19 @@ def install() -> None:
         return data
 
     image_chooser.ImageChooseViewMixin.get_context_data = chooser_context
+
+    task_listing = workflows.BaseTaskChooserView.get_task_listing_context_data
+
+    def confined_task_listing(self):
+        # Wagtail's task chooser lists every active task to any admin user.
+        data = task_listing(self)
+        mine = visible(Task, self.request.user)
+        if mine is not None:
+            tasks = data["all_tasks"] = data["all_tasks"].filter(pk__in=mine.values("pk"))
+            if data["query_string"]:
+                tasks = tasks.filter(name__icontains=data["query_string"])
+            data["tasks"] = Paginator(tasks, per_page=10).get_page(self.request.GET.get("p"))
+        return data
+
+    workflows.BaseTaskChooserView.get_task_listing_context_data = confined_task_listing
     _installed = True

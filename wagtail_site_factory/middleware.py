@@ -7,7 +7,8 @@ not theirs through URLs that carry an id. This middleware
   member's editors (superusers excepted), sending that member's officials to their space;
 - answers 404 to any admin URL naming an object outside what the editor may see
   (`isolation.visible`: pages, images, documents, collections, sites, alerts, users, groups,
-  revisions, bulk actions' ids), and to the reports that count every site's pages;
+  revisions, workflows and tasks, bulk actions' ids), and to the reports that count every
+  site's pages;
 - answers tag autocompletion from the tags of the editor's own objects.
 """
 
@@ -23,7 +24,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Collection, Page, Revision, Site, TaskState, WorkflowState
+from wagtail.models import (
+    Collection,
+    Page,
+    Revision,
+    Site,
+    Task,
+    TaskState,
+    Workflow,
+    WorkflowState,
+)
 from wagtail.snippets.models import get_snippet_models
 
 from . import isolation
@@ -34,14 +44,18 @@ ID_KWARGS = {"page_id": Page, "parent_page_id": Page, "page_to_move_id": Page,
              "destination_id": Page, "page_pk": Page, "image_id": "image",
              "document_id": "document", "doc_id": "document", "collection_id": Collection,
              "revision_id": Revision, "workflow_state_id": WorkflowState,
-             "task_state_id": TaskState}
+             "task_state_id": TaskState, "task_id": Task, "workflow_pk": Workflow}
 # Namespaces whose `pk` argument (and `id` query parameters) name an object of a model.
 NAMESPACE_MODELS = (("wagtailimages", "image"), ("wagtaildocs", "document"),
                     ("wagtailadmin_api:images", "image"),
                     ("wagtailadmin_api:documents", "document"),
                     ("wagtailadmin_api:pages", Page), ("wagtailadmin_collections", Collection),
                     ("wagtailsites", Site), ("wagtailsettings", Site),
+                    ("wagtailadmin_workflows", Workflow),
                     ("wagtailusers_users", "user"), ("wagtailusers_groups", Group))
+# Views of the workflows' namespace whose `pk` is a task's.
+TASK_VIEWS = {"wagtailadmin_workflows:edit_task", "wagtailadmin_workflows:disable_task",
+              "wagtailadmin_workflows:enable_task"}
 TAG_VIEWS = {"wagtailadmin_tag_autocomplete", "wagtailadmin_tag_model_autocomplete"}
 # Admin views that show every site's objects whatever the user's permissions.
 ALL_SITES_VIEWS = {"wagtailadmin_reports:page_types_usage",
@@ -125,6 +139,8 @@ def references(match, args, kwargs: dict, ids: list[str]) -> list[tuple[type, ob
         return refs
     namespace = ":".join(match.namespaces)
     model = next((_model(m) for ns, m in NAMESPACE_MODELS if ns in namespace), None)
+    if match.view_name in TASK_VIEWS:
+        model = Task
     if model is None and namespace.startswith(("wagtailsnippets_", "wagtailsnippetchoosers_")):
         model = next((m for m in get_snippet_models()
                       if namespace.endswith(f"_{m._meta.app_label}_{m._meta.model_name}")),

@@ -1,0 +1,506 @@
+"""Admin isolation, a security promise of Mutualis: an editor of one member sees and reaches
+nothing of another member's in the Wagtail admin.
+
+- Every admin URL that names an object (walked from the URL resolver, not listed by hand)
+  answers Alphaville's editor, for each of Bravoville's objects it can name, without a word of
+  Bravoville's, by GET and by POST, and nothing in the database changes. A URL naming two
+  objects is also tried with one of Bravoville's among Alphaville's own. A new admin URL with
+  a parameter the walk cannot fill makes the walk fail, so the class stays covered.
+- Every bulk action (each one Wagtail registers, for pages, images, documents, users and
+  snippets) refuses Bravoville's ids, alone, mixed with the editor's own, or as "all the
+  children of" Bravoville's pages: their titles are never listed, and a POST changes nothing
+  of Bravoville's.
+- Every listing, chooser and search without an id (walked as well) shows nothing of
+  Bravoville's, with or without a search and with filters naming Bravoville's objects.
+- Every tag list (tag autocompletion, for every tag model; the image chooser's popular tags;
+  the listings' tag filters) offers only tags of the editor's own objects.
+- Every model reference an admin form can carry (a chooser, an inline's chooser, rich text
+  links and embeds, StreamField blocks, settings, snippets, collections) is refused, in
+  French, when it names another member's object; nothing is saved and the preview and the
+  public page of the editor's site never render Bravoville's image.
+
+Each walk is proved able to see a leak: a superuser, whom no isolation confines, gets
+Bravoville's names through the same URLs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from taggit.models import TagBase
+from wagtail.admin.models import EditingSession
+from wagtail.admin.views.bulk_action.registry import bulk_action_registry
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import (
+    Collection,
+    GroupApprovalTask,
+    Page,
+    TaskState,
+    UploadedFile,
+    Workflow,
+    WorkflowPage,
+    WorkflowState,
+    WorkflowTask,
+)
+
+from tests.wagtail_site_factory import conftest as site_fixtures
+from tests.wagtail_site_factory.content import add_content, pdf_bytes, png_bytes
+from wagtail_site_factory.models import (
+    CommuneSettings,
+    MemberSite,
+    SiteAlert,
+    StandardPage,
+)
+
+pytestmark = pytest.mark.django_db
+# Two communes provisioned through the real drivers, with an editor each.
+inventory, sites = site_fixtures.inventory, site_fixtures.sites
+editor_a, editor_b = site_fixtures.editor_a, site_fixtures.editor_b
+
+REFUSAL = "appartient à un autre membre"
+SEARCH = "Marché"  # a word in a title of every kind of object of both members
+
+
+# --------------------------------------------------------------------------- the two members
+
+@dataclass
+class Member:
+    name: str
+    code: str
+    host: str
+    editor: User
+    ids: dict  # kind of object -> its id
+    tags: tuple[str, ...]
+    markers: tuple[str, ...]  # words only this member's objects carry (lower case)
+
+
+def build_member(code: str, name: str, editor: User) -> Member:
+    """The content of `add_content`, plus one object of every other kind the admin names by
+    id: tags, a page, an image, a document and an alert titled with SEARCH, a sub-collection,
+    a workflow with its task running on the news page, an editing session, pending uploads."""
+    content = add_content(code, name, editor)
+    member = MemberSite.objects.select_related("site", "collection").get(code=code)
+    home = member.site.root_page
+    low = name.lower()
+    tags = (f"travaux {low}", f"voirie {low}")
+    content.image.tags.add(tags[0])
+    content.document.tags.add(tags[1])
+    market = home.add_child(instance=StandardPage(title=f"{SEARCH} de {name}", slug="marche"))
+    market.save_revision(user=editor).publish(user=editor)
+    image = get_image_model()(title=f"{SEARCH} de {name}", collection=member.collection,
+                              file=ContentFile(png_bytes("#aa3300"), name=f"marche-{code}.png"))
+    image.save()
+    image.tags.add(tags[0])
+    document = get_document_model()(title=f"{SEARCH} de {name}", collection=member.collection,
+                                     file=ContentFile(pdf_bytes(name), name=f"marche-{code}.pdf"))
+    document.save()
+    SiteAlert.objects.create(site=member.site, message=f"{SEARCH} de {name} déplacé")
+    member.collection.add_child(instance=Collection(name=f"{SEARCH} de {name}"))
+    task = GroupApprovalTask.objects.create(name=f"Relecture {name}")
+    task.groups.set([member.group])
+    workflow = Workflow.objects.create(name=f"Circuit {name}")
+    WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    WorkflowPage.objects.create(workflow=workflow, page=home)
+    news = content.news
+    news.save_revision(user=editor)
+    state = workflow.start(news, editor)
+    page_type = ContentType.objects.get_for_model(Page)
+    session = EditingSession.objects.create(
+        user=editor, content_type=page_type, object_id=str(news.pk),
+        last_seen_at=timezone.now(), is_editing=True)
+    uploads = {kind: UploadedFile.objects.create(
+        for_content_type=ContentType.objects.get_for_model(model), uploaded_by_user=editor,
+        file=ContentFile(png_bytes(), name=f"envoi-{code}.png"))
+        for kind, model in (("uploaded_image", get_image_model()),
+                            ("uploaded_document", get_document_model()))}
+    news.refresh_from_db()
+    ids = {"home": home.pk, "page": news.pk, "market": market.pk, "sitting": content.sitting.pk,
+           "act": content.act.pk, "revision": news.latest_revision_id,
+           "image": content.image.pk, "document": content.document.pk,
+           "collection": member.collection_id, "site": member.site_id, "user": editor.pk,
+           "user_uid": urlsafe_base64_encode(force_bytes(editor.pk)),
+           "group": member.group_id, "alert": content.alert.pk, "workflow": workflow.pk,
+           "task": task.pk, "workflow_state": state.pk,
+           "task_state": state.current_task_state.pk, "editing_session": session.pk,
+           **{kind: upload.pk for kind, upload in uploads.items()}}
+    markers = (low, f"{code}-", editor.username, f"-{code}.")  # names, groups, user, files
+    return Member(name, code, member.site.hostname, editor, ids, tags, markers)
+
+
+@pytest.fixture
+def world(sites, editor_a, editor_b) -> tuple[Member, Member]:
+    a, b = sites.members[:2]
+    return (build_member(a.code, "Alphaville", editor_a),
+            build_member(b.code, "Bravoville", editor_b))
+
+
+def login(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def leaked(response, other: Member) -> list[str]:
+    """The markers of `other` that a response carries (body, redirect, JSON)."""
+    body = b"" if response.streaming else response.content
+    text = (body.decode(errors="replace") + " " + response.get("Location", "")).lower()
+    return [m for m in other.markers if m in text]
+
+
+WRITES = re.compile(r'^\s*(INSERT|UPDATE|DELETE)\b.*?\b(INTO|FROM|UPDATE)?\s*"?(\w+)"?',
+                    re.IGNORECASE | re.DOTALL)
+WRITE_OK = {"django_session"}  # the session of the request itself
+
+
+def writes(queries) -> list[str]:
+    found = []
+    for q in queries:
+        sql = q["sql"].lstrip()
+        verb = sql.split(None, 1)[0].upper() if sql else ""
+        if verb not in ("INSERT", "UPDATE", "DELETE"):
+            continue
+        table = re.search(r'(?:INTO|FROM|UPDATE)\s+"?(\w+)"?', sql, re.IGNORECASE)
+        name = table.group(1) if table else sql[:40]
+        if name not in WRITE_OK:
+            found.append(f"{verb} {name}")
+    return found
+
+
+def fingerprint(member: Member) -> dict:
+    """Everything of `member` an action could change: its pages, files, collection, site,
+    alerts, settings, users, group, workflow, tags and view restrictions."""
+    ms = MemberSite.objects.select_related("site", "collection").get(code=member.code)
+    pages = Page.objects.filter(path__startswith=ms.site.root_page.path)
+    images = get_image_model().objects.filter(collection__path__startswith=ms.collection.path)
+    docs = get_document_model().objects.filter(collection__path__startswith=ms.collection.path)
+    return {
+        "pages": sorted(pages.values_list("pk", "path", "title", "slug", "live", "locked",
+                                          "locked_by", "owner", "latest_revision", "alias_of",
+                                          "has_unpublished_changes", "view_restrictions")),
+        "images": sorted(images.values_list("pk", "title", "collection", "file", "tagged_items")),
+        "documents": sorted(docs.values_list("pk", "title", "collection", "file",
+                                             "tagged_items")),
+        "collections": sorted(Collection.objects.filter(path__startswith=ms.collection.path)
+                              .values_list("pk", "path", "name", "view_restrictions")),
+        "site": list(type(ms.site).objects.filter(pk=ms.site_id).values_list()),
+        "settings": list(CommuneSettings.objects.filter(site=ms.site).values_list()),
+        "alerts": sorted(SiteAlert.objects.filter(site=ms.site).values_list()),
+        "users": sorted(User.objects.filter(pk=member.editor.pk).values_list(
+            "pk", "username", "is_active", "is_superuser", "password", "groups")),
+        "group": sorted(Group.objects.filter(pk=member.ids["group"]).values_list(
+            "pk", "name", "permissions")),
+        "workflow": sorted(WorkflowState.objects.filter(pk=member.ids["workflow_state"])
+                           .values_list("pk", "status")) + sorted(
+            TaskState.objects.filter(workflow_state=member.ids["workflow_state"])
+            .values_list("pk", "status")) + sorted(
+            Workflow.objects.filter(pk=member.ids["workflow"]).values_list("pk", "active")),
+        "sessions": sorted(EditingSession.objects.filter(user=member.editor)
+                           .values_list("pk", "object_id")),
+        "uploads": sorted(UploadedFile.objects.filter(uploaded_by_user=member.editor)
+                          .values_list("pk")),
+    }
+
+
+# ----------------------------------------------------------------------------- the URL walk
+
+# What each URL parameter naming an object names: the kind of the member's object put in it.
+ID_PARAMS = {"page_id": "page", "parent_page_id": "home", "page_to_move_id": "page",
+             "destination_id": "home", "page_pk": "home", "image_id": "image",
+             "document_id": "document", "doc_id": "document", "collection_id": "collection",
+             "revision_id": "revision", "workflow_state_id": "workflow_state",
+             "task_state_id": "task_state", "task_id": "task", "workflow_pk": "workflow",
+             "session_id": "editing_session", "uidb64": "user_uid"}
+# A `pk` names an object of the model of the view's namespace (or of the view itself).
+PK_KINDS = {"wagtailadmin_api:pages": "page", "wagtailadmin_api:images": "image",
+            "wagtailadmin_api:documents": "document", "wagtailadmin_collections": "collection",
+            "wagtailadmin_workflows": "workflow", "wagtailsettings": "site",
+            "wagtailsites": "site", "wagtailusers_users": "user",
+            "wagtailusers_groups": "group", "wagtailimages_chooser": "image",
+            "wagtaildocs_chooser": "document",
+            "wagtailsnippets_wagtail_site_factory_sitealert": "alert",
+            "wagtailsnippetchoosers_wagtail_site_factory_sitealert": "alert"}
+PK_BY_VIEW = {"wagtailadmin_workflows:edit_task": "task",
+              "wagtailadmin_workflows:disable_task": "task",
+              "wagtailadmin_workflows:enable_task": "task"}
+UPLOAD_KINDS = {"wagtailimages": "uploaded_image", "wagtaildocs": "uploaded_document"}
+# Parameters that name no object, per view: the values (one dict per variant) to put in them.
+PAGE_TYPE = {"content_type_app_name": "wagtail_site_factory",
+             "content_type_model_name": "standardpage"}
+NAMED = {
+    "wagtailadmin_api:pages:action": [{"action_name": a} for a in (
+        "copy", "move", "delete", "publish", "unpublish", "convert_alias",
+        "revert_to_page_revision")],
+    "wagtailadmin_pages:add": [PAGE_TYPE], "wagtailadmin_pages:preview_on_add": [PAGE_TYPE],
+    "wagtailadmin_pages:type_use": [{"content_type_app_name": "wagtail_site_factory",
+                                     "content_type_model_name": "newspage"}],
+    "wagtailadmin_pages:type_use_results": [{"content_type_app_name": "wagtail_site_factory",
+                                             "content_type_model_name": "newspage"}],
+    "wagtailadmin_pages:choose_parent": [{"app_label": "wagtail_site_factory",
+                                          "model_name": "standardpage"}],
+    "wagtailadmin_pages:workflow_action": [{"action_name": a} for a in ("approve", "reject")],
+    "wagtailadmin_pages:collect_workflow_action_data": [{"action_name": "approve"}],
+    "wagtailadmin_workflows:add_task": [{"app_label": "wagtailcore",
+                                         "model_name": "groupapprovaltask"}],
+    "wagtailadmin_editing_sessions:ping": [
+        {"app_label": "wagtailcore", "model_name": "page", "object_id": "page"},
+        {"app_label": "wagtail_site_factory", "model_name": "newspage", "object_id": "page"},
+        {"app_label": "wagtail_site_factory", "model_name": "sitealert", "object_id": "alert"}],
+    "wagtailsettings:edit": [{"app_name": "wagtail_site_factory",
+                              "model_name": "communesettings"}],
+    "wagtailsettings:preview_on_edit": [{"app_name": "wagtail_site_factory",
+                                         "model_name": "communesettings"}],
+    "wagtailimages:preview": [{"filter_spec": "original"}, {"filter_spec": "fill-80x80"}],
+    "wagtailadmin_password_reset_confirm": [{"token": "set-password"}],
+    # Every bulk action Wagtail registers, and every tag model: see `bulk_actions` and
+    # `tag_models` (their ids come in ?id=, the tag model's in the URL).
+    "wagtail_bulk_action": "bulk", "wagtailadmin_tag_model_autocomplete": "tags",
+}
+# Named parameters whose value is a kind of object (the member's id of that kind).
+KIND_VALUES = {"object_id"}
+# re_path patterns with unnamed groups: their arguments, per view.
+POSITIONAL = {"wagtailadmin_pages:revisions_compare": [
+    ("page", "earliest", "latest"), ("page", "revision", "latest"),
+    ("page", "revision", "revision"), ("page", "live", "revision")]}
+# Views the walk never requests: they end the session or fail on purpose.
+NOT_REQUESTED = {"wagtailadmin_logout", "wagtailadmin_error_test"}
+POST_DATA = {"new_title": "Piraté", "new_slug": "pirate", "title": "Piraté", "slug": "pirate",
+             "restriction_type": "password", "password": "piratage", "groups": "",
+             "message": "Piraté", "comment": "Piraté", "action-publish": "1",
+             "is_active": "", "name": "Piraté", "hostname": "pirate.example.org"}
+
+
+@dataclass
+class AdminURL:
+    route: str
+    view_name: str | None
+    namespace: str
+    url_name: str | None
+    params: tuple[str, ...]
+    positional: int
+
+
+def admin_urls() -> list[AdminURL]:
+    """Every URL pattern under /admin/, through every include."""
+    found = []
+
+    def walk(resolver, route, namespaces, params, positional):
+        for p in resolver.url_patterns:
+            regex = p.pattern.regex
+            named = params + tuple(regex.groupindex)
+            unnamed = positional + (regex.groups - len(regex.groupindex))
+            sub = route + str(p.pattern)
+            if isinstance(p, URLResolver):
+                walk(p, sub, namespaces + ((p.namespace,) if p.namespace else ()), named,
+                     unnamed)
+            elif sub.startswith("admin/"):
+                ns = ":".join(namespaces)
+                view = p.name and (f"{ns}:{p.name}" if ns else p.name)
+                found.append(AdminURL(sub, view, ns, p.name, named, unnamed))
+
+    walk(get_resolver(), "", (), (), 0)
+    return found
+
+
+def bulk_actions() -> list[tuple[str, str, str]]:
+    bulk_action_registry._scan_for_bulk_actions()
+    return sorted((app, model, action) for app, models in bulk_action_registry.actions.items()
+                  for model, actions in models.items() for action in actions)
+
+
+def tag_models() -> list[type]:
+    return [m for m in apps.get_models() if issubclass(m, TagBase)]
+
+
+BULK_KINDS = {("wagtailcore", "page"): ["page", "market", "home"],
+              ("wagtailimages", "image"): ["image"],
+              ("wagtaildocs", "document"): ["document"],
+              ("auth", "user"): ["user"],
+              ("wagtail_site_factory", "sitealert"): ["alert"]}
+
+
+def pk_kind(url: AdminURL) -> str | None:
+    if url.view_name in PK_BY_VIEW:
+        return PK_BY_VIEW[url.view_name]
+    return next((kind for ns, kind in PK_KINDS.items()
+                 if url.namespace == ns or url.namespace.startswith(ns + ":")), None)
+
+
+@dataclass
+class Request:
+    label: str
+    view_name: str
+    kinds: dict  # URL kwarg -> kind of object, or literal
+    args: tuple = ()
+    query: tuple = ()  # (name, kind) pairs of the query string, or (name, literal)
+    post: bool = True
+
+    def url(self, ids_of) -> str:
+        """The URL with the ids of `ids_of(kind)` (a kind, per parameter, may come from a
+        different member: see `mixes`)."""
+        kwargs = {k: ids_of(k, v) for k, v in self.kinds.items()}
+        args = tuple(ids_of(f"#{i}", v) for i, v in enumerate(self.args))
+        path = reverse(self.view_name, kwargs=kwargs or None, args=args or None)
+        if self.query:
+            path += "?" + "&".join(f"{k}={ids_of(k, v)}" for k, v in self.query)
+        return path
+
+    def object_params(self) -> list[str]:
+        return [k for k, v in self.kinds.items() if v in KINDS] + [
+            f"#{i}" for i, v in enumerate(self.args) if v in KINDS] + [
+            k for k, v in self.query if v in KINDS]
+
+
+KINDS = {"home", "page", "market", "sitting", "act", "revision", "image", "document",
+         "collection", "site", "user", "user_uid", "group", "alert", "workflow", "task",
+         "workflow_state", "task_state", "editing_session", "uploaded_image",
+         "uploaded_document"}
+
+
+def requests_for(urls: list[AdminURL]) -> tuple[list[Request], list[str]]:
+    """The requests the walk makes for each admin URL with parameters, and the URLs whose
+    parameters it cannot fill (there must be none)."""
+    out, unmapped = [], []
+    for url in urls:
+        if not url.params and not url.positional:
+            continue
+        if url.view_name is None:
+            unmapped.append(f"{url.route}: a URL with parameters and no name")
+            continue
+        if url.positional:
+            variants = POSITIONAL.get(url.view_name)
+            if variants is None or url.params:
+                unmapped.append(f"{url.route} ({url.view_name}): unnamed parameters")
+                continue
+            out += [Request(f"{url.view_name}{v}", url.view_name, {}, v) for v in variants]
+            continue
+        named = NAMED.get(url.view_name, [{}])
+        if named == "bulk":
+            for app, model, action in bulk_actions():
+                kinds = BULK_KINDS.get((app, model))
+                if kinds is None:
+                    unmapped.append(f"bulk action {app}.{model}.{action}: no kind of object")
+                    continue
+                for kind in kinds:
+                    out.append(Request(f"bulk {app}.{model}.{action} ({kind})", url.view_name,
+                                       {"app_label": app, "model_name": model,
+                                        "action": action}, query=(("id", kind),)))
+            continue
+        if named == "tags":
+            for model in tag_models():
+                out.append(Request(f"tags of {model._meta.label}", url.view_name,
+                                   {"app_name": model._meta.app_label,
+                                    "model_name": model._meta.model_name},
+                                   query=(("term", "t"),), post=False))
+            continue
+        for values in named:
+            kinds, missing = {}, []
+            for param in url.params:
+                if param in values:
+                    kinds[param] = values[param]
+                elif param in ID_PARAMS:
+                    kinds[param] = ID_PARAMS[param]
+                elif param == "pk" and pk_kind(url):
+                    kinds[param] = pk_kind(url)
+                elif param == "uploaded_file_id" and url.namespace in UPLOAD_KINDS:
+                    kinds[param] = UPLOAD_KINDS[url.namespace]
+                else:
+                    missing.append(param)
+            if missing:
+                unmapped.append(f"{url.route} ({url.view_name}): {', '.join(missing)}")
+                continue
+            out.append(Request(f"{url.view_name} {kinds}", url.view_name, kinds,
+                               post=url.view_name not in NOT_REQUESTED))
+    return out, unmapped
+
+
+def filler(*members: Member, other_params: frozenset = frozenset()):
+    """ids_of(param, value) for a request: a kind is replaced by the id of that kind of the
+    first member, or, for the parameters in `other_params`, of the second."""
+    def ids_of(param, value):
+        if value not in KINDS:
+            return value
+        member = members[1] if param in other_params else members[0]
+        return member.ids[value]
+    return ids_of
+
+
+def test_every_admin_url_is_walked():
+    """The walk fills every parameter of every admin URL; a new one fails here until the
+    tables above say what it names."""
+    urls = admin_urls()
+    requests, unmapped = requests_for(urls)
+    assert not unmapped, "admin URLs the isolation walk cannot fill:\n" + "\n".join(unmapped)
+    with_ids = [u for u in urls if u.params or u.positional]
+    assert len(with_ids) > 100 and len(requests) > len(with_ids)
+    # Every kind of object the admin names is among those put in the URLs.
+    used = {v for r in requests for v in (*r.kinds.values(), *r.args, *(v for _k, v in r.query))}
+    assert KINDS - {"sitting", "act"} <= used, KINDS - used
+
+
+def test_no_admin_url_shows_or_changes_another_members_object(world):
+    own, other = world
+    client = login(own.editor)
+    admin = login(User.objects.create_superuser("syndic", "syndic@example.fr", "x"))
+    client.get("/admin/", HTTP_HOST=own.host)  # the editor's profile, made on a first visit
+    before = fingerprint(other)
+    requests, unmapped = requests_for(admin_urls())
+    assert not unmapped
+    leaks, crashes, changes, witnesses, reached = [], [], [], set(), set()
+    for req in requests:
+        if req.view_name in NOT_REQUESTED:
+            continue
+        # All of the other member's ids, then each one among the editor's own.
+        params = req.object_params()
+        mixes = [(filler(other), "B")]
+        if len(params) > 1:
+            mixes += [(filler(own, other, other_params=frozenset({p})), f"B in {p}")
+                      for p in params]
+        for ids_of, how in mixes:
+            url = req.url(ids_of)
+            methods = ["get", "post"] if req.post and how == "B" else ["get"]
+            for method in methods:
+                with CaptureQueriesContext(connection) as queries:
+                    if method == "get":
+                        response = client.get(url, follow=True, HTTP_HOST=own.host)
+                    else:
+                        response = client.post(url, POST_DATA, HTTP_HOST=own.host)
+                where = f"{method.upper()} {url} ({req.label}, {how})"
+                if response.status_code >= 500:
+                    crashes.append(f"{where} -> {response.status_code}")
+                if words := leaked(response, other):
+                    leaks.append(f"{where} -> {response.status_code}: {words}")
+                if (found := writes(queries.captured_queries)) and how == "B":
+                    changes.append(f"{where}: {sorted(set(found))}")
+        # Once per view: the same URL, with the other member's ids, for a superuser (the walk
+        # sees a leak), and with the editor's own ids, for the editor (the views are reached).
+        if req.view_name not in witnesses:
+            response = admin.get(req.url(filler(other)), follow=True, HTTP_HOST=own.host)
+            if response.status_code == 200 and leaked(response, other):
+                witnesses.add(req.view_name)
+        if req.view_name not in reached:
+            response = client.get(req.url(filler(own)), follow=True, HTTP_HOST=own.host)
+            if response.status_code == 200:
+                reached.add(req.view_name)
+    assert not leaks, "another member's objects shown:\n" + "\n".join(leaks)
+    assert not crashes, "server errors:\n" + "\n".join(crashes)
+    assert not changes, "writes on another member's ids:\n" + "\n".join(changes)
+    assert fingerprint(other) == before, "another member's objects changed"
+    assert "_auth_user_id" in client.session
+    print(f"\n{len(requests)} requests, {len(witnesses)} views where a superuser sees "
+          f"Bravoville's objects, {len(reached)} reached by the editor with their own ids")
+    assert len(witnesses) >= 40, sorted(witnesses)
+    assert len(reached) >= 30, sorted(reached)
