@@ -275,6 +275,8 @@ PAGES = [
     ("wagtail_site_factory/models/municipal.py", "page", ALPHA, "/vie-municipale/actes/"),
     ("wagtail_site_factory/isolation.py", "term", ALPHA, "/admin/tag-autocomplete/"),
     ("wagtail_site_factory/middleware.py", "term", ALPHA, "/admin/tag-autocomplete/"),
+    ("wagtail_site_factory/isolation.py", "p", ALPHA, "/admin/workflows/task_chooser/"),
+    ("wagtail_site_factory/isolation.py", "p", ALPHA, "/admin/workflows/task_chooser/results/"),
     ("wagtail_site_factory/middleware.py", "id", ALPHA,
      "/admin/bulk/wagtailcore/page/delete/?id={page}"),
     ("wagtail_site_factory/isolation.py", "id", ALPHA,
