@@ -149,27 +149,30 @@ def cmd_apply(args) -> int:
         result = service.apply(planned, args.allow_destroy, progress)
     for key, message in sorted(result.errors.items()):
         err.print(f"[red]error[/]: {escape(key)}: {escape(message)}")
+    if result.error:
+        err.print(f"[red]error[/]: run {result.run_id}: {escape(result.error)}")
+    after = ("not re-observed" if result.pending_after is None
+             else f"{result.pending_after} still pending after re-observing")
     out.print(f"Run {result.run_id}: {result.status}; {len(plan.pending)} changes, "
-              f"{len(result.errors)} not applied; {result.pending_after} still pending after "
-              "re-observing.")
+              f"{len(result.errors)} not applied; {after}.")
     return 0 if result.status == "succeeded" else 1
 
 
 def cmd_runs(args) -> int:
-    from provisioning.models import ChangeRecord, Run, run_digest
+    from provisioning.journal import close_dead_runs, verify
+    from provisioning.models import ChangeRecord, Run
 
     ensure_database()
+    for run_id in close_dead_runs():
+        err.print(f"Run {run_id} was left open by a process that stopped: closed and sealed.")
     if args.verify:
-        previous, broken = "", []
-        for run in Run.objects.exclude(digest="").order_by("id").iterator():
-            if run_digest(previous, run) != run.digest:
-                broken.append(run.id)
-            previous = run.digest
-        if broken:
-            err.print(f"error: the journal was altered: run {broken[0]} no longer matches its "
-                      "digest")
+        problems, count, last = verify()
+        for problem in problems:
+            err.print(f"error: the journal was altered: {escape(problem.sentence)}")
+        if problems:
             return 1
-        out.print("The journal is intact: every run matches its digest.")
+        out.print(f"The journal is intact: {count} runs, each matching its seal and chained "
+                  f"to the one before; last seal {last or 'none'}.")
         return 0
     if args.run:
         records = ChangeRecord.objects.filter(run_id=args.run)
@@ -183,13 +186,13 @@ def cmd_runs(args) -> int:
     runs = list(Run.objects.all()[: args.limit])
     rows = [{"id": r.id, "started_at": r.started_at.isoformat(), "status": r.status,
              "only": r.only, "summary": r.summary, "pending_after": r.pending_after,
-             "inventory": r.inventory_path} for r in runs]
+             "inventory": r.inventory_path, "error": r.error, "seq": r.seq} for r in runs]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     for r in rows:
         s = r["summary"]
-        out.print(f"{r['id']:5} {r['started_at'][:19]} {r['status']:10} "
+        out.print(f"{r['id']:5} {r['started_at'][:19]} {r['status']:11} "
                   f"+{s.get('create', 0)} ~{s.get('update', 0)} -{s.get('disable', 0)} "
                   f"▣{s.get('archive', 0)}  {escape(r['inventory'])}")
     return 0

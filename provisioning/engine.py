@@ -11,6 +11,9 @@ then one chain per member, members in parallel, then the retirement of shared re
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import socket
 import threading
 import time
 from collections import defaultdict
@@ -31,6 +34,8 @@ from .inventory import Inventory
 from .resources import RETIRING, Change, Observed, Plan, Resource
 
 BATCH_SIZE = 500
+
+log = logging.getLogger(__name__)
 
 
 class DestructivePlanError(ProvisioningError):
@@ -180,6 +185,7 @@ class ApplyResult:
     summary: dict
     errors: dict[str, str]
     pending_after: int | None
+    error: str = ""  # why the run stopped short (the backends could not be re-observed, ...)
 
 
 # Drivers of runs executed in this process, so that eager tasks use the caller's objects.
@@ -201,6 +207,41 @@ def inventory_digest(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else ""
 
 
+class _Heartbeat(threading.Thread):
+    """Says the run's process is alive, every HEARTBEAT_EVERY seconds, until the run closes:
+    a command on another host takes a run whose heartbeat stopped for dead."""
+
+    def __init__(self, run_id: int):
+        super().__init__(name=f"mutualis-heartbeat-{run_id}", daemon=True)
+        self.run_id, self.stopped = run_id, threading.Event()
+
+    def run(self) -> None:
+        from .journal import HEARTBEAT_EVERY
+        from .models import Run
+
+        try:
+            while not self.stopped.wait(HEARTBEAT_EVERY):
+                Run.objects.filter(pk=self.run_id, seq__isnull=True).update(
+                    heartbeat=timezone.now())
+        except Exception:
+            log.exception("run %s: heartbeat stopped", self.run_id)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def journal_errors(run_id: int) -> dict[str, str]:
+    """The changes of a run that were not applied, as the journal holds them: failed,
+    skipped, or started with no outcome (the run stopped while they were applied)."""
+    from .models import ChangeRecord
+
+    records = ChangeRecord.objects.filter(run_id=run_id).exclude(outcome=ChangeRecord.OK)
+    return {key: error or "outcome unknown: the apply stopped while this change was applied"
+            for key, error in records.values_list("key", "error")}
+
+
 def apply_plan(plan: Plan, drivers: Sequence[Driver], *, inventory: Inventory | None = None,
                allow_destroy: bool = False, progress: Callable[[int], None] | None = None,
                replan: Callable[[], Plan] | None = None) -> ApplyResult:
@@ -208,47 +249,78 @@ def apply_plan(plan: Plan, drivers: Sequence[Driver], *, inventory: Inventory | 
 
     Runs the tasks eagerly in this process (threads: members in parallel, each backend within
     its concurrency limit) unless Celery has a broker, in which case workers run them.
+
+    Every run ends closed and sealed into the journal's chain: `succeeded`, `diverged`,
+    `failed` (changes failed, or the apply or the re-observation raised: the result then
+    says why in `error`), or `interrupted` (the process is being stopped: the exception goes
+    on). Runs left open by a process that died are closed first.
     """
+    from .journal import close_dead_runs, seal
     from .models import Run
 
     check_destructive(plan, allow_destroy)
+    sched = schedule(plan)
+    close_dead_runs()
     path = inventory.path if inventory else ""
     run = Run.objects.create(inventory_path=path, inventory_sha256=inventory_digest(path),
-                             only=list(plan.only), summary=plan.summary())
-    sched = schedule(plan)
+                             only=list(plan.only), summary=plan.summary(), pid=os.getpid(),
+                             host=socket.gethostname(), heartbeat=timezone.now())
     _LOCAL_DRIVERS[run.id] = {d.backend: d for d in drivers}
     if progress:
         _LOCAL_PROGRESS[run.id] = progress
+    heartbeat = _Heartbeat(run.id)
+    heartbeat.start()
+
+    def stopped(status: str, error: str, errors: dict[str, str]) -> ApplyResult:
+        seal(run.id, status, error=error)
+        return ApplyResult(run.id, status, plan.summary(), {**journal_errors(run.id), **errors},
+                           None, error)
+
     try:
-        if settings.CELERY_TASK_ALWAYS_EAGER:
-            results = _run_in_process(run.id, sched)
-        else:
-            results = _run_on_workers(run.id, sched, progress)
-    except BaseException as exc:  # a crash: journal it, then let it go on
-        Run.objects.filter(pk=run.id).update(status=Run.CRASHED, error=scrub(str(exc))[:2000],
-                                             finished_at=timezone.now())
+        try:
+            if settings.CELERY_TASK_ALWAYS_EAGER:
+                results = _run_in_process(run.id, sched)
+            else:
+                results = _run_on_workers(run.id, sched, progress)
+        except Exception as exc:
+            return stopped(Run.FAILED, f"the apply stopped: {_sentence(exc)}", {})
+        finally:
+            _LOCAL_DRIVERS.pop(run.id, None)
+            _LOCAL_PROGRESS.pop(run.id, None)
+        errors = {}
+        for r in results:
+            errors.update(r["errors"])
+        try:
+            pending_after = len(replan().pending) if replan else None
+        except Exception as exc:
+            return stopped(Run.FAILED, "the apply finished but the backends could not be "
+                           f"observed again: {_sentence(exc)}", errors)
+        status = Run.FAILED if errors else (
+            Run.DIVERGED if pending_after else Run.SUCCEEDED)
+        seal(run.id, status, pending_after=pending_after)
+        return ApplyResult(run.id, status, plan.summary(), errors, pending_after)
+    except BaseException as exc:  # the process is being stopped: close the run, let it go on
+        try:
+            seal(run.id, Run.INTERRUPTED, error=f"interrupted: {_sentence(exc)}")
+        except Exception:
+            log.exception("run %s could not be closed", run.id)
         raise
     finally:
-        _LOCAL_DRIVERS.pop(run.id, None)
-        _LOCAL_PROGRESS.pop(run.id, None)
-    errors = {}
-    for r in results:
-        errors.update(r["errors"])
-    pending_after = len(replan().pending) if replan else None
-    status = Run.FAILED if errors else (
-        Run.DIVERGED if pending_after else Run.SUCCEEDED)
-    finish_run(run.id, status, pending_after)
-    return ApplyResult(run.id, status, plan.summary(), errors, pending_after)
+        heartbeat.stop()
+
+
+def _sentence(exc: BaseException) -> str:
+    text = scrub(str(exc))
+    if isinstance(exc, ProvisioningError) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def finish_run(run_id: int, status: str, pending_after: int | None) -> None:
-    from .models import Run, run_digest
+    """Close and seal a run (provisioning.journal.seal)."""
+    from .journal import seal
 
-    run = Run.objects.get(pk=run_id)
-    run.status, run.pending_after, run.finished_at = status, pending_after, timezone.now()
-    previous = Run.objects.filter(id__lt=run.id).exclude(digest="").order_by("-id").first()
-    run.digest = run_digest(previous.digest if previous else "", run)
-    run.save()
+    seal(run_id, status, pending_after=pending_after)
 
 
 def _run_in_process(run_id: int, sched: Schedule) -> list[dict]:
@@ -310,6 +382,7 @@ def _run_on_workers(run_id: int, sched: Schedule,
                    collect.s().set(queue="mutualis.control")).apply_async()
     while not result.ready():
         if progress:
-            progress(ChangeRecord.objects.filter(run_id=run_id).count())
+            progress(ChangeRecord.objects.filter(run_id=run_id).exclude(
+                outcome=ChangeRecord.STARTED).count())
         time.sleep(0.2)
     return result.get(propagate=True)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -94,19 +91,34 @@ class RegistrySeat(models.Model):
 
 
 class Run(models.Model):
-    """One apply of a plan: what was asked, what happened. Append-only; runs are hash-chained."""
+    """One apply of a plan: what was asked, what happened. Append-only; every run ends closed
+    and sealed into the hash chain in the order runs close (see provisioning/journal.py)."""
 
-    RUNNING, SUCCEEDED, FAILED, DIVERGED, CRASHED = (
-        "running", "succeeded", "failed", "diverged", "crashed")
+    RUNNING, SUCCEEDED, FAILED, DIVERGED, INTERRUPTED = (
+        "running", "succeeded", "failed", "diverged", "interrupted")
+    CRASHED = "crashed"  # runs closed by older versions; new runs close "interrupted"
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True)
     inventory_path = models.CharField(max_length=500, blank=True)
     inventory_sha256 = models.CharField(max_length=64, blank=True)
     only = models.JSONField(default=list)
-    status = models.CharField(max_length=10, default=RUNNING)
+    status = models.CharField(max_length=12, default=RUNNING)
     summary = models.JSONField(default=dict)
     pending_after = models.PositiveIntegerField(null=True)
     error = models.TextField(blank=True)
+    # The process applying the run, and when it last said it was alive: a later command
+    # closes a run whose process died.
+    pid = models.PositiveIntegerField(null=True)
+    host = models.CharField(max_length=255, blank=True)
+    heartbeat = models.DateTimeField(null=True)
+    # The seal: its place in the chain (null while the run is open), the previous seal, and
+    # the records it covers.
+    seq = models.PositiveIntegerField(null=True, unique=True)
+    previous = models.CharField(max_length=64, blank=True)
+    change_count = models.PositiveIntegerField(default=0)
+    first_change = models.BigIntegerField(null=True)
+    last_change = models.BigIntegerField(null=True)
+    seal_version = models.PositiveSmallIntegerField(default=2)
     digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
@@ -114,7 +126,10 @@ class Run(models.Model):
 
 
 class ChangeRecord(models.Model):
-    OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+    """One change of a run, journaled `started` before it is applied and with its outcome
+    after; `skipped` when a change it depends on failed. `digest` covers its own fields."""
+
+    OK, FAILED, SKIPPED, STARTED = "ok", "failed", "skipped", "started"
     run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="changes")
     key = models.CharField(max_length=300, db_index=True)
     action = models.CharField(max_length=10)
@@ -125,20 +140,17 @@ class ChangeRecord(models.Model):
     duration_ms = models.FloatField(default=0)
     error = models.TextField(blank=True)
     at = models.DateTimeField(auto_now_add=True)
+    digest = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["run", "key"], name="one_record_per_key")]
 
-    DIGESTED = ("key", "action", "before", "after", "outcome", "attempts", "error")
+    LEGACY_DIGESTED = ("key", "action", "before", "after", "outcome", "attempts", "error")
 
 
-def run_digest(previous: str, run: Run) -> str:
-    """A run's digest covers its own fields, every change it journaled, and the previous run's
-    digest: editing any past record breaks every later digest."""
-    h = hashlib.sha256(previous.encode())
-    h.update(json.dumps([run.id, run.inventory_sha256, run.only, run.status, run.summary,
-                         run.error], sort_keys=True).encode())
-    rows = run.changes.order_by("key", "id").values_list(*ChangeRecord.DIGESTED)
-    for row in rows.iterator(chunk_size=5000):
-        h.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode())
-    return h.hexdigest()
+def run_digest(run: Run) -> str:
+    """A sealed run's digest (provisioning.journal.run_digest)."""
+    from .journal import run_digest as digest
+
+    return digest(run)

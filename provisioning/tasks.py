@@ -91,42 +91,82 @@ def apply_with_retries(driver: Driver, changes: Sequence[Change]) -> tuple[list[
 _SQLITE_WRITES = threading.Lock()
 
 
+def _writing():
+    """SQLite takes one writer at a time and makes the others sleep and retry: in one process,
+    queueing the threads on a lock is faster than their retries."""
+    return _SQLITE_WRITES if connection.vendor == "sqlite" else nullcontext()
+
+
 def journal(run_id: int, records: list[tuple]) -> None:
     """Insert change records (key, action, before, after, outcome, attempts, duration_ms,
-    error) in one statement. A plain INSERT: the ORM's bulk_create costs more per row than the
-    changes of a fast backend (an LDAP add) take to apply."""
+    error) in one statement, each with its digest. A plain INSERT: the ORM's bulk_create
+    costs more per row than the changes of a fast backend (an LDAP add) take to apply. A
+    record already there (a batch run again after its worker was lost) is kept."""
+    from .journal import record_digest
     from .models import ChangeRecord
 
     if not records:
         return
     quote = connection.ops.quote_name
     columns = ("run_id", "key", "action", "before", "after", "outcome", "attempts",
-               "duration_ms", "error", "at")
+               "duration_ms", "error", "at", "digest")
     sql = (f"INSERT INTO {quote(ChangeRecord._meta.db_table)} "
-           f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})")
+           f"({', '.join(quote(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+           " ON CONFLICT DO NOTHING")
     at = connection.ops.adapt_datetimefield_value(timezone.now())
     rows = [(run_id, key, action, json.dumps(before), json.dumps(after), outcome, attempts,
-             duration, error, at)
+             duration, error, at,
+             record_digest(run_id, key, action, before, after, outcome, attempts, duration, error))
             for key, action, before, after, outcome, attempts, duration, error in records]
-    # SQLite takes one writer at a time and makes the others sleep and retry: in one process,
-    # queueing the threads on a lock is faster than their retries.
-    with (_SQLITE_WRITES if connection.vendor == "sqlite" else nullcontext()), \
-            transaction.atomic(), connection.cursor() as cursor:
+    with _writing(), transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def journal_outcomes(run_id: int, records: list[tuple]) -> None:
+    """The outcomes of changes journaled as started: (key, action, before, after, outcome,
+    attempts, duration_ms, error), one UPDATE per record through the (run, key) index."""
+    from .journal import record_digest
+    from .models import ChangeRecord
+
+    if not records:
+        return
+    quote = connection.ops.quote_name
+    sql = (f"UPDATE {quote(ChangeRecord._meta.db_table)} SET {quote('outcome')} = %s, "
+           f"{quote('attempts')} = %s, {quote('duration_ms')} = %s, {quote('error')} = %s, "
+           f"{quote('digest')} = %s WHERE {quote('run_id')} = %s AND {quote('key')} = %s")
+    rows = [(outcome, attempts, duration, error,
+             record_digest(run_id, key, action, before, after, outcome, attempts, duration, error),
+             run_id, key)
+            for key, action, before, after, outcome, attempts, duration, error in records]
+    with _writing(), transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def run_is_open(run_id: int) -> bool:
+    from .models import Run
+
+    return Run.objects.filter(pk=run_id, seq__isnull=True).exists()
 
 
 @shared_task(name="mutualis.apply_batch", acks_late=True)
 def apply_batch(prev, run_id: int, backend: str, payload: list[dict]) -> dict:
-    """Apply one batch of one backend's changes and journal each of them.
+    """Apply one batch of one backend's changes, journaling each of them as started before the
+    driver is called and with its outcome after.
 
     Returns the errors so far (earlier batches' and this one's): a change that depends on a
-    change that failed is not attempted, and is journaled as skipped.
+    change that failed is not attempted, and is journaled as skipped. A batch of a run that
+    is already closed (its process died and a later command sealed it) is not applied.
     """
     from .engine import report_progress, scrub
     from .models import ChangeRecord
 
     errors = merged_errors(prev)
     changes = [Change.from_payload(p) for p in payload]
+    if not run_is_open(run_id):
+        log.warning("run %s is closed: batch of %s changes not applied", run_id, len(changes))
+        for c in changes:
+            errors[c.key] = f"not applied: run {run_id} was closed before this change started"
+        return {"errors": errors}
     runnable, records = [], []
     for c in changes:
         blocked = next((d for d in c.depends_on if d in errors), None)
@@ -136,19 +176,27 @@ def apply_batch(prev, run_id: int, backend: str, payload: list[dict]) -> dict:
                             errors[c.key]))
         else:
             runnable.append(c)
+            records.append((c.key, c.action, c.before, c.after, ChangeRecord.STARTED, 0, 0.0,
+                            ""))
+    driver = driver_for(run_id, backend) if runnable else None
+    journal(run_id, records)  # before the driver is called: a kill leaves them "started"
     if runnable:
         started = time.perf_counter()
-        outcomes, attempts = apply_with_retries(driver_for(run_id, backend), runnable)
+        outcomes, attempts = apply_with_retries(driver, runnable)
         # Drivers pipeline a batch, so one change's own duration is not measurable: each gets
         # its share of the batch's time.
-        share_ms = (time.perf_counter() - started) * 1000 / len(runnable)
+        share_ms = round((time.perf_counter() - started) * 1000 / len(runnable), 3)
+        done = []
         for c, o in zip(runnable, outcomes, strict=True):
             if not o.ok:
                 errors[c.key] = scrub(o.error)
-            records.append((c.key, c.action, c.before, c.after,
-                            ChangeRecord.OK if o.ok else ChangeRecord.FAILED, attempts[c.key],
-                            share_ms, "" if o.ok else errors[c.key]))
-    journal(run_id, records)
+            done.append((c.key, c.action, c.before, c.after,
+                         ChangeRecord.OK if o.ok else ChangeRecord.FAILED, attempts[c.key],
+                         share_ms, "" if o.ok else errors[c.key]))
+        if run_is_open(run_id):
+            journal_outcomes(run_id, done)
+        else:  # sealed meanwhile: its records stay "started", the next plan shows the state
+            log.warning("run %s was closed while a batch was applied", run_id)
     report_progress(run_id, len(changes))
     return {"errors": errors}
 

@@ -216,10 +216,12 @@ def test_runs_are_hash_chained():
     converge(inv, drv)
     converge(renamed(inv, inv.people[0].uid, "Autre"), drv)
     first, second = Run.objects.order_by("id")
-    assert run_digest("", first) == first.digest
-    assert run_digest(first.digest, second) == second.digest
+    assert (first.seq, first.previous, second.seq, second.previous) == (
+        1, "", 2, first.digest)
+    assert run_digest(first) == first.digest and run_digest(second) == second.digest
+    assert first.change_count == ChangeRecord.objects.filter(run=first).count()
     ChangeRecord.objects.filter(run=first).update(error="edited afterwards")
-    assert run_digest("", first) != first.digest
+    assert run_digest(first) != first.digest
 
 
 # ------------------------------------------------------------------ properties

@@ -1,0 +1,229 @@
+"""The provisioning journal's hash chain: how a run is sealed, how dead runs are closed, and
+how `mutualis runs --verify` checks the chain.
+
+- Every change is journaled before it is applied (outcome `started`) and its outcome after
+  (`ok`, `failed`); a change never attempted is journaled `skipped`. Each record carries the
+  digest of its own fields (and of its run's id), so a record edited afterwards is named.
+- Every run ends closed and sealed, in the order runs close: `seq` counts the seals, `previous`
+  is the digest of the run sealed just before, and the digest covers the run's fields, the
+  number and the id range of its records, and every record. A run whose process died is
+  closed `interrupted` by the next command that opens a run (or by `mutualis runs`).
+- `verify()` walks the chain in seal order and names each run and each record that was
+  forged, deleted or inserted.
+
+The chain has no secret: someone able to rewrite the database and recompute every later
+digest can rewrite history. Keep the last seal printed by `runs --verify` elsewhere (a log, a
+ticket) to anchor it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Min
+from django.utils import timezone
+
+# A run on another host whose heartbeat is older than this is taken for dead.
+STALE_AFTER = timedelta(minutes=10)
+HEARTBEAT_EVERY = 60.0  # seconds
+
+
+def record_digest(run_id: int, key: str, action: str, before, after, outcome: str,
+                  attempts: int, duration_ms: float, error: str) -> str:
+    return hashlib.sha256(json.dumps(
+        [run_id, key, action, before, after, outcome, attempts, duration_ms, error],
+        sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def digest_of(record) -> str:
+    """A stored record's digest, recomputed from its fields."""
+    return record_digest(record.run_id, record.key, record.action, record.before, record.after,
+                         record.outcome, record.attempts, record.duration_ms, record.error)
+
+
+def _when(dt: datetime | None) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") if dt else ""
+
+
+def run_digest(run) -> str:
+    """A sealed run's digest: the previous seal, the run's own fields, how many records it
+    holds and their id range, then every record's digest (recomputed from its fields)."""
+    h = hashlib.sha256(run.previous.encode())
+    h.update(json.dumps([run.seq, run.id, run.inventory_path, run.inventory_sha256, run.only,
+                         run.status, run.summary, run.pending_after, run.error,
+                         _when(run.started_at), _when(run.finished_at), run.change_count,
+                         run.first_change, run.last_change], sort_keys=True,
+                        ensure_ascii=False).encode())
+    for record in run.changes.order_by("id").iterator(chunk_size=5000):
+        h.update(digest_of(record).encode())
+    return h.hexdigest()
+
+
+def legacy_digest(previous: str, run) -> str:
+    """The digest of runs sealed before seal version 2 (kept as they were: recomputing them
+    would launder whatever was changed in them)."""
+    from .models import ChangeRecord
+
+    h = hashlib.sha256(previous.encode())
+    h.update(json.dumps([run.id, run.inventory_sha256, run.only, run.status, run.summary,
+                         run.error], sort_keys=True).encode())
+    rows = run.changes.order_by("key", "id").values_list(*ChangeRecord.LEGACY_DIGESTED)
+    for row in rows.iterator(chunk_size=5000):
+        h.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------- closing runs
+
+def seal(run_id: int, status: str, *, error: str = "", pending_after: int | None = None):
+    """Close a run and seal it at the end of the chain. A run already sealed stays as it was
+    (a run is sealed once). Two processes sealing at once cannot fork the chain: `seq` is
+    unique, and the loser seals again after the winner."""
+    from .models import Run
+
+    for _ in range(20):
+        try:
+            with transaction.atomic():
+                run = Run.objects.select_for_update().get(pk=run_id)
+                if run.seq is not None:
+                    return run
+                last = Run.objects.filter(seq__isnull=False).order_by("-seq").first()
+                run.seq = last.seq + 1 if last else 1
+                run.previous = last.digest if last else ""
+                run.status, run.pending_after = status, pending_after
+                run.error = error[:2000]
+                run.finished_at = timezone.now()
+                agg = run.changes.aggregate(n=Count("id"), lo=Min("id"), hi=Max("id"))
+                run.change_count, run.first_change, run.last_change = (
+                    agg["n"], agg["lo"], agg["hi"])
+                run.seal_version = 2
+                run.digest = run_digest(run)
+                run.save()
+                return run
+        except IntegrityError:  # another process took this seq: seal after it
+            continue
+    raise RuntimeError(f"run {run_id} could not be sealed: the journal is too busy")
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def is_dead(run, now: datetime | None = None) -> bool:
+    """A running run's process is gone: its pid is not alive on this host, or (another host,
+    or a run that never recorded its process) its heartbeat is older than STALE_AFTER."""
+    if run.host == socket.gethostname() and run.pid:
+        return not process_alive(run.pid)
+    last = run.heartbeat or run.started_at
+    return last is None or (now or timezone.now()) - last > STALE_AFTER
+
+
+def close_dead_runs() -> list[int]:
+    """Close and seal every run that can no longer close itself: a running run whose process
+    died (`interrupted`), and a run that an older version left `crashed` and unsealed. (A run
+    of another status without a seal is not sealed here: `verify` reports it.)"""
+    from .models import Run
+
+    closed = []
+    now = timezone.now()
+    unsealed = Run.objects.filter(seq__isnull=True, status__in=[Run.RUNNING, Run.CRASHED])
+    for run in unsealed.order_by("id"):
+        if run.status == Run.RUNNING:
+            if not is_dead(run, now):
+                continue
+            seal(run.id, Run.INTERRUPTED,
+                 error=f"interrupted: its process ({run.pid or 'unknown'} on "
+                       f"{run.host or 'an unknown host'}) stopped before the run closed; "
+                       "changes journaled as started have an unknown outcome",
+                 pending_after=None)
+        else:
+            seal(run.id, run.status, error=run.error, pending_after=run.pending_after)
+        closed.append(run.id)
+    return closed
+
+
+# ---------------------------------------------------------------------------- verifying
+
+@dataclass
+class Problem:
+    run_id: int
+    record_id: int | None
+    sentence: str
+
+
+def verify() -> tuple[list[Problem], int, str]:
+    """Walk the chain in seal order. Returns the problems found (each naming its run and,
+    where it is one record, that record), the number of sealed runs and the last seal."""
+    from .models import Run
+
+    problems: list[Problem] = []
+    previous, expected, count = "", 1, 0
+    for run in Run.objects.filter(seq__isnull=False).order_by("seq").iterator():
+        count += 1
+        if run.seq != expected:
+            missing = (f"run sealed #{expected}" if run.seq == expected + 1
+                       else f"runs sealed #{expected} to #{run.seq - 1}")
+            problems.append(Problem(run.id, None, f"run {run.id} (sealed #{run.seq}): the "
+                                    f"{missing} before it was deleted"))
+        if run.previous != previous:
+            problems.append(Problem(run.id, None, f"run {run.id} (sealed #{run.seq}) does not "
+                                    "follow the run sealed before it: a run was inserted, "
+                                    "deleted or altered before it"))
+        if run.seal_version == 1:
+            if legacy_digest(run.previous, run) != run.digest:
+                problems.append(Problem(run.id, None, f"run {run.id} (sealed #{run.seq}) no "
+                                        "longer matches its digest: it or one of its records "
+                                        "was altered"))
+        else:
+            problems += _check_records(run)
+            if run_digest(run) != run.digest:
+                problems.append(Problem(run.id, None, f"run {run.id} (sealed #{run.seq}) no "
+                                        "longer matches its seal"))
+        previous, expected = run.digest, run.seq + 1
+    for run in Run.objects.filter(seq__isnull=True).exclude(status=Run.RUNNING):
+        problems.append(Problem(run.id, None, f"run {run.id} is {run.status} but was never "
+                                "sealed"))
+    return problems, count, previous
+
+
+def _check_records(run) -> list[Problem]:
+    """Each record against its own digest, and the run's records against the count and id
+    range its seal holds: a record forged, moved in from another run, inserted or deleted."""
+    from .models import ChangeRecord
+
+    problems = []
+    ids = []
+    for rec in run.changes.order_by("id").iterator(chunk_size=5000):
+        ids.append(rec.id)
+        inside = (run.first_change is not None and run.first_change <= rec.id <= run.last_change)
+        if not inside:
+            problems.append(Problem(run.id, rec.id, f"run {run.id}: record {rec.id} "
+                                    f"({rec.key}) was inserted after the run was sealed"))
+        elif rec.digest != digest_of(rec):
+            problems.append(Problem(run.id, rec.id, f"run {run.id}: record {rec.id} "
+                                    f"({rec.key}) was altered after it was journaled"))
+    if len(ids) < run.change_count and run.first_change is not None:
+        present = set(ChangeRecord.objects.filter(
+            id__gte=run.first_change, id__lte=run.last_change).values_list("id", flat=True))
+        gone = [i for i in range(run.first_change, run.last_change + 1) if i not in present]
+        named = ", ".join(str(i) for i in gone[:10]) + (" …" if len(gone) > 10 else "")
+        problems.append(Problem(run.id, gone[0] if gone else None,
+                                f"run {run.id}: {run.change_count - len(ids)} of its "
+                                f"{run.change_count} records were deleted"
+                                + (f" (record {named})" if gone else "")))
+    elif len(ids) > run.change_count and not any(p.record_id for p in problems):
+        problems.append(Problem(run.id, None, f"run {run.id}: it holds {len(ids)} records, "
+                                f"its seal says {run.change_count}: records were inserted"))
+    return problems
