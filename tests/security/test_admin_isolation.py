@@ -148,6 +148,13 @@ def world(sites, editor_a, editor_b) -> tuple[Member, Member]:
             build_member(b.code, "Bravoville", editor_b))
 
 
+def titles(member: Member) -> list[str]:
+    """Titles of the member's objects, lower case."""
+    name = member.name.lower()
+    return [f"{SEARCH.lower()} de {name}", f"fête de {name}", f"blason {name}",
+            f"délibération {name}", f"alerte {name}"]
+
+
 def login(user: User) -> Client:
     client = Client()
     client.force_login(user)
@@ -201,6 +208,8 @@ def fingerprint(member: Member) -> dict:
         "alerts": sorted(SiteAlert.objects.filter(site=ms.site).values_list()),
         "users": sorted(User.objects.filter(pk=member.editor.pk).values_list(
             "pk", "username", "is_active", "is_superuser", "password", "groups")),
+        "group members": sorted(User.objects.filter(groups=member.ids["group"])
+                                .values_list("pk")),
         "group": sorted(Group.objects.filter(pk=member.ids["group"]).values_list(
             "pk", "name", "permissions")),
         "workflow": sorted(WorkflowState.objects.filter(pk=member.ids["workflow_state"])
@@ -504,3 +513,162 @@ def test_no_admin_url_shows_or_changes_another_members_object(world):
           f"Bravoville's objects, {len(reached)} reached by the editor with their own ids")
     assert len(witnesses) >= 40, sorted(witnesses)
     assert len(reached) >= 30, sorted(reached)
+
+
+# ---------------------------------------------------------------------------- bulk actions
+
+# The bulk actions an editor may run on their own objects.
+OWN_BULK = ("wagtailcore.page.publish", "wagtailcore.page.unpublish", "wagtailcore.page.move",
+            "wagtailimages.image.add_tags", "wagtailimages.image.add_to_collection",
+            "wagtaildocs.document.add_tags", "wagtaildocs.document.add_to_collection")
+
+
+def bulk_url(app: str, model: str, action: str, query: str) -> str:
+    return reverse("wagtail_bulk_action", args=(app, model, action)) + "?" + query
+
+
+def bulk_data(other: Member) -> dict:
+    """What a bulk action's form may take, every choice pointing at the other member."""
+    return {"chooser": other.ids["home"], "collection": other.ids["collection"],
+            "tags": "piratage", "role": other.ids["group"], "mark_as_active": "false",
+            "include_descendants": "on"}
+
+
+def test_no_bulk_action_lists_or_changes_another_members_objects(world):
+    own, other = world
+    client = login(own.editor)
+    admin = login(User.objects.create_superuser("syndic", "syndic@example.fr", "x"))
+    before = fingerprint(other)
+    actions = bulk_actions()
+    assert {(a, m) for a, m, _ in actions} == set(BULK_KINDS), "a model's bulk actions unmapped"
+    parents = {"wagtailcore": "home", "wagtailimages": "collection",
+               "wagtaildocs": "collection"}
+    leaks, crashes, witnessed, listed, posts = [], [], 0, [], []
+    for app, model, action in actions:
+        kinds = BULK_KINDS[(app, model)]
+        theirs = "&".join(f"id={other.ids[k]}" for k in kinds)
+        mine = "&".join(f"id={own.ids[k]}" for k in kinds)
+        queries = [theirs, f"{mine}&{theirs}"]
+        if app in parents:  # "every item of the listing" of the other member's parent
+            parent = other.ids[parents[app]]
+            queries += [f"id=all&childOf={parent}", f"id=all&childOf={parent}&q={SEARCH}"]
+        for query in queries:
+            url = bulk_url(app, model, action, query)
+            response = client.get(url, HTTP_HOST=own.host)
+            if response.status_code >= 500:
+                crashes.append(f"GET {url} -> {response.status_code}")
+            if words := leaked(response, other):
+                leaks.append(f"GET {url} -> {response.status_code}: {words}")
+            posts.append(url)
+        # The same action on the editor's own objects lists them (where they may run it).
+        response = client.get(bulk_url(app, model, action, mine), HTTP_HOST=own.host)
+        if response.status_code == 200:
+            body = response.content.decode().lower()
+            if any(t in body for t in titles(own)):
+                listed.append(f"{app}.{model}.{action}")
+        response = admin.get(bulk_url(app, model, action, theirs), HTTP_HOST=own.host)
+        witnessed += bool(leaked(response, other))
+    # The POSTs last: those mixing the editor's own ids may change their own objects.
+    for url in posts:
+        response = client.post(url, bulk_data(other), HTTP_HOST=own.host)
+        if response.status_code >= 500:
+            crashes.append(f"POST {url} -> {response.status_code}")
+        if words := leaked(response, other):
+            leaks.append(f"POST {url} -> {response.status_code}: {words}")
+    assert not leaks, "bulk actions listing another member's objects:\n" + "\n".join(leaks)
+    assert not crashes, "\n".join(crashes)
+    after = fingerprint(other)
+    assert after == before, [k for k in before if before[k] != after[k]]
+    print(f"\n{len(actions)} bulk actions, {len(posts)} GET and POST each; a superuser sees "
+          f"Bravoville's titles in {witnessed}, the editor their own in {listed}")
+    assert witnessed == len(actions)
+    assert set(OWN_BULK) <= set(listed), set(OWN_BULK) - set(listed)
+
+
+# ------------------------------------------------------------- listings, choosers, searches
+
+# Query strings of the listings, the choosers and the searches: a search that finds objects of
+# both members, and filters naming the other member's objects.
+FILTERS = (("collection_id", "collection"), ("collection", "collection"), ("site", "site"),
+           ("owner", "user"), ("locked_by", "user"), ("edited_by", "user"), ("user", "user"),
+           ("parent", "home"), ("workflow", "workflow"), ("task", "task"),
+           ("group", "group"), ("page", "page"))
+API_QUERIES = ((("search", SEARCH),), (("child_of", "home"),), (("descendant_of", "home"),),
+               (("id", "page"),), (("id", "image"),), (("id", "document"),))
+# The searches that must find the editor's own objects (so that finding none of the other
+# member's means something).
+FINDS_OWN = {"wagtailadmin_pages:search", "wagtailadmin_pages:search_results",
+             "wagtailadmin_choose_page_search", "wagtailimages:index_results",
+             "wagtaildocs:index_results", "wagtailimages_chooser:choose_results",
+             "wagtaildocs_chooser:choose_results",
+             "wagtailsnippets_wagtail_site_factory_sitealert:list_results",
+             "wagtailsnippetchoosers_wagtail_site_factory_sitealert:choose_results"}
+NO_LISTING = NOT_REQUESTED | {"wagtailadmin_login", "wagtailadmin_password_reset",
+                              "wagtailadmin_password_reset_done",
+                              "wagtailadmin_password_reset_complete",
+                              "wagtailadmin_javascript_catalog", "wagtailadmin_sprite"}
+
+
+def test_no_listing_chooser_or_search_shows_another_members_objects(world):
+    own, other = world
+    client = login(own.editor)
+    admin = login(User.objects.create_superuser("syndic", "syndic@example.fr", "x"))
+    urls = [u for u in admin_urls() if not u.params and not u.positional and u.view_name
+            and u.view_name not in NO_LISTING]
+    leaks, crashes, witnesses, found_own = [], [], set(), set()
+    for url in urls:
+        path = reverse(url.view_name)
+        variants = API_QUERIES if url.namespace.startswith("wagtailadmin_api") else (
+            (), (("q", SEARCH),), (("q", SEARCH), *FILTERS))
+        for variant in variants:
+            query = "&".join(f"{k}={other.ids.get(v, v)}" for k, v in variant)
+            full = f"{path}?{query}" if query else path
+            response = client.get(full, follow=True, HTTP_HOST=own.host)
+            if response.status_code >= 500:
+                crashes.append(f"{full} -> {response.status_code}")
+            if words := leaked(response, other):
+                leaks.append(f"{full} -> {response.status_code}: {words}")
+            if variant == (("q", SEARCH),) and url.view_name in FINDS_OWN:
+                if f"{SEARCH} de {own.name}".lower() in response.content.decode().lower():
+                    found_own.add(url.view_name)
+            if url.view_name not in witnesses:
+                response = admin.get(full, follow=True, HTTP_HOST=own.host)
+                if leaked(response, other):
+                    witnesses.add(url.view_name)
+    assert not leaks, "another member's objects listed:\n" + "\n".join(leaks)
+    assert not crashes, "\n".join(crashes)
+    print(f"\n{len(urls)} listings, choosers and searches; a superuser sees Bravoville's "
+          f"objects in {len(witnesses)}")
+    assert found_own == FINDS_OWN, FINDS_OWN - found_own
+    assert len(witnesses) >= 20, sorted(witnesses)
+
+
+# ------------------------------------------------------------------------------- tag lists
+
+def test_every_tag_list_offers_only_the_editors_own_tags(world):
+    own, other = world
+    client = login(own.editor)
+    autocompletions = ["/admin/tag-autocomplete/"] + [
+        reverse("wagtailadmin_tag_model_autocomplete",
+                args=(m._meta.app_label, m._meta.model_name)) for m in tag_models()]
+    lists = {f"{url}?term={term}": "autocomplete" for url in autocompletions
+             for term in ("t", "v", "travaux", "voirie")}
+    lists |= {"/admin/images/chooser/": "popular", "/admin/images/chooser/results/": "popular",
+              "/admin/images/": "filter", "/admin/documents/": "filter",
+              "/admin/images/results/": "filter", "/admin/documents/results/": "filter"}
+    shown = {}
+    for url in lists:
+        response = client.get(url, HTTP_HOST=own.host)
+        assert response.status_code == 200, url
+        body = response.content.decode().lower()
+        assert not [t for t in other.tags if t in body], f"{url} offers the other member's tags"
+        shown[url] = [t for t in own.tags if t in body]
+    # Each list offers the editor's own tags: an empty list would prove nothing.
+    assert all(shown[f"{url}?term=travaux"] == [own.tags[0]] for url in autocompletions)
+    assert all(shown[f"{url}?term=v"] == [own.tags[1]] for url in autocompletions)
+    assert own.tags[0] in shown["/admin/images/chooser/"]
+    assert own.tags[0] in shown["/admin/images/"] and own.tags[1] in shown["/admin/documents/"]
+    # The same lists, for a superuser, hold the other member's tags.
+    admin = login(User.objects.create_superuser("syndic", "syndic@example.fr", "x"))
+    for url in ("/admin/tag-autocomplete/?term=travaux", "/admin/images/chooser/"):
+        assert other.tags[0] in admin.get(url, HTTP_HOST=own.host).content.decode().lower()
