@@ -16,12 +16,15 @@ docs/reverse-proxy.md).
 from __future__ import annotations
 
 import ipaddress
+import logging
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
+log = logging.getLogger(__name__)
+_warned = False
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -69,6 +72,20 @@ def _trusted(address: Address, networks: tuple[Network, ...]) -> bool:
     return any(address.version == net.version and address in net for net in networks)
 
 
+def _hint_unset_proxies(request: HttpRequest, remote: Address) -> None:
+    """Once per process: a forwarded request from a loopback or private peer while no proxy is
+    trusted is most likely a proxy left out of the setting (every client then shares its
+    address)."""
+    global _warned
+    if _warned or not request.META.get("HTTP_X_FORWARDED_FOR"):
+        return
+    if remote.is_loopback or remote.is_private:
+        _warned = True
+        log.warning("requests come through a proxy at %s with X-Forwarded-For, but "
+                    "MUTUALIS_TRUSTED_PROXIES is empty: every client counts as that address "
+                    "(docs/reverse-proxy.md)", remote)
+
+
 def client_address(request: HttpRequest | None) -> str:
     """The client's address as text ("" when the request has none)."""
     if request is None:
@@ -78,6 +95,8 @@ def client_address(request: HttpRequest | None) -> str:
     if remote is None:
         return remote_text.strip()
     networks = trusted_networks()
+    if not networks:
+        _hint_unset_proxies(request, remote)
     if not networks or not _trusted(remote, networks):
         return str(remote)
     nearest = remote  # the last hop known to be written by a trusted proxy

@@ -146,3 +146,16 @@ def test_a_wrong_trusted_proxy_setting_says_which_entry(settings):
     settings.MUTUALIS_TRUSTED_PROXIES = ["10.0.0.0/8", "proxy.example.fr"]
     with pytest.raises(ImproperlyConfigured, match="proxy.example.fr"):
         address("10.0.0.1", "203.0.113.9")
+
+
+def test_a_proxy_left_out_of_the_setting_is_pointed_out_once(caplog, monkeypatch):
+    import mutualis.client_address as module
+
+    monkeypatch.setattr(module, "_warned", False)
+    with caplog.at_level("WARNING", logger="mutualis.client_address"):
+        assert address("93.184.216.34", "198.51.100.1") == "93.184.216.34"  # public: no hint
+        assert not caplog.records
+        for _ in range(3):
+            assert address("127.0.0.1", "198.51.100.1") == "127.0.0.1"
+    [record] = caplog.records
+    assert "MUTUALIS_TRUSTED_PROXIES" in record.getMessage()
