@@ -280,6 +280,8 @@ MUTUALIS_ACTES_XSD_DIR = os.environ.get("MUTUALIS_ACTES_XSD_DIR") or None
 LOGIN_URL = "/connexion/"
 LOGIN_REDIRECT_URL = "/connexion/suite/"
 LOGOUT_REDIRECT_URL = "/connexion/"
+# A page of a site restricted to logged-in people sends them to the same login page.
+WAGTAIL_FRONTEND_LOGIN_URL = LOGIN_URL
 
 # Passwords people choose (the activation page, the syndicate's admin accounts); the
 # directory's own policy (length, history) applies on top for directory accounts.

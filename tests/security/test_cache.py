@@ -117,6 +117,7 @@ def test_a_page_restricted_to_logged_in_people_or_groups_is_never_stored(site, s
     for client in (insider, Client()):
         response = get(client, f"/{slug}/")
         assert response.status_code == 302 and f"next=/{slug}/" in response["Location"]
+        assert response["Location"].startswith("/connexion/")  # the site's own login page
     assert not any(f"SECRET-{slug}" in page for page in spy.stored)
 
 
