@@ -222,13 +222,29 @@ def refuse_foreign_references(form: forms.BaseForm, user) -> bool:
     """Add an error to every field naming another member's object; True when none did."""
     clean = True
     for f in _forms(form):
+        for name, field in f.fields.items():
+            # A choice Django itself refused (narrowed away): show the saved value again too.
+            if name in f.errors and isinstance(field, forms.ModelChoiceField):
+                raw = f[name].data
+                values = raw if isinstance(raw, (list, tuple)) else [raw]
+                if any(v not in (None, "") and not may_see(user, field.queryset.model, v)
+                       for v in values):
+                    _show_initial(field)
         for name, value in list(getattr(f, "cleaned_data", {}).items()):
             for model, pk in _references(f, name, value):
                 if not may_see(user, model, pk):
                     f.add_error(name, _refusal(f.fields[name].label or name))
+                    _show_initial(f.fields[name])
                     clean = False
                     break
     return clean
+
+
+def _show_initial(field: forms.Field) -> None:
+    """The form shown again with the error renders the field's saved value, not the refused
+    one: a chooser would show the other member's object (its title, its thumbnail), rich text
+    the URL and title of its page or document."""
+    field.bound_data = lambda data, initial: initial
 
 
 # ----------------------------------------------------------------------------- install
@@ -239,6 +255,7 @@ def install() -> None:
     if _installed:
         return
     from wagtail.admin.forms import WagtailAdminModelForm
+    from wagtail.admin.forms.collections import BaseCollectionMemberForm
     from wagtail.admin.views import workflows
     from wagtail.admin.views.bulk_action import BulkAction
     from wagtail.images.views import chooser as image_chooser
@@ -251,12 +268,35 @@ def install() -> None:
             narrow_choices(self, self.for_user)
 
     def is_valid(self):
+        if self.for_user is not None:
+            narrow_choices(self, self.for_user)  # again: subclasses set choices after __init__
         valid = form_is_valid(self)
         if self.for_user is not None and self.is_bound:
             valid = refuse_foreign_references(self, self.for_user) and valid
         return valid
 
     WagtailAdminModelForm.__init__, WagtailAdminModelForm.is_valid = __init__, is_valid
+
+    # Image and document forms are no WagtailAdminModelForm: they take `user`, and set the
+    # collection's choices once built.
+    member_init, member_is_valid = (BaseCollectionMemberForm.__init__,
+                                    BaseCollectionMemberForm.is_valid)
+
+    def member_form_init(self, *args, **kwargs):
+        self._wsf_user = kwargs.get("user")
+        member_init(self, *args, **kwargs)
+        if self._wsf_user is not None:
+            narrow_choices(self, self._wsf_user)
+
+    def member_form_is_valid(self):
+        valid = member_is_valid(self)
+        user = getattr(self, "_wsf_user", None)
+        if user is not None and self.is_bound:
+            valid = refuse_foreign_references(self, user) and valid
+        return valid
+
+    BaseCollectionMemberForm.__init__ = member_form_init
+    BaseCollectionMemberForm.is_valid = member_form_is_valid
 
     actionable = BulkAction.get_actionable_objects
     get_form = BulkAction.get_form
