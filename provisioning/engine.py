@@ -197,6 +197,11 @@ def local_driver(run_id: int, backend: str) -> Driver | None:
     return _LOCAL_DRIVERS.get(run_id, {}).get(backend)
 
 
+def local_run(run_id: int) -> bool:
+    """The run is being applied by this process (and not closed yet)."""
+    return run_id in _LOCAL_DRIVERS
+
+
 def report_progress(run_id: int, count: int) -> None:
     callback = _LOCAL_PROGRESS.get(run_id)
     if callback:

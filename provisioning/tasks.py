@@ -143,9 +143,12 @@ def journal_outcomes(run_id: int, records: list[tuple]) -> None:
 
 
 def run_is_open(run_id: int) -> bool:
+    """A run applied in this process is open until this process closes it (no other command
+    takes a live process's run for dead); a worker asks the journal."""
+    from .engine import local_run
     from .models import Run
 
-    return Run.objects.filter(pk=run_id, seq__isnull=True).exists()
+    return local_run(run_id) or Run.objects.filter(pk=run_id, seq__isnull=True).exists()
 
 
 @shared_task(name="mutualis.apply_batch", acks_late=True)

@@ -73,7 +73,13 @@ def test_apply_runs_on_a_real_worker(tmp_path, small_inventory):
         planned = cli(env, "plan", str(small_inventory), "--detailed-exitcode")
         assert planned.returncode == 0, planned.stdout + planned.stderr
         runs = json.loads(cli(env, "runs", "--json").stdout)
-        assert runs[0]["status"] == "succeeded"
+        assert runs[0]["status"] == "succeeded" and runs[0]["seq"] == 1
+        # The worker journaled each change before applying it and its outcome after.
+        records = json.loads(cli(env, "runs", str(runs[0]["id"]), "--json").stdout)
+        assert {r["key"] for r in records} >= keys
+        assert {r["outcome"] for r in records} == {"ok"}
+        verified = cli(env, "runs", "--verify")
+        assert verified.returncode == 0 and "intact: 1 runs" in verified.stdout, verified.stderr
     finally:
         worker.terminate()
         try:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from provisioning.diff import diff, diff_one
 from provisioning.drivers import ProvisioningError, Scope
 from provisioning.engine import DestructivePlanError, apply_plan, make_plan, schedule
+from provisioning.journal import verify
 from provisioning.models import ChangeRecord, Run, run_digest
 from provisioning.resources import (
     ARCHIVE,
@@ -220,8 +221,10 @@ def test_runs_are_hash_chained():
         1, "", 2, first.digest)
     assert run_digest(first) == first.digest and run_digest(second) == second.digest
     assert first.change_count == ChangeRecord.objects.filter(run=first).count()
-    ChangeRecord.objects.filter(run=first).update(error="edited afterwards")
-    assert run_digest(first) != first.digest
+    edited = ChangeRecord.objects.filter(run=first).first()
+    ChangeRecord.objects.filter(pk=edited.pk).update(error="edited afterwards")
+    problems, _, _ = verify()
+    assert [(p.run_id, p.record_id) for p in problems] == [(first.id, edited.id)]
 
 
 # ------------------------------------------------------------------ properties

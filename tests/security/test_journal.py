@@ -297,6 +297,7 @@ def test_a_batch_run_twice_keeps_one_record_per_change_and_a_closed_run_takes_no
         records = ChangeRecord.objects.filter(run=run)
         assert records.count() == len(payload)
         assert set(records.values_list("outcome", flat=True)) == {ChangeRecord.OK}
+        engine._LOCAL_DRIVERS.pop(run.id)  # as when the run closes
         engine.finish_run(run.id, Run.INTERRUPTED, None)
         applied = drv.applied
         late = apply_batch.apply(args=([], run.id, "memory", payload)).get()
@@ -409,3 +410,37 @@ def test_a_run_closed_without_a_seal_is_reported(capsys, settings):
     forged = Run.objects.create(status=Run.SUCCEEDED)  # a run that never ran
     code, _, err = cli(capsys, "runs", "--verify")
     assert code == 1 and f"run {forged.id} is succeeded but was never sealed" in err
+
+
+# ------------------------------------------------------------------ runs of older versions
+
+def test_runs_sealed_by_an_older_version_keep_their_digests_and_the_chain_goes_on(capsys):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from provisioning.journal import legacy_digest
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("provisioning", "0003_syndicate")])
+    old = executor.loader.project_state([("provisioning", "0003_syndicate")]).apps
+    OldRun, OldRecord = old.get_model("provisioning", "Run"), old.get_model(
+        "provisioning", "ChangeRecord")
+    previous, ids = "", []
+    for status in ("succeeded", "failed"):
+        run = OldRun.objects.create(status=status, summary={"create": 1})
+        OldRecord.objects.create(run=run, key=f"memory.account:{status}", action="create",
+                                 outcome="ok", after={"name": status})
+        run.digest = previous = legacy_digest(previous, run)
+        run.save()
+        ids.append(run.id)
+    crashed = OldRun.objects.create(status="crashed", error="Crash: before memory.x")
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    converge(make_inventory(members=1, people=2), MemoryDriver())  # seals the crashed run
+    assert list(Run.objects.order_by("seq").values_list("id", "seq", "seal_version")) == [
+        (ids[0], 1, 1), (ids[1], 2, 1), (crashed.id, 3, 2), (crashed.id + 1, 4, 2)]
+    assert_chained()
+    ChangeRecord.objects.filter(run_id=ids[0]).update(after={"name": "forged"})
+    code, _, err = cli(capsys, "runs", "--verify")
+    assert code == 1 and f"run {ids[0]} (sealed #1) no longer matches its digest" in err
