@@ -906,3 +906,48 @@ def test_no_streamfield_block_takes_another_members_object(world):
         valid, errors = submit(other, kind, of(other))
         assert not valid and REFUSAL in errors, (kind, value, errors)
         assert submit(own, kind, of(own)) == (True, ""), (kind, value)
+
+
+def test_no_admin_form_creates_anything_in_another_members_space(world):
+    """Every admin URL without an id (add views, uploads, choosers' create tabs...), posted
+    with every field that may name a place pointing at the other member's: their pages,
+    files, collections, site, groups and users stay as they were."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    own, other = world
+    client = login(own.editor)
+    before = fingerprint(other)
+    ids = other.ids
+    places = {"collection": ids["collection"], "parent": ids["collection"],
+              "site": ids["site"], "root_page": ids["home"], "page": ids["page"],
+              "chooser": ids["home"], "link_page": ids["page"], "logo": ids["image"],
+              "image": ids["image"], "document": ids["document"], "groups": ids["group"],
+              "role": ids["group"], "title": "Intrusion", "name": "Intrusion",
+              "message": "Intrusion", "hostname": "intrusion.example.org", "port": "80",
+              "username": "intrus", "email": "intrus@example.fr", "starts": "2025-01-01 10:00",
+              # The link choosers' fields (Wagtail answers 500 when the URL one is missing).
+              "external-link-chooser-url": "https://example.org/",
+              "anchor-link-chooser-url": "ancre", "email-link-chooser-email_address":
+              "intrus@example.fr", "phone-link-chooser-phone_number": "0549000000"}
+    client.raise_request_exception = False
+    leaks, crashes, posted = [], [], 0
+    for url in admin_urls():
+        if url.params or url.positional or not url.view_name or url.view_name in NO_LISTING:
+            continue
+        path = reverse(url.view_name)
+        # One file, under the name the view reads (Wagtail's multiple upload answers 500 to
+        # a hand-made POST that names it otherwise).
+        key = "files[]" if url.url_name == "add_multiple" else "file"
+        data = {**places, key: SimpleUploadedFile("intrusion.png", png_bytes(),
+                                                  content_type="image/png")}
+        response = client.post(path, data, HTTP_HOST=own.host)
+        posted += 1
+        if response.status_code >= 500:
+            crashes.append(f"POST {path} -> {response.status_code}")
+        if words := leaked(response, other):
+            leaks.append(f"POST {path} -> {response.status_code}: {words}")
+    assert not leaks, "\n".join(leaks)
+    assert not crashes, "\n".join(crashes)
+    after = fingerprint(other)
+    assert after == before, [k for k in before if before[k] != after[k]]
+    assert posted > 50 and "_auth_user_id" in client.session
