@@ -621,8 +621,9 @@ def test_no_listing_chooser_or_search_shows_another_members_objects(world):
     leaks, crashes, witnesses, found_own = [], [], set(), set()
     for url in urls:
         path = reverse(url.view_name)
+        # (A search leaves a view that has none as it is: no need to ask without one.)
         variants = API_QUERIES if url.namespace.startswith("wagtailadmin_api") else (
-            (), (("q", SEARCH),), (("q", SEARCH), *FILTERS))
+            (("q", SEARCH),), (("q", SEARCH), *FILTERS))
         for variant in variants:
             query = "&".join(f"{k}={other.ids.get(v, v)}" for k, v in variant)
             full = f"{path}?{query}" if query else path
@@ -634,7 +635,7 @@ def test_no_listing_chooser_or_search_shows_another_members_objects(world):
             if variant == (("q", SEARCH),) and url.view_name in FINDS_OWN:
                 if f"{SEARCH} de {own.name}".lower() in response.content.decode().lower():
                     found_own.add(url.view_name)
-            if url.view_name not in witnesses:
+            if variant == variants[0]:  # a superuser, through the same URL, sees a leak
                 response = admin.get(full, follow=True, HTTP_HOST=own.host)
                 if leaked(response, other):
                     witnesses.add(url.view_name)
