@@ -11,13 +11,15 @@ nothing of another member's in the Wagtail admin.
   children of" Bravoville's pages: their titles are never listed, and a POST changes nothing
   of Bravoville's.
 - Every listing, chooser and search without an id (walked as well) shows nothing of
-  Bravoville's, with or without a search and with filters naming Bravoville's objects.
+  Bravoville's, with a search and with filters naming Bravoville's objects; posted to, with
+  every field that names a place pointing at Bravoville's, none creates anything there.
 - Every tag list (tag autocompletion, for every tag model; the image chooser's popular tags;
   the listings' tag filters) offers only tags of the editor's own objects.
 - Every model reference an admin form can carry (a chooser, an inline's chooser, rich text
   links and embeds, StreamField blocks, settings, snippets, collections) is refused, in
-  French, when it names another member's object; nothing is saved and the preview and the
-  public page of the editor's site never render Bravoville's image.
+  French, when it names another member's object, and the form shown again does not render
+  the refused object; nothing is saved, and the preview and the public page of the editor's
+  site never render Bravoville's image.
 
 Each walk is proved able to see a leak: a superuser, whom no isolation confines, gets
 Bravoville's names through the same URLs.
