@@ -130,7 +130,9 @@ class ChangeRecord(models.Model):
     after; `skipped` when a change it depends on failed. `digest` covers its own fields."""
 
     OK, FAILED, SKIPPED, STARTED = "ok", "failed", "skipped", "started"
-    run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="changes")
+    # No index of its own on run: the (run, key) constraint's index serves run lookups.
+    run = models.ForeignKey(Run, on_delete=models.PROTECT, related_name="changes",
+                            db_index=False)
     key = models.CharField(max_length=300, db_index=True)
     action = models.CharField(max_length=10)
     before = models.JSONField(default=dict)
