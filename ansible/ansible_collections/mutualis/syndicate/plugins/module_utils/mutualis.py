@@ -185,10 +185,15 @@ def plan_and_apply(module, inventory, only=None, allow_destroy=False, apply=True
 
     applied = service.apply(planned, allow_destroy)
     result["run"] = dict(id=applied.run_id, status=applied.status, errors=applied.errors,
-                         pending_after=applied.pending_after)
+                         pending_after=applied.pending_after,
+                         error=applied.error)
     if applied.status == "succeeded":
         return result
-    if applied.errors:
+    if applied.error and not applied.errors:
+        # The run stopped short of re-observing (a backend died): say why, not "None pending".
+        msg = (f"run {applied.run_id} {applied.status}: {for_ansible(applied.error)}: see "
+               f"`mutualis runs {applied.run_id}`")
+    elif applied.errors:
         result["changed"] = len(applied.errors) < len(plan.pending)
         failures = "; ".join(f"{key}: {error}" for key, error in sorted(applied.errors.items()))
         msg = (f"run {applied.run_id} failed: {len(applied.errors)} of the {len(plan.pending)} "

@@ -117,6 +117,11 @@ run:
       description: Changes still pending when the backends were observed again.
       type: int
       sample: 0
+    error:
+      description: Why the run stopped short (a backend that could not be observed again,
+        a process stopped); empty otherwise.
+      type: str
+      sample: ""
 """
 
 # Imports after the documentation, as Ansible lays modules out.
