@@ -290,6 +290,7 @@ def apply_plan(plan: Plan, drivers: Sequence[Driver], *, inventory: Inventory | 
         except Exception as exc:
             return stopped(Run.FAILED, f"the apply stopped: {_sentence(exc)}", {})
         finally:
+            _flush_outcomes(run.id)
             _LOCAL_DRIVERS.pop(run.id, None)
             _LOCAL_PROGRESS.pop(run.id, None)
         errors = {}
@@ -312,6 +313,17 @@ def apply_plan(plan: Plan, drivers: Sequence[Driver], *, inventory: Inventory | 
         raise
     finally:
         heartbeat.stop()
+
+
+def _flush_outcomes(run_id: int) -> None:
+    """The outcomes the batches left to write (tasks.journal_outcomes), before the run is
+    sealed; if the journal cannot take them, those records stay "started"."""
+    from .tasks import flush_outcomes
+
+    try:
+        flush_outcomes(run_id)
+    except Exception:
+        log.exception("run %s: outcomes could not be journaled", run_id)
 
 
 def _sentence(exc: BaseException) -> str:

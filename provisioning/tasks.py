@@ -119,27 +119,74 @@ def journal(run_id: int, records: list[tuple]) -> None:
              record_digest(run_id, key, action, before, after, outcome, attempts, duration, error))
             for key, action, before, after, outcome, attempts, duration, error in records]
     with _writing(), transaction.atomic(), connection.cursor() as cursor:
+        _write_outcomes(cursor, run_id, _take_deferred(run_id))  # earlier batches' outcomes
         cursor.executemany(sql, rows)
+
+
+OUTCOMES_PER_STATEMENT = 1000  # 6 parameters each: well under SQLite's 32,766
+
+# In this process with SQLite, a batch's outcomes wait for the next write of the run's journal
+# (the next batch's insert, or the end of the apply): SQLite takes one writer at a time, and
+# one transaction per batch instead of two keeps the threads from queueing on it. A kill
+# meanwhile leaves those records "started", outcome unknown, which is the truth.
+_DEFERRED: dict[int, list[list]] = {}
+_DEFERRED_LOCK = threading.Lock()
+
+
+def _outcome_rows(run_id: int, records: list[tuple]) -> list[list]:
+    from .journal import record_digest
+
+    return [[key, outcome, attempts, duration, error,
+             record_digest(run_id, key, action, before, after, outcome, attempts, duration,
+                           error)]
+            for key, action, before, after, outcome, attempts, duration, error in records]
+
+
+def _write_outcomes(cursor, run_id: int, rows: list[list]) -> None:
+    """One UPDATE ... FROM statement per thousand records (PostgreSQL, SQLite >= 3.33)."""
+    from .models import ChangeRecord
+
+    quote = connection.ops.quote_name
+    table = quote(ChangeRecord._meta.db_table)
+    cast = "::integer" if connection.vendor == "postgresql" else ""
+    for start in range(0, len(rows), OUTCOMES_PER_STATEMENT):
+        chunk = rows[start:start + OUTCOMES_PER_STATEMENT]
+        values = ", ".join([f"(%s, %s, %s{cast}, %s, %s, %s)"] * len(chunk))
+        cursor.execute(
+            f"WITH v(k, o, a, d, e, g) AS (VALUES {values}) "
+            f"UPDATE {table} SET {quote('outcome')} = v.o, {quote('attempts')} = v.a, "
+            f"{quote('duration_ms')} = v.d, {quote('error')} = v.e, {quote('digest')} = v.g "
+            f"FROM v WHERE {table}.{quote('run_id')} = %s AND {table}.{quote('key')} = v.k",
+            [value for row in chunk for value in row] + [run_id])
+
+
+def _take_deferred(run_id: int) -> list[list]:
+    with _DEFERRED_LOCK:
+        return _DEFERRED.pop(run_id, [])
 
 
 def journal_outcomes(run_id: int, records: list[tuple]) -> None:
     """The outcomes of changes journaled as started: (key, action, before, after, outcome,
-    attempts, duration_ms, error), one UPDATE per record through the (run, key) index."""
-    from .journal import record_digest
-    from .models import ChangeRecord
+    attempts, duration_ms, error), each with its new digest."""
+    from .engine import local_run
 
     if not records:
         return
-    quote = connection.ops.quote_name
-    sql = (f"UPDATE {quote(ChangeRecord._meta.db_table)} SET {quote('outcome')} = %s, "
-           f"{quote('attempts')} = %s, {quote('duration_ms')} = %s, {quote('error')} = %s, "
-           f"{quote('digest')} = %s WHERE {quote('run_id')} = %s AND {quote('key')} = %s")
-    rows = [(outcome, attempts, duration, error,
-             record_digest(run_id, key, action, before, after, outcome, attempts, duration, error),
-             run_id, key)
-            for key, action, before, after, outcome, attempts, duration, error in records]
+    rows = _outcome_rows(run_id, records)
+    if connection.vendor == "sqlite" and local_run(run_id):
+        with _DEFERRED_LOCK:
+            _DEFERRED.setdefault(run_id, []).extend(rows)
+        return
     with _writing(), transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        _write_outcomes(cursor, run_id, rows)
+
+
+def flush_outcomes(run_id: int) -> None:
+    """Write the outcomes still waiting (the end of an apply in this process)."""
+    rows = _take_deferred(run_id)
+    if rows:
+        with _writing(), transaction.atomic(), connection.cursor() as cursor:
+            _write_outcomes(cursor, run_id, rows)
 
 
 def run_is_open(run_id: int) -> bool:
