@@ -107,16 +107,7 @@ def test_a_fifty_megabyte_title_is_refused_before_any_backend_sees_it():
     assert peak < 20 * 50_000_000  # a few copies of the text, not an explosion
 
 
-def laughs(levels: int, width: int = 10) -> str:
-    """The "billion laughs": each level an anchor holding `width` aliases of the one below."""
-    lines = ['l0: &l0 "ha"']
-    for n in range(1, levels + 1):
-        lines.append(f"l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * width) + "]")
-    return BASE + "\n".join(f"x-{line}" if False else line for line in lines) + "\n"
-
-
 def test_the_billion_laughs_is_refused_naming_the_alias_that_crosses_the_limit():
-    text = BASE.replace("members:", 'bomb: &b0 ["ha"]\nmembers:', 1) if False else None
     bomb = ("syndicate: {name: S, siren: \"200000000\", domain: example.fr}\n"
             'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
             "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
@@ -128,7 +119,7 @@ def test_the_billion_laughs_is_refused_naming_the_alias_that_crosses_the_limit()
             "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
             "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]\n"
             "members: []\n")
-    assert text is None and len(bomb) < 800
+    assert len(bomb) < 800  # nine lines, nine levels of nine: 387 million values expanded
     tracemalloc.start()
     errors = refused(bomb)
     peak = tracemalloc.get_traced_memory()[1]
