@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
@@ -22,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mutualis.private_files import private_storage
+from mutualis.private_files import dossier_dir, private_storage
 from provisioning.access import subscribes
 
 from . import backends, delivery, dossier, mail
@@ -101,7 +100,7 @@ def _dossier_dir(dispatch: Dispatch) -> str:
     for record in dispatch.files or []:
         if record["path"].endswith("/" + record["name"]):
             return record["path"][: -len(record["name"]) - 1]
-    return f"convocation/{secrets.token_urlsafe(24)}/dossier"
+    return dossier_dir()
 
 
 def store_dossier(sitting: Sitting, dispatch: Dispatch) -> dict[str, bytes]:

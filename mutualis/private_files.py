@@ -61,6 +61,11 @@ def private_storage():
     return storages["private"]
 
 
+def dossier_dir() -> str:
+    """A new private folder for one dispatch's convocation dossier."""
+    return f"convocation/{secrets.token_urlsafe(24)}/dossier"
+
+
 @deconstructible
 class TokenPath:
     """upload_to: `<prefix>/<random token>/<cleaned original name>`; nobody can guess it."""
@@ -125,8 +130,8 @@ def serve_media(request, path: str):
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = SANDBOX
-    if not (response.get("Content-Type", "").startswith("image/")
-                                   and "svg" not in response.get("Content-Type", "")):
+    kind = response.get("Content-Type", "")
+    if not kind.startswith("image/") or "svg" in kind:
         response["Content-Disposition"] = "attachment"
     return response
 
@@ -164,7 +169,7 @@ def move_dossiers_to_private(dispatch_model) -> int:
 
     storage, moved = private_storage(), []
     for dispatch in dispatch_model.objects.exclude(files=[]).iterator(chunk_size=500):
-        base, records, changed = f"convocation/{secrets.token_urlsafe(24)}/dossier", [], False
+        base, records, changed = dossier_dir(), [], False
         for record in dispatch.files or []:
             old = record["path"]
             if not storage.exists(old) and default_storage.exists(old):
