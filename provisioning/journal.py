@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import socket
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -51,18 +52,20 @@ def _when(dt: datetime | None) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") if dt else ""
 
 
-def run_digest(run) -> str:
+def run_digest(run, record_digests: Iterable[str] | None = None) -> str:
     """A sealed run's digest: the previous seal, the run's own fields, how many records it
     holds and their id range, then every record's stored digest, in id order (`verify`
-    checks each stored digest against its record's fields)."""
+    checks each stored digest against its record's fields, and passes the digests it read)."""
     h = hashlib.sha256(run.previous.encode())
     h.update(json.dumps([run.seq, run.id, run.inventory_path, run.inventory_sha256, run.only,
                          run.status, run.summary, run.pending_after, run.error,
                          _when(run.started_at), _when(run.finished_at), run.change_count,
                          run.first_change, run.last_change], sort_keys=True,
                         ensure_ascii=False).encode())
-    for digest in run.changes.order_by("id").values_list("digest", flat=True).iterator(
-            chunk_size=5000):
+    if record_digests is None:
+        record_digests = run.changes.order_by("id").values_list("digest", flat=True).iterator(
+            chunk_size=5000)
+    for digest in record_digests:
         h.update(digest.encode())
     return h.hexdigest()
 
@@ -189,8 +192,9 @@ def verify() -> tuple[list[Problem], int, str]:
                                         "longer matches its digest: it or one of its records "
                                         "was altered"))
         else:
-            problems += _check_records(run)
-            if run_digest(run) != run.digest:
+            found, digests = _check_records(run)
+            problems += found
+            if run_digest(run, digests) != run.digest:
                 problems.append(Problem(run.id, None, f"run {run.id} (sealed #{run.seq}) no "
                                         "longer matches its seal"))
         previous, expected = run.digest, run.seq + 1
@@ -200,15 +204,16 @@ def verify() -> tuple[list[Problem], int, str]:
     return problems, count, previous
 
 
-def _check_records(run) -> list[Problem]:
+def _check_records(run) -> tuple[list[Problem], list[str]]:
     """Each record against its own digest, and the run's records against the count and id
-    range its seal holds: a record forged, moved in from another run, inserted or deleted."""
+    range its seal holds: a record forged, moved in from another run, inserted or deleted.
+    Also the records' stored digests, in id order, for the run's seal (one read of them)."""
     from .models import ChangeRecord
 
-    problems = []
-    ids = []
+    problems, ids, digests = [], [], []
     for rec in run.changes.order_by("id").iterator(chunk_size=5000):
         ids.append(rec.id)
+        digests.append(rec.digest)
         inside = (run.first_change is not None and run.first_change <= rec.id <= run.last_change)
         if not inside:
             problems.append(Problem(run.id, rec.id, f"run {run.id}: record {rec.id} "
@@ -228,4 +233,4 @@ def _check_records(run) -> list[Problem]:
     elif len(ids) > run.change_count and not any(p.record_id for p in problems):
         problems.append(Problem(run.id, None, f"run {run.id}: it holds {len(ids)} records, "
                                 f"its seal says {run.change_count}: records were inserted"))
-    return problems
+    return problems, digests
