@@ -277,6 +277,7 @@ def apply_plan(plan: Plan, drivers: Sequence[Driver], *, inventory: Inventory | 
     heartbeat.start()
 
     def stopped(status: str, error: str, errors: dict[str, str]) -> ApplyResult:
+        _flush_outcomes(run.id)  # before the seal (a return runs before the finally below)
         seal(run.id, status, error=error)
         return ApplyResult(run.id, status, plan.summary(), {**journal_errors(run.id), **errors},
                            None, error)

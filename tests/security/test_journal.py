@@ -253,6 +253,28 @@ def test_anything_raising_once_the_run_opened_closes_it_failed_and_sealed(
     assert_chained()
 
 
+def test_a_later_batch_raising_keeps_the_earlier_batches_outcomes_inside_the_seal(
+        capsys, dying, monkeypatch):
+    """In this process, a batch's outcomes are written with the next write of the journal:
+    a run stopped by a later batch still has them written before it is sealed."""
+    from provisioning import tasks
+
+    real, calls = tasks.driver_for, []
+
+    def second_refused(*args, **kwargs):
+        calls.append(args)
+        if len(calls) > 1:
+            raise ProvisioningError("second batch: refused")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "driver_for", second_refused)
+    code, _, err = cli(capsys, "apply", str(dying), "--yes")
+    run = Run.objects.get()
+    assert code == 1 and len(calls) > 1 and "second batch: refused" in err
+    assert run.changes.filter(outcome=ChangeRecord.OK).exists()  # the first batch's
+    assert_chained()  # written before the seal, not after it
+
+
 # ------------------------------------------------------------------ journaled before applied
 
 class JournalCheckingDriver(MemoryDriver):
