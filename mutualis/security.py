@@ -1,17 +1,17 @@
-"""A Content-Security-Policy on every page Mutualis renders itself.
+"""The file policy of Wagtail's document view; every other page's policy is django-csp's.
 
-The sites, the convocation and parapheur pages and the activation page use no inline script or
-style and nothing from another origin, so the policy allows only this origin. The Wagtail and
-Django admin interfaces are left to their own headers: they still carry inline code.
+django-csp (settings.CONTENT_SECURITY_POLICY) gives every page Mutualis renders itself a
+same-origin policy, and leaves the Wagtail and Django admin interfaces to their own headers
+(they still carry inline code). A response that already has a policy keeps it: the private
+files (mutualis/private_files.py) set their sandbox or PDF policy themselves. Wagtail's
+document serve view is not ours to decorate, so this middleware, placed after django-csp's,
+gives its responses the same file policy as a private file.
 """
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-POLICY = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-          "form-action 'self'; frame-ancestors 'self'")
-ADMIN_PREFIXES = ("/admin/", "/django-admin/")
 DOCUMENT_VIEW = "wagtaildocs_serve"  # Wagtail's document serve view: uploaded files, never run
 
 
@@ -22,7 +22,7 @@ def file_policy(response: HttpResponse) -> str:
         else SANDBOX
 
 
-class ContentSecurityPolicyMiddleware:
+class DocumentFilePolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -31,6 +31,4 @@ class ContentSecurityPolicyMiddleware:
         if getattr(request.resolver_match, "url_name", None) == DOCUMENT_VIEW:
             response["Content-Security-Policy"] = file_policy(response)
             response["X-Content-Type-Options"] = "nosniff"
-        elif not request.path.startswith(ADMIN_PREFIXES):
-            response.headers.setdefault("Content-Security-Policy", POLICY)
         return response

@@ -46,11 +46,13 @@ INSTALLED_APPS = [
     "signature",
     "actes",
     "portal",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "mutualis.security.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "mutualis.security.DocumentFilePolicyMiddleware",  # after django-csp: sets its own
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -337,5 +339,24 @@ LOGGING = {
         "django.security.csrf": {"filters": ["tokens"]},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False,
                           "filters": ["tokens"]},
+    },
+}
+
+# ---------------------------------------------------------------------------------------------
+# The libraries that do what Mutualis once did itself (docs/security.md).
+
+# django-csp: every page Mutualis renders allows only its own origin (no inline code, nothing
+# from elsewhere). The admin interfaces carry inline code: left to their own headers. A
+# response with a policy of its own keeps it (private files, Wagtail documents:
+# mutualis/security.py).
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/", "/django-admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
     },
 }
