@@ -1,12 +1,17 @@
-"""Logging into the web app with a directory account.
+"""Logging into the web app with a directory account, through django-auth-ldap.
 
-Django asks the directory: the account is looked up by its exact uid (escaped), the password is
-checked by binding as that account (so that slapd's password policy counts failures and locks
-out), and on success the Django user mirrors the account: names, email, and membership of the
-Django groups that carry the same names as the account's directory groups (`79174-staff`,
-`79174-elus`…), which is how a member's directory groups map to that member's Wagtail groups.
+The password is checked by binding as the account itself (its DN is built from the uid,
+escaped), so that slapd's password policy counts failures and refuses locked accounts. The
+account's entry and groups are then read with the directory's service account, and the
+Django user mirrors them: names, email, and membership of the Django groups that carry the
+same names as the account's directory groups (`79174-staff`, `79174-elus`…), which is how a
+member's directory groups map to that member's Wagtail groups. Only Django groups that exist
+and carry a managed name are touched: none is created, others are left alone.
 Between logins, ldap_sync.offboarding keeps the mirror from outliving what the directory takes
 away. A directory account never logs in as a Django superuser of the same name.
+
+The library's settings come from the directory's runtime configuration (MUTUALIS_LDAP or the
+embedded directory), not from AUTH_LDAP_* settings.
 """
 
 from __future__ import annotations
@@ -17,32 +22,48 @@ import re
 import ldap
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.dispatch import receiver
+from django_auth_ldap.backend import LDAPBackend, populate_user
+from django_auth_ldap.config import LDAPSearch, LDAPSettings, MemberDNGroupType
 
 from provisioning.drivers import ProvisioningError
 
-from .connection import TRANSIENT, describe
-from .services import directory, directory_settings
+from .layout import Layout
+from .services import directory_settings
 
 log = logging.getLogger(__name__)
 UID = re.compile(r"^[a-z][a-z0-9._-]{0,31}$")
 # Directory group names that Mutualis manages: `<member code>-<something>`.
 MANAGED_GROUP = re.compile(r"^[0-9a-z]{5}(?:[0-9]{4})?-[a-z0-9-]+$")
+ATTRIBUTES = {"first_name": "givenName", "last_name": "sn", "email": "mail"}
 
 
-def _text(entry: dict, name: str) -> str:
-    return entry[name][0].decode() if entry.get(name) else ""
+def library_settings(config: dict) -> dict:
+    """django-auth-ldap's settings for the directory described by `config`."""
+    layout = Layout(config["base_dn"])
+    managed = Group.objects.filter(name__regex=MANAGED_GROUP.pattern)
+    return {
+        "SERVER_URI": config["url"],
+        "START_TLS": bool(config.get("start_tls")),
+        "CONNECTION_OPTIONS": {ldap.OPT_PROTOCOL_VERSION: 3, ldap.OPT_REFERRALS: 0,
+                               ldap.OPT_NETWORK_TIMEOUT: float(config.get("connect_timeout", 5))},
+        # The password is tried by a bind as the account (ppolicy counts it); what follows is
+        # read with the service account, as the account itself may not read its groups.
+        "USER_DN_TEMPLATE": f"uid=%(user)s,{layout.people_dn}",
+        "BIND_AS_AUTHENTICATING_USER": False,
+        "BIND_DN": config["bind_dn"],
+        "BIND_PASSWORD": config["bind_password"],
+        "USER_ATTRLIST": list(ATTRIBUTES.values()),
+        "USER_ATTR_MAP": ATTRIBUTES,
+        "GROUP_SEARCH": LDAPSearch(layout.members_dn, ldap.SCOPE_SUBTREE,
+                                   "(objectClass=groupOfNames)"),
+        "GROUP_TYPE": MemberDNGroupType("member"),
+        # Mirrored: the existing Django groups of a managed name, and only those.
+        "MIRROR_GROUPS": frozenset(managed.values_list("name", flat=True)),
+    }
 
 
-def _group_names(entry: dict) -> set[str]:
-    names = set()
-    for dn in entry.get("memberOf", []):
-        rdn = ldap.dn.str2dn(dn.decode())[0][0]
-        if rdn[0].lower() == "cn":
-            names.add(rdn[1])
-    return names
-
-
-class LdapBackend:
+class LdapBackend(LDAPBackend):
     """An authentication backend (settings.AUTHENTICATION_BACKENDS) over our directory."""
 
     def authenticate(self, request, username: str | None = None, password: str | None = None,
@@ -51,51 +72,21 @@ class LdapBackend:
             return None
         try:
             config = directory_settings()
-            with directory(config) as (conn, layout):
-                dn = layout.account_dn(username)
-                try:
-                    [(_, entry)] = conn.search_s(dn, ldap.SCOPE_BASE, "(objectClass=inetOrgPerson)",
-                                                 ["givenName", "sn", "mail", "memberOf"])
-                except ldap.NO_SUCH_OBJECT:
-                    return None
-            check = ldap.initialize(config["url"])
-            check.set_option(ldap.OPT_NETWORK_TIMEOUT, 5.0)
-            try:
-                check.simple_bind_s(dn, password)  # ppolicy: counted, locked accounts refused
-            finally:
-                check.unbind_s()
-        except ldap.INVALID_CREDENTIALS:
+        except ProvisioningError as exc:  # no directory configured
+            log.warning("login of %s: %s", username, exc)
             return None
-        except TRANSIENT as exc:
-            log.warning("login of %s: the directory cannot be reached: %s", username,
-                        describe(exc))
-            return None
-        except (ldap.LDAPError, ProvisioningError) as exc:
-            log.warning("login of %s refused by the directory: %s", username, exc)
-            return None
-        return self._mirror(username, entry)
+        self.settings = LDAPSettings(self.settings_prefix, library_settings(config))
+        return super().authenticate(request, username=username, password=password)
 
-    def _mirror(self, uid: str, entry: dict):
-        user, _ = get_user_model().objects.get_or_create(username=uid)
+    def get_or_build_user(self, username: str, ldap_user):
+        user, built = super().get_or_build_user(username, ldap_user)
         if user.is_superuser:
             # A syndicate admin (portal.admin_account) whose name a directory uid happens to
             # take: the directory password must not open their account, nor replace theirs.
             log.warning("login of %s through the directory refused: a Django superuser has "
-                        "that name and logs in with their own password", uid)
-            return None
-        user.first_name, user.last_name = _text(entry, "givenName"), _text(entry, "sn")
-        user.email = _text(entry, "mail")
-        user.is_active = True
-        if user.password == "" or user.has_usable_password():
-            # The directory holds the password, never Django. Set once: a new unusable password
-            # changes the session hash and would log out the person's other devices.
-            user.set_unusable_password()
-        user.save()
-        wanted = _group_names(entry)
-        managed = [g for g in user.groups.all() if MANAGED_GROUP.match(g.name)]
-        user.groups.remove(*[g for g in managed if g.name not in wanted])
-        user.groups.add(*Group.objects.filter(name__in=wanted))
-        return user
+                        "that name and logs in with their own password", username)
+            raise ldap_user.AuthenticationFailed("a Django superuser has that name")
+        return user, built
 
     def get_user(self, user_id: int):
         try:
@@ -103,3 +94,21 @@ class LdapBackend:
         except get_user_model().DoesNotExist:
             return None
         return user if user.is_active else None  # a deactivated account's sessions end
+
+    def get_group_permissions(self, user, obj=None) -> set:
+        # Permissions come from the mirrored Django groups, through ModelBackend: asking the
+        # directory at each permission check would only repeat it.
+        return set()
+
+
+@receiver(populate_user, sender=LdapBackend)
+def mirror_account(sender, user, ldap_user, **kwargs) -> None:
+    """What the library leaves as it was and the mirror must not keep."""
+    for field, attribute in ATTRIBUTES.items():
+        if not ldap_user.attrs.get(attribute):
+            setattr(user, field, "")  # taken away in the directory: taken away here
+    user.is_active = True
+    if user.password == "" or user.has_usable_password():
+        # The directory holds the password, never Django. Set once: a new unusable password
+        # changes the session hash and would log out the person's other devices.
+        user.set_unusable_password()

@@ -3,6 +3,7 @@ Django user mirrors the account and its groups."""
 
 from __future__ import annotations
 
+import ldap
 import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
@@ -81,3 +82,23 @@ def test_a_deactivated_account_is_not_found_by_the_backend(directory):
     user.is_active = False
     user.save()
     assert LdapBackend().get_user(user.pk) is None
+
+
+def failure_times(uid: str) -> list:
+    from ldap_sync.services import directory
+
+    with directory() as (conn, layout):
+        [(_, entry)] = conn.search_s(layout.account_dn(uid), ldap.SCOPE_BASE,
+                                     attrlist=["pwdFailureTime"])
+    return entry.get("pwdFailureTime", [])
+
+
+def test_a_wrong_password_is_a_bind_that_the_password_policy_counts(directory):
+    assert failure_times("amartin") == []
+    assert authenticate(username="amartin", password="wrong password") is None
+    assert len(failure_times("amartin")) == 1
+    # pwdMaxFailure (5): the account is locked, its right password refused by slapd itself.
+    for _ in range(4):
+        assert authenticate(username="amartin", password="wrong password") is None
+    assert len(failure_times("amartin")) == 5
+    assert authenticate(username="amartin", password=PASSWORD) is None
