@@ -6,6 +6,7 @@ Everything that differs between machines comes from the environment:
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "actes",
     "portal",
     "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail_site_factory.middleware.TenantAdminMiddleware",
     "wagtail_site_factory.pagecache.PageCacheMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks
 ]
 
 ROOT_URLCONF = "mutualis.urls"
@@ -124,7 +127,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Staff and officials log in with their directory account; Django's own accounts remain for
 # the syndicate's administrators.
 AUTHENTICATION_BACKENDS = [
-    "mutualis.throttle.LoginThrottle",  # first: refuses after too many failures
+    "axes.backends.AxesStandaloneBackend",  # first: refuses after too many failures
     "ldap_sync.auth.LdapBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -145,15 +148,6 @@ if os.environ.get("MUTUALIS_HTTPS") == "1":
     # domain included), not one the software makes for them.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
-# Failed logins within the window (seconds): per account from one address (then that pair is
-# refused), per account from all addresses (then refused from addresses it never logged in
-# from within MUTUALIS_LOGIN_KNOWN_DAYS), per address across accounts (only logged, never
-# refused). See mutualis/throttle.py.
-MUTUALIS_LOGIN_MAX_FAILURES = 10
-MUTUALIS_LOGIN_MAX_ACCOUNT_FAILURES = 50
-MUTUALIS_LOGIN_ADDRESS_WARNING = 30
-MUTUALIS_LOGIN_KNOWN_DAYS = 30
-MUTUALIS_LOGIN_WINDOW = 900
 # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks,
 # comma-separated; none by default): docs/reverse-proxy.md, mutualis/client_address.py.
 MUTUALIS_TRUSTED_PROXIES = [
@@ -360,3 +354,25 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'self'"],
     },
 }
+
+# django-axes: login throttling (mutualis/throttle.py). Failures within 15 minutes: per account
+# from one address (then that pair is refused), per account from all addresses (then refused
+# from addresses it never logged in from within MUTUALIS_LOGIN_KNOWN_DAYS), per address across
+# accounts (only logged, never refused). Attempts are kept in the database, not the cache:
+# shared by every process whatever the cache, and the access log of successful logins is what
+# tells an account's known addresses.
+AXES_HANDLER = "mutualis.throttle.LoginLimits"
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a refusal tries no password: not counted
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the per-account and per-address counts
+AXES_CLIENT_IP_CALLABLE = "mutualis.throttle.throttled_address"
+AXES_USERNAME_CALLABLE = "mutualis.throttle.account"
+AXES_LOCKOUT_CALLABLE = "mutualis.throttle.looks_like_a_wrong_password"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+AXES_ENABLE_ADMIN = False  # `manage.py axes_list_attempts`, `axes_reset_username`...
+MUTUALIS_LOGIN_MAX_ACCOUNT_FAILURES = 50
+MUTUALIS_LOGIN_ADDRESS_WARNING = 30
+MUTUALIS_LOGIN_KNOWN_DAYS = 30

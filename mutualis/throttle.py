@@ -1,180 +1,132 @@
-"""Login throttling, in front of every authentication backend.
+"""Login throttling: django-axes, with the two rules of ours that it has no setting for.
 
-Every login page (/connexion/ for staff and officials, the Wagtail admin's, the Django admin's)
-calls django.contrib.auth.authenticate(), whose first backend is LoginThrottle. The client's
-address is mutualis.client_address.client_address() (X-Forwarded-For believed only from
-settings.MUTUALIS_TRUSTED_PROXIES); an IPv6 address counts as its /64. Within
-MUTUALIS_LOGIN_WINDOW seconds:
+Every login page (/connexion/ for staff and officials, the Wagtail admin's, the Django admin's,
+Wagtail's private-page login) calls django.contrib.auth.authenticate(), whose first backend is
+axes' AxesStandaloneBackend. The client's address is mutualis.client_address.client_address()
+(X-Forwarded-For believed only from settings.MUTUALIS_TRUSTED_PROXIES); an IPv6 address counts
+as its /64. Within AXES_COOLOFF_TIME (15 minutes):
 
-- per (address, account): after MUTUALIS_LOGIN_MAX_FAILURES failures for one account from one
-  address, that pair is refused (the backends are not asked) until the window has passed. It is
-  the limit a guesser meets; nobody else is affected. A successful login from that address
-  starts the pair's count again.
-- per account, across addresses: after MUTUALIS_LOGIN_MAX_ACCOUNT_FAILURES failures (higher;
-  against guessing one account from many addresses), the account is refused from every address
-  it has not logged in from within MUTUALIS_LOGIN_KNOWN_DAYS. Its owner keeps logging in from
-  the addresses they used before; elsewhere they wait for the window (or a new activation or
-  password link, which does not go through this check). A successful login does not clear this
-  count: the guesser may still be at work.
-- per address, across accounts: only counted and logged (a warning on the `mutualis.throttle`
-  logger when MUTUALIS_LOGIN_ADDRESS_WARNING failures are reached, and at each multiple), never
-  refused: behind a reverse proxy or a carrier NAT many people share an address, and one
-  person's guessing must never refuse another account's right password.
+- per (address, account), axes itself: after AXES_FAILURE_LIMIT failures for one account from
+  one address, that pair is refused (the backends are not asked) until 15 minutes have passed
+  without a failure. It is the limit a guesser meets; nobody else is affected. A successful
+  login from that address starts the pair's count again (AXES_RESET_ON_SUCCESS).
+- per account, across addresses (LoginLimits below): after MUTUALIS_LOGIN_MAX_ACCOUNT_FAILURES
+  failures (higher; against guessing one account from many addresses), the account is refused
+  from every address it has not logged in from within MUTUALIS_LOGIN_KNOWN_DAYS (axes' access
+  log of successful logins). Its owner keeps logging in from the addresses they used before;
+  elsewhere they wait, or receive a new activation or password link, which does not go through
+  this check. A successful login does not clear this count: the guesser may still be at work.
+- per address, across accounts (LoginLimits below): only counted and logged (a warning on the
+  `mutualis.throttle` logger when MUTUALIS_LOGIN_ADDRESS_WARNING failures are reached, and at
+  each multiple), never refused: behind a reverse proxy or a carrier NAT many people share an
+  address, and one person's guessing must never refuse another account's right password.
 
-Counters live in Django's cache (shared between web processes when the cache is Redis); cache
-keys carry a digest of the address and account, never the raw text. The directory's password
-policy locks a directory account on its own besides this.
+A refused attempt tries no password and is not counted. It looks like a wrong password: the
+login page answers as it does for one (looks_like_a_wrong_password), so that the lockout
+tells a guesser nothing. Attempts live in the database (axes' tables): shared by every web
+process whatever the cache, and kept through a cache flush. The directory's password policy
+locks a directory account on its own besides this.
 """
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import logging
+from datetime import timedelta
 
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username, get_cool_off
+from axes.models import AccessFailureLog, AccessLog
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
-from django.dispatch import receiver
+from django.utils import timezone
 
 from .client_address import client_address
 
 log = logging.getLogger(__name__)
-KNOWN_ADDRESSES_KEPT = 20
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-
-def _account(username: str | None) -> str:
-    return (username or "").strip().lower()
-
-
-def throttled_address(request) -> str:
-    """The address the counters use: the client's, an IPv6 one as its /64 (one subscriber)."""
-    address = client_address(request)
+def throttled_address(request) -> str | None:
+    """AXES_CLIENT_IP_CALLABLE: the client's address, an IPv6 one as the first address of its
+    /64 (one subscriber); None when the request has no address."""
     try:
-        parsed = ipaddress.ip_address(address)
+        address = ipaddress.ip_address(client_address(request))
     except ValueError:
-        return address
-    if parsed.version == 6:
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return address
+        return None
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    return str(address)
 
 
-def pair_key(address: str, username: str | None) -> str:
-    return f"login-failures:pair:{_digest(address + chr(0) + _account(username))}"
+def account(request, credentials: dict | None) -> str:
+    """AXES_USERNAME_CALLABLE: the account as typed, without its case and outer spaces."""
+    if credentials is not None:
+        name = credentials.get("username")
+    else:
+        name = getattr(request, "POST", {}).get("username")
+    return (name or "").strip().lower()
 
 
-def account_key(username: str | None) -> str:
-    return f"login-failures:account:{_digest(_account(username))}"
+def looks_like_a_wrong_password(request, original_response, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: the login page as the view answered it, with its own "wrong
+    identifier or password" sentence."""
+    return original_response
 
 
-def address_key(address: str) -> str:
-    return f"login-failures:addr:{_digest(address)}"
+class LoginLimits(AxesDatabaseHandler):
+    """AXES_HANDLER: axes' database handler, and our per-account and per-address rules over
+    its records (its failure log and its access log)."""
 
+    def is_locked(self, request, credentials: dict | None = None) -> bool:
+        return (super().is_locked(request, credentials)
+                or self._guessed_from_elsewhere(request, credentials))
 
-def known_key(username: str | None) -> str:
-    return f"login-known:{_digest(_account(username))}"
+    def _guessed_from_elsewhere(self, request, credentials: dict | None) -> bool:
+        username = get_client_username(request, credentials)
+        if not username:
+            return False
+        failures = AccessFailureLog.objects.filter(
+            username=username, attempt_time__gte=get_cool_off_threshold(request))
+        if failures.count() < settings.MUTUALIS_LOGIN_MAX_ACCOUNT_FAILURES:
+            return False
+        known_since = timezone.now() - timedelta(days=settings.MUTUALIS_LOGIN_KNOWN_DAYS)
+        if AccessLog.objects.filter(username=username, ip_address=request.axes_ip_address,
+                                    attempt_time__gte=known_since).exists():
+            return False
+        log.info("login refused: too many failures for this account, from an address it has "
+                 "not logged in from")
+        return True
 
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        refused = request is not None and request.axes_locked_out  # tried no password
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is None or refused:
+            return
+        since = get_cool_off_threshold(request)
+        AccessFailureLog.objects.filter(attempt_time__lt=since).delete()  # outside the window
+        address = request.axes_ip_address
+        warning = settings.MUTUALIS_LOGIN_ADDRESS_WARNING
+        if address is None or warning <= 0:
+            return
+        count = AccessFailureLog.objects.filter(ip_address=address,
+                                                attempt_time__gte=since).count()
+        if count % warning == 0:
+            log.warning("%d failed logins from %s within %d s, across accounts (counted, "
+                        "not refused)", count, address, get_cool_off(request).total_seconds())
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
-def _limit() -> int:
-    return _setting("MUTUALIS_LOGIN_MAX_FAILURES", 10)
-
-
-def _account_limit() -> int:
-    return _setting("MUTUALIS_LOGIN_MAX_ACCOUNT_FAILURES", 50)
-
-
-def _address_warning() -> int:
-    return _setting("MUTUALIS_LOGIN_ADDRESS_WARNING", 30)
-
-
-def _window() -> int:
-    return _setting("MUTUALIS_LOGIN_WINDOW", 900)
-
-
-def _known_seconds() -> int:
-    return _setting("MUTUALIS_LOGIN_KNOWN_DAYS", 30) * 86400
-
-
-def _known(username: str | None) -> list[str]:
-    return list(cache.get(known_key(username)) or [])
-
-
-class LoginThrottle:
-    """First in AUTHENTICATION_BACKENDS: refuses (PermissionDenied stops the other backends)
-    while too many attempts failed; never authenticates anyone itself."""
-
-    def authenticate(self, request, username: str | None = None, **kwargs):
-        if username is None:
-            return None
-        address = throttled_address(request)
-        refused = None
-        if cache.get(pair_key(address, username), 0) >= _limit():
-            refused = "too many failures for this account from this address"
-        elif (cache.get(account_key(username), 0) >= _account_limit()
-                and _digest(address) not in _known(username)):
-            refused = "too many failures for this account, from an address it has not " \
-                      "logged in from"
-        if refused is None:
-            return None
-        log.info("login refused: %s", refused)
-        if request is not None:
-            # Django sends user_login_failed for this refusal too: it tried no password, so
-            # count_failure does not count it.
-            request._mutualis_login_refused = True
-        raise PermissionDenied
-
-    def get_user(self, user_id):
-        # Sessions opened without a password (Client.force_login, `login(user)` in code) name
-        # the first backend: find their user the way Django's own backend does.
-        return ModelBackend().get_user(user_id)
+    def user_logged_in(self, sender, request, user, **kwargs):
+        super().user_logged_in(sender, request, user, **kwargs)
+        known_since = timezone.now() - timedelta(days=settings.MUTUALIS_LOGIN_KNOWN_DAYS)
+        AccessLog.objects.filter(attempt_time__lt=known_since).delete()
 
 
 def increment(key: str, window: int) -> int:
-    """Count one more event under `key` for `window` seconds from the first; the new count."""
+    """Count one more event under `key` in the cache for `window` seconds from the first; the
+    new count (the contact form's flood limit)."""
     cache.add(key, 0, window)
     try:
         return cache.incr(key)
     except ValueError:  # expired in between
         cache.set(key, 1, window)
         return 1
-
-
-@receiver(user_login_failed)
-def count_failure(sender, credentials, request=None, **kwargs) -> None:
-    if getattr(request, "_mutualis_login_refused", False):
-        request._mutualis_login_refused = False
-        return
-    username = credentials.get("username")
-    address = throttled_address(request)
-    window = _window()
-    increment(pair_key(address, username), window)
-    increment(account_key(username), window)
-    if address:
-        count = increment(address_key(address), window)
-        warning = _address_warning()
-        if warning > 0 and count % warning == 0:
-            log.warning("%d failed logins from %s within %d s, across accounts (counted, "
-                        "not refused)", count, address, window)
-
-
-@receiver(user_logged_in)
-def reset_user(sender, request, user, **kwargs) -> None:
-    if request is None:
-        return
-    username = user.get_username()
-    address = throttled_address(request)
-    cache.delete(pair_key(address, username))
-    if address:
-        known = [d for d in _known(username) if d != _digest(address)]
-        known.append(_digest(address))
-        cache.set(known_key(username), known[-KNOWN_ADDRESSES_KEPT:], _known_seconds())

@@ -1,6 +1,6 @@
-"""Login throttling at the backend (mutualis/throttle.py): per (address, account) refused, per
-account refused from unknown addresses only, per address only logged. The same promises
-through every login page: tests/security/test_throttle.py."""
+"""Login throttling at the backend (django-axes and mutualis/throttle.py): per (address,
+account) refused, per account refused from unknown addresses only, per address only logged.
+The same promises through every login page: tests/security/test_throttle.py."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def throttled(settings):
-    settings.AUTHENTICATION_BACKENDS = ["mutualis.throttle.LoginThrottle",
+    settings.AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
                                         "django.contrib.auth.backends.ModelBackend"]
-    settings.MUTUALIS_LOGIN_MAX_FAILURES = 3
+    settings.AXES_FAILURE_LIMIT = 3
     settings.MUTUALIS_LOGIN_MAX_ACCOUNT_FAILURES = 6
     settings.MUTUALIS_LOGIN_ADDRESS_WARNING = 5
     settings.MUTUALIS_TRUSTED_PROXIES = []

@@ -19,6 +19,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.models import User
 from django.test import Client, RequestFactory, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.html import escape
 
 from mutualis.client_address import client_address
 
@@ -54,7 +55,7 @@ def test_every_login_page_of_the_project_is_tested():
 
 @pytest.fixture(autouse=True)
 def accounts(settings):
-    settings.MUTUALIS_LOGIN_MAX_FAILURES = 3
+    settings.AXES_FAILURE_LIMIT = 3
     settings.MUTUALIS_LOGIN_MAX_ACCOUNT_FAILURES = 100
     settings.MUTUALIS_TRUSTED_PROXIES = []
     # Argon2 is slow on purpose: these tests log in a lot.
@@ -86,6 +87,20 @@ class TestEveryLoginPage:
             for _ in range(3):
                 assert not logs_in(page, name, "faux", "198.51.100.2")
         assert logs_in(page, OTHER, PASSWORDS[OTHER], "198.51.100.2")
+
+    def test_a_refusal_answers_as_a_wrong_password_does(self, page):
+        """The same page, status and French sentence: the lockout tells a guesser nothing."""
+        wrong = Client().post(page, {"username": GUESSED, "password": "faux"},
+                              REMOTE_ADDR="198.51.100.6")
+        for _ in range(2):
+            assert not logs_in(page, GUESSED, "faux", "198.51.100.6")
+        refused = Client().post(page, {"username": GUESSED, "password": PASSWORDS[GUESSED]},
+                                REMOTE_ADDR="198.51.100.6")
+        [sentence] = wrong.context["form"].non_field_errors()
+        assert "mot de passe" in sentence  # the page's own French sentence
+        assert refused.status_code == wrong.status_code == 200
+        assert refused.context["form"].non_field_errors() == [sentence]
+        assert escape(sentence) in refused.content.decode()
 
     def test_a_spoofed_forwarded_header_from_an_untrusted_peer_is_ignored(self, page):
         for i in range(3):  # a new "address" at each guess, in a header nobody trusts
