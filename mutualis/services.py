@@ -39,9 +39,7 @@ def _agenda_directory(ldap: dict | None) -> dict | None:
     """The embedded directory as the embedded Radicale logs people in against it."""
     if not ldap:
         return None
-    from ldap_sync.layout import Layout
-
-    return {"url": ldap["url"], "people_dn": Layout(ldap["base_dn"]).people_dn,
+    return {"url": ldap["url"], "base_dn": ldap["base_dn"],
             "bind_dn": ldap["bind_dn"], "bind_password": ldap["bind_password"]}
 
 

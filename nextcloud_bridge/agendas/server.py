@@ -1,16 +1,22 @@
 """A throwaway Radicale CalDAV server on loopback, for the embedded default and the tests.
 
 Radicale is a real multi-user CalDAV server; it runs as a child process with its own
-configuration, users file and storage under a directory of ours.
+configuration, users file and storage under a directory of ours, and is configured with its
+documented options only.
 
-Given a directory (`directory=`: the LDAP url, the DN of the people's branch, and an
-account that may read it), people log in with their directory uid and password, and the
-assembly calendars are shared with the assembly's group (Radicale's map sharing, see
-sharing.py): the service account stays in the users file (radicale_auth.py), a static rights
-file lets it alone write and share, and group memberships are read from the directory at
+Given a directory (`directory=`: the LDAP url, its base DN, and an account that may write it),
+everybody logs in with Radicale's own LDAP backend (`[auth] type = ldap`): people with their
+directory uid and password, bringing the groups that list them as `member` (which is what
+Radicale's group shares match), and the service account with its own entry,
+`uid=<service account>,ou=services,<base>`, written here at each start with the password
+drawn for that start. That entry is outside ou=people (which the LDAP driver manages), its
+password policy never locks it (a guesser cannot lock the agendas driver out), and the search
+filter lets no person's entry log in under its name. The assembly calendars are shared with the
+assembly's group (Radicale's map sharing, see sharing.py): a static rights file lets the
+service account alone write and share, and group memberships are read from the directory at
 each login (`cache_logins` stays off), so that someone taken out of an assembly loses its
 calendar at once, with no restart. Without a directory, the service account is the only
-account and nothing is shared.
+account (Radicale's users file) and nothing is shared.
 """
 
 from __future__ import annotations
@@ -25,7 +31,15 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ldap
+from ldap.dn import escape_dn_chars
+from ldap.filter import escape_filter_chars
+
+from ldap_sync.layout import Layout
 from provisioning.backends import free_port, stop_process
+
+SERVICES_OU = "ou=services"
+SERVICE_POLICY = "cn=services"  # under ou=policies: the service account's password policy
 
 
 @dataclass
@@ -34,7 +48,7 @@ class Radicale:
     port: int
     admin_user: str = "mutualis"
     admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
-    # {"url", "people_dn", "bind_dn", "bind_password"}: where people log in, None for nobody.
+    # {"url", "base_dn", "bind_dn", "bind_password"}: where people log in, None for nobody.
     directory: dict | None = None
     process: subprocess.Popen | None = None
 
@@ -74,29 +88,71 @@ class Radicale:
             "[principal]\nuser = .+\ncollection = {user}\npermissions = RW\n"
         )
 
+    def _service_entry(self, layout: Layout) -> tuple[str, list[tuple[str, list]]]:
+        """The service account's entry and the entries it needs, parents first."""
+        services = f"{SERVICES_OU},{layout.base_dn}"
+        policy = f"{SERVICE_POLICY},{layout.policies_dn}"
+        dn = f"uid={escape_dn_chars(self.admin_user)},{services}"
+        return dn, [
+            (services, [("objectClass", [b"organizationalUnit"]), ("ou", [b"services"])]),
+            (policy, [("objectClass", [b"organizationalRole", b"pwdPolicy"]),
+                      ("cn", [b"services"]), ("pwdAttribute", [b"userPassword"]),
+                      ("pwdLockout", [b"FALSE"])]),
+            (dn, [("objectClass", [b"account", b"simpleSecurityObject"]),
+                  ("uid", [self.admin_user.encode()]),
+                  ("userPassword", [self.admin_password.encode()]),
+                  ("pwdPolicySubentry", [policy.encode()])]),
+        ]
+
+    def write_service_entry(self) -> None:
+        """Write the service account into the directory, with this start's password."""
+        d = self.directory
+        conn = ldap.initialize(d["url"])
+        conn.set_option(ldap.OPT_NETWORK_TIMEOUT, 5.0)
+        try:
+            conn.simple_bind_s(d["bind_dn"], d["bind_password"])
+            dn, entries = self._service_entry(Layout(d["base_dn"]))
+            for entry_dn, attrs in entries:
+                try:
+                    conn.add_s(entry_dn, attrs)
+                except ldap.ALREADY_EXISTS:
+                    pass
+            conn.modify_s(dn, [(ldap.MOD_REPLACE, "userPassword",
+                                [self.admin_password.encode()])])
+        finally:
+            conn.unbind_s()
+
+    def login_filter(self) -> str:
+        """Radicale's search filter (`{0}`: the login): a person of the directory in at least
+        one group (someone who left is in none), never under the service account's name; or
+        the service account's own entry."""
+        me = escape_filter_chars(self.admin_user).replace("{", "{{").replace("}", "}}")
+        return (f"(|(&(objectClass=inetOrgPerson)(uid={{0}})(memberOf=*)(!(uid={me})))"
+                f"(&(objectClass=account)(objectClass=simpleSecurityObject)(uid={me})"
+                "(uid={0})))")
+
     def _directory_config(self) -> str:
         d = self.directory
-        missing = [k for k in ("url", "people_dn", "bind_dn", "bind_password") if not d.get(k)]
+        missing = [k for k in ("url", "base_dn", "bind_dn", "bind_password") if not d.get(k)]
         if missing:
             raise ValueError(f"the directory of the embedded Radicale lacks {', '.join(missing)}")
+        layout = Layout(d["base_dn"])
         secret = self._private_file("ldap-secret", d["bind_password"])
         rights = self.workdir / "rights"
         rights.write_text(self.rights())
-        # memberOf=* in the filter: someone in no group at all (a person who left) is not
-        # found, rather than making Radicale's LDAP backend fail on the missing attribute.
         return (
             "[auth]\n"
-            "type = nextcloud_bridge.agendas.radicale_auth\n"
-            f"htpasswd_filename = {self.users_file}\n"
-            "htpasswd_encryption = plain\n"
+            "type = ldap\n"
             "delay = 0\n"
             f"ldap_uri = {d['url']}\n"
-            f"ldap_base = {d['people_dn']}\n"
+            f"ldap_base = {layout.base_dn}\n"
             f"ldap_reader_dn = {d['bind_dn']}\n"
             f"ldap_secret_file = {secret}\n"
-            "ldap_filter = (&(objectClass=inetOrgPerson)(uid={0})(memberOf=*))\n"
+            f"ldap_filter = {self.login_filter()}\n"
             "ldap_user_attribute = uid\n"
-            "ldap_groups_attribute = memberOf\n"
+            f"ldap_group_base = {layout.members_dn}\n"
+            "ldap_group_filter = (objectClass=groupOfNames)\n"
+            "ldap_group_members_attribute = member\n"
             "[rights]\n"
             "type = from_file\n"
             f"file = {rights}\n"
@@ -105,8 +161,7 @@ class Radicale:
             "collection_by_map = true\n"
         )
 
-    def write_config(self) -> Path:
-        (self.workdir / "collections").mkdir(parents=True, exist_ok=True)
+    def write_users_file(self) -> None:
         if not self.users_file.exists():
             fd = os.open(self.users_file, os.O_WRONLY | os.O_CREAT, 0o600)
             os.close(fd)
@@ -116,9 +171,14 @@ class Radicale:
                   if line and line.split(":", 1)[0] != self.admin_user]
         self.users_file.write_text("".join(f"{line}\n" for line in others))
         self.add_user(self.admin_user, self.admin_password)
+
+    def write_config(self) -> Path:
+        (self.workdir / "collections").mkdir(parents=True, exist_ok=True)
         if self.directory:
+            self.write_service_entry()
             access = self._directory_config()
         else:
+            self.write_users_file()
             access = (
                 "[auth]\n"
                 "type = htpasswd\n"
@@ -143,16 +203,11 @@ class Radicale:
     def start(self, timeout: float = 15) -> Radicale:
         config = self.write_config()
         log = open(self.workdir / "radicale.log", "ab")
-        # The authentication plugin is this project's module: importable from its checkout
-        # whether or not the project is installed in the environment.
-        root = str(Path(__file__).resolve().parents[2])
-        path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "radicale", "--config", str(config)],
             stdout=log,
             stderr=log,
             start_new_session=True,
-            env={**os.environ, "PYTHONPATH": path},
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

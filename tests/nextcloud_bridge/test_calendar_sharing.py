@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 
 import httpx
+import ldap
 import pytest
 
 from ldap_sync.driver import LdapDriver
@@ -27,8 +28,9 @@ from ldap_sync.services import set_password
 from nextcloud_bridge.agendas import PARIS, Event
 from nextcloud_bridge.agendas.client import CalDAV
 from nextcloud_bridge.agendas.driver import AgendaDriver
-from nextcloud_bridge.agendas.server import start_radicale
+from nextcloud_bridge.agendas.server import Radicale, start_radicale
 from nextcloud_bridge.agendas.sharing import RadicaleSharing, Share
+from provisioning.backends import free_port
 from provisioning.drivers import BackendError, Scope
 from provisioning.engine import apply_plan, make_plan
 from tests.factories import make_inventory
@@ -52,7 +54,7 @@ def agendas(tmp_path_factory, directory):
         tmp_path_factory.mktemp("radicale-ldap"),
         directory={
             "url": directory.url,
-            "people_dn": Layout(directory.base_dn).people_dn,
+            "base_dn": directory.base_dn,
             "bind_dn": directory.admin_dn,
             "bind_password": directory.admin_password,
         },
@@ -208,6 +210,50 @@ def test_a_share_no_longer_wanted_is_disabled_then_restored(drivers, directory, 
     applied(inv, drivers)
     assert me.events(council, *WEEK) == []
     assert plan_for(inv, drivers).empty
+
+
+def test_guessing_the_service_accounts_password_never_locks_it_out(agendas):
+    """Its entry's password policy has no lockout, unlike the people's (pwdMaxFailure 5)."""
+    for _ in range(8):
+        with pytest.raises(BackendError):
+            CalDAV(agendas.url, agendas.admin_user, "pas le bon").list_calendars()
+    CalDAV(agendas.url, agendas.admin_user, agendas.admin_password).list_calendars()
+
+
+def test_no_person_of_the_directory_logs_in_as_the_service_account(directory, agendas):
+    """A person whose uid is the service account's name (and who is in a group) logs in
+    neither under that name nor as the service account."""
+    layout = Layout(directory.base_dn)
+    conn = ldap.initialize(directory.url)
+    conn.simple_bind_s(directory.admin_dn, directory.admin_password)
+    person = layout.account_dn(agendas.admin_user)
+    conn.add_s(person, [("objectClass", [b"inetOrgPerson"]), ("cn", [b"Homonyme"]),
+                        ("sn", [b"Homonyme"]), ("uid", [agendas.admin_user.encode()]),
+                        ("userPassword", [PASSWORD.encode()])])
+    group = f"cn=homonymes,{layout.members_dn}"
+    conn.add_s(group, [("objectClass", [b"groupOfNames"]), ("cn", [b"homonymes"]),
+                       ("member", [person.encode()])])
+    try:
+        with pytest.raises(BackendError):
+            CalDAV(agendas.url, agendas.admin_user, PASSWORD).list_calendars()
+        CalDAV(agendas.url, agendas.admin_user, agendas.admin_password).list_calendars()
+    finally:
+        conn.delete_s(group)
+        conn.delete_s(person)
+        conn.unbind_s()
+
+
+def test_each_start_writes_the_service_accounts_new_password(directory, tmp_path):
+    settings = {"url": directory.url, "base_dn": directory.base_dn,
+                "bind_dn": directory.admin_dn, "bind_password": directory.admin_password}
+    with Radicale(tmp_path, free_port(), admin_user="relance", directory=settings).start() \
+            as first:
+        CalDAV(first.url, "relance", first.admin_password).list_calendars()
+    with Radicale(tmp_path, free_port(), admin_user="relance", directory=settings).start() \
+            as second:
+        with pytest.raises(BackendError):
+            CalDAV(second.url, "relance", first.admin_password).list_calendars()
+        CalDAV(second.url, "relance", second.admin_password).list_calendars()
 
 
 @pytest.mark.django_db(transaction=True)
