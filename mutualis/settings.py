@@ -376,3 +376,6 @@ AXES_ENABLE_ADMIN = False  # `manage.py axes_list_attempts`, `axes_reset_usernam
 MUTUALIS_LOGIN_MAX_ACCOUNT_FAILURES = 50
 MUTUALIS_LOGIN_ADDRESS_WARNING = 30
 MUTUALIS_LOGIN_KNOWN_DAYS = 30
+
+# django-auth-ldap (ldap_sync/auth.py) takes its settings from the directory's runtime
+# configuration (MUTUALIS_LDAP or the embedded directory): no AUTH_LDAP_* setting here.
