@@ -1,0 +1,17 @@
+"""The test suite (pytest: pyproject's DJANGO_SETTINGS_MODULE), as dev but for the cache.
+
+MUTUALIS_TEST_CACHE_URL names the cache the tests use (CI: Redis, the cache of production),
+else each process's memory. The key prefix is this run's own: runs that share one Redis
+database neither read nor clear each other's keys (mutualis/redis_cache.py). The demo's
+MUTUALIS_CACHE_URL is not read, as MUTUALIS_TEST_BROKER stands for CELERY_BROKER_URL.
+"""
+
+import os
+import secrets
+
+from mutualis import cache_url
+
+from .base import *  # noqa: F403
+
+CACHES = cache_url.caches(os.environ.get("MUTUALIS_TEST_CACHE_URL", "locmem://"),
+                          f"mutualis-test-{secrets.token_hex(6)}")
