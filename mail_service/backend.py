@@ -2,7 +2,7 @@
 leaves, not when the process started.
 
 - When the operator configured a mail server (`MUTUALIS_EMAIL_HOST` in the environment, which
-  settings.py records as `MUTUALIS_EMAIL_CONFIGURED`), or the caller gives a host to
+  the settings record as `MUTUALIS_EMAIL_CONFIGURED`), or the caller gives a host to
   `get_connection(host=...)`, it is Django's SMTP backend with Django's EMAIL_HOST, EMAIL_PORT,
   EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS/SSL settings: the syndicate's relay.
 - Otherwise it sends as the inventory's `smtp` backend says (kept in the registry at each
