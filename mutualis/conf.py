@@ -97,6 +97,7 @@ def get(name: str):
 
 
 def __getattr__(name: str):
-    if name in DEFAULTS:
-        return getattr(settings, name, DEFAULTS[name])
-    raise AttributeError(f"{name} is not a declared setting: declare it in {__name__}.DEFAULTS")
+    if name not in DEFAULTS:
+        raise AttributeError(f"{name} is not a declared setting: declare it in "
+                             f"{__name__}.DEFAULTS")
+    return get(name)
