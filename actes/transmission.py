@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualis import conf
 from provisioning.models import RegistryMember
 
 from . import teletransmission as tt
@@ -38,7 +38,7 @@ FIELD_LABELS = {"number": _("numéro"), "subject": _("objet"), "matter": _("clas
 
 
 def _config() -> dict:
-    config = dict(getattr(django_settings, "MUTUALIS_ACTES_TDT", None) or {})
+    config = dict(conf.MUTUALIS_ACTES_TDT or {})
     if not config.get("url"):
         raise ActRefused([_("transmission : aucun tiers de télétransmission n'est configuré "
                             "(réglage MUTUALIS_ACTES_TDT).")])
@@ -46,7 +46,7 @@ def _config() -> dict:
 
 
 def tiers_configured() -> bool:
-    return bool((getattr(django_settings, "MUTUALIS_ACTES_TDT", None) or {}).get("url"))
+    return bool((conf.MUTUALIS_ACTES_TDT or {}).get("url"))
 
 
 def connector() -> tt.S2lowConnector:
@@ -106,8 +106,7 @@ def _prepare(act: Act, config: dict) -> Transmission:
                                    trigram=config.get("trigram", "SLO"),
                                    application=config.get("application", "EACT"))
         try:
-            tt.validate(archive, schema_dir=getattr(django_settings, "MUTUALIS_ACTES_XSD_DIR",
-                                                    None))
+            tt.validate(archive, schema_dir=conf.MUTUALIS_ACTES_XSD_DIR)
         except tt.ArchiveInvalid as exc:
             raise ActRefused([str(p) for p in exc.problems]) from exc
         return Transmission.objects.create(act=act, sequence=sequence,

@@ -11,6 +11,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualis import conf
 from nextcloud_bridge.agendas.ics import Event, event_to_ics
 
 from .dossier import when
@@ -19,7 +20,7 @@ from .rules import long_date
 
 
 def sender(sitting: Sitting) -> str:
-    address = getattr(settings, "MUTUALIS_CONVOCATION_FROM", "") or settings.DEFAULT_FROM_EMAIL
+    address = conf.MUTUALIS_CONVOCATION_FROM or settings.DEFAULT_FROM_EMAIL
     return formataddr((sitting.member.name, address))
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +17,8 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from mutualis import conf
 
 from .dossier import when
 from .models import Answer, Convocation, Movement, Sitting
@@ -122,7 +123,7 @@ class Savings:
 
 
 def cost_per_dossier() -> Decimal:
-    return Decimal(str(getattr(settings, "MUTUALIS_PAPER_DOSSIER_COST", "7.35")))
+    return Decimal(str(conf.MUTUALIS_PAPER_DOSSIER_COST))
 
 
 def yearly_savings(member_code: str, year: int) -> Savings:

@@ -7,11 +7,11 @@ import logging
 from datetime import date, datetime, time, timedelta
 
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import get_connection
 from django.utils import timezone
 
 from mail_service.backend import MailError
+from mutualis import conf
 from nextcloud_bridge.agendas.ics import PARIS
 
 from . import delivery, mail, receipts, sending
@@ -28,7 +28,7 @@ def send_convocation(sitting_id: int, today: str | None = None) -> int:
 
 
 def reminder_days() -> int:
-    return int(getattr(settings, "MUTUALIS_CONVOCATION_REMINDER_DAYS", 2))
+    return int(conf.MUTUALIS_CONVOCATION_REMINDER_DAYS)
 
 
 def due_reminders(today: date | None = None) -> list[Convocation]:

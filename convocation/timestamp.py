@@ -18,13 +18,13 @@ from typing import Protocol
 
 import httpx
 from asn1crypto import cms, tsp, x509
-from django.conf import settings
 from django.utils.translation import gettext as _
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError, handle_tsp_response
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko_certvalidator import ValidationContext
 
+from mutualis import conf
 from provisioning.backends import embedded_services
 
 CONTENT_TYPE = "application/timestamp-query"
@@ -64,10 +64,10 @@ class HttpAuthority:
 def configured_authority() -> Authority | None:
     """The authority of the settings; without MUTUALIS_TSA_URL, the demo's embedded one when
     `mutualis services start` runs it (var/services.json); else None."""
-    url = getattr(settings, "MUTUALIS_TSA_URL", "")
+    url = conf.MUTUALIS_TSA_URL
     if url:
-        return HttpAuthority(url, getattr(settings, "MUTUALIS_TSA_USER", ""),
-                             getattr(settings, "MUTUALIS_TSA_PASSWORD", ""))
+        return HttpAuthority(url, conf.MUTUALIS_TSA_USER,
+                             conf.MUTUALIS_TSA_PASSWORD)
     embedded = embedded_services().get("tsa") or {}
     return HttpAuthority(embedded["url"]) if embedded.get("url") else None
 

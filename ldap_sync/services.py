@@ -19,7 +19,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import ldap
-from django.conf import settings
 from django.db import connections, router, transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -29,6 +28,7 @@ from ldap.controls import DecodeControlTuples
 from ldap.controls.ppolicy import PasswordPolicyControl
 from ldap.filter import escape_filter_chars
 
+from mutualis import conf
 from provisioning.drivers import BackendError, ProvisioningError, TransientBackendError
 
 from .connection import TRANSIENT, connect, describe
@@ -37,7 +37,6 @@ from .layout import Layout
 from .models import ActivationToken
 
 ACTIVATION_PATH = "activation/"
-DEFAULT_VALIDITY = timedelta(days=7)
 
 # Sent once for each batch of accounts the driver created, with `links` ({uid: link}), so
 # that an app may mail the links. They are handed over in memory only: never logged or stored.
@@ -80,8 +79,7 @@ def token_hash(token: str) -> str:
 
 
 def validity() -> timedelta:
-    days = getattr(settings, "MUTUALIS_ACTIVATION_DAYS", None)
-    return timedelta(days=days) if days else DEFAULT_VALIDITY
+    return timedelta(days=conf.MUTUALIS_ACTIVATION_DAYS)
 
 
 def activation_url(token: str) -> str:

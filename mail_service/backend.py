@@ -2,7 +2,7 @@
 leaves, not when the process started.
 
 - When the operator configured a mail server (`MUTUALIS_EMAIL_HOST` in the environment, which
-  settings.py records as `MUTUALIS_EMAIL_CONFIGURED`), or the caller gives a host to
+  the settings record as `MUTUALIS_EMAIL_CONFIGURED`), or the caller gives a host to
   `get_connection(host=...)`, it is Django's SMTP backend with Django's EMAIL_HOST, EMAIL_PORT,
   EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS/SSL settings: the syndicate's relay.
 - Otherwise it sends as the inventory's `smtp` backend says (kept in the registry at each
@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.mail.backends import smtp
 from django.utils.translation import gettext as _
 
+from mutualis import conf
 from provisioning.backends import embedded_services
 from provisioning.drivers import ProvisioningError
 
@@ -48,7 +49,7 @@ class EmailBackend(smtp.EmailBackend):
     def __init__(self, host=None, **kwargs):
         super().__init__(host=host, **kwargs)
         self.explicit = host is not None or bool(
-            getattr(settings, "MUTUALIS_EMAIL_CONFIGURED", False))
+            conf.MUTUALIS_EMAIL_CONFIGURED)
         self.embedded = False
 
     def _use_embedded(self) -> None:
@@ -85,7 +86,7 @@ class EmailBackend(smtp.EmailBackend):
             self._use_embedded()
 
     def send_messages(self, email_messages):
-        sender = "" if getattr(settings, "MUTUALIS_EMAIL_FROM_CONFIGURED", False) else (
+        sender = "" if conf.MUTUALIS_EMAIL_FROM_CONFIGURED else (
             inventory_mail().get("from", ""))
         if sender:
             for message in email_messages:

@@ -74,10 +74,10 @@ def print_plan(plan, console: Console = out, detailed: bool = True) -> None:
     s = plan.summary()
     console.print(f"Plan: {s['create']} to create, {s['update']} to update, {s['disable']} to "
                   f"disable, {s['archive']} to archive, {s['noop']} unchanged.")
-    from django.conf import settings
+    from mutualis import conf
 
     share = plan.destructive_share()
-    if share > settings.MUTUALIS_DESTROY_THRESHOLD:
+    if share > conf.MUTUALIS_DESTROY_THRESHOLD:
         console.print(f"[red]Warning: this plan disables or archives {share:.0%} of the existing "
                       "resources; apply will refuse it without --allow-destroy.[/]")
 
@@ -240,15 +240,14 @@ def cmd_demo(args) -> int:
 
 
 def cmd_worker(args) -> int:
-    from django.conf import settings
-
+    from mutualis import conf
     from mutualis.celery import app
     from provisioning.engine import driver_classes
 
     backends = args.backend or [cls.backend for cls in driver_classes()]
     queues = ["mutualis.control"] + [f"mutualis.{b}" for b in backends]
     concurrency = args.concurrency or max(
-        settings.MUTUALIS_BACKEND_CONCURRENCY.get(b, 4) for b in backends)
+        conf.MUTUALIS_BACKEND_CONCURRENCY.get(b, 4) for b in backends)
     app.worker_main(["worker", "--queues", ",".join(queues), "--concurrency", str(concurrency),
                      "--loglevel", args.loglevel,
                      "--hostname", f"mutualis-{'-'.join(backends)}@%h"])

@@ -19,9 +19,10 @@ import ipaddress
 import logging
 from functools import lru_cache
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
+
+from mutualis import conf
 
 log = logging.getLogger(__name__)
 _warned = False
@@ -45,7 +46,7 @@ def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
 
 
 def trusted_networks() -> tuple[Network, ...]:
-    entries = getattr(settings, "MUTUALIS_TRUSTED_PROXIES", ()) or ()
+    entries = conf.MUTUALIS_TRUSTED_PROXIES or ()
     if isinstance(entries, str):
         entries = entries.split(",")
     return _networks(tuple(str(e) for e in entries))

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django.conf import settings
-
+from mutualis import conf
 from provisioning.backends import embedded_services
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -21,7 +20,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 def base_url() -> str:
     """The web app's address, without a trailing slash."""
-    configured = getattr(settings, "MUTUALIS_BASE_URL", "")
+    configured = conf.MUTUALIS_BASE_URL
     if configured:
         return configured.rstrip("/")
     served = embedded_services().get("web", {}).get("url", "")

@@ -18,6 +18,8 @@ from django.utils.deconstruct import deconstructible
 from django.utils.text import get_valid_filename
 from django.views.static import serve
 
+from mutualis import conf
+
 from .uploads import PDF, sniff
 
 SANDBOX = "sandbox; default-src 'none'"
@@ -31,7 +33,7 @@ INLINE_PDF = ("default-src 'none'; object-src 'self'; style-src 'unsafe-inline';
 
 
 def private_root() -> Path:
-    root = getattr(settings, "MUTUALIS_PRIVATE_ROOT", "")
+    root = conf.MUTUALIS_PRIVATE_ROOT
     return Path(root) if root else Path(settings.VAR_DIR) / "private"
 
 
@@ -107,7 +109,7 @@ def serve_private(request, fieldfile, filename: str, inline: bool = False) -> Ht
     kind = sniff(handle.read(4096)) or "application/octet-stream"
     handle.seek(0)
     inline = inline and kind == PDF
-    accel = getattr(settings, "MUTUALIS_PRIVATE_ACCEL", "")
+    accel = conf.MUTUALIS_PRIVATE_ACCEL
     if accel and isinstance(storage, PrivateStorage):
         handle.close()
         response = HttpResponse(content_type=kind)

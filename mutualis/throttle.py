@@ -38,10 +38,10 @@ from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessFailureLog, AccessLog
-from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from . import conf
 from .client_address import client_address
 
 log = logging.getLogger(__name__)
@@ -88,9 +88,9 @@ class LoginLimits(AxesDatabaseHandler):
             return False
         failures = AccessFailureLog.objects.filter(
             username=username, attempt_time__gte=get_cool_off_threshold(request))
-        if failures.count() < settings.MUTUALIS_LOGIN_MAX_ACCOUNT_FAILURES:
+        if failures.count() < conf.MUTUALIS_LOGIN_MAX_ACCOUNT_FAILURES:
             return False
-        known_since = timezone.now() - timedelta(days=settings.MUTUALIS_LOGIN_KNOWN_DAYS)
+        known_since = timezone.now() - timedelta(days=conf.MUTUALIS_LOGIN_KNOWN_DAYS)
         if AccessLog.objects.filter(username=username, ip_address=request.axes_ip_address,
                                     attempt_time__gte=known_since).exists():
             return False
@@ -106,7 +106,7 @@ class LoginLimits(AxesDatabaseHandler):
         since = get_cool_off_threshold(request)
         AccessFailureLog.objects.filter(attempt_time__lt=since).delete()  # outside the window
         address = request.axes_ip_address
-        warning = settings.MUTUALIS_LOGIN_ADDRESS_WARNING
+        warning = conf.MUTUALIS_LOGIN_ADDRESS_WARNING
         if address is None or warning <= 0:
             return
         count = AccessFailureLog.objects.filter(ip_address=address,
@@ -117,7 +117,7 @@ class LoginLimits(AxesDatabaseHandler):
 
     def user_logged_in(self, sender, request, user, **kwargs):
         super().user_logged_in(sender, request, user, **kwargs)
-        known_since = timezone.now() - timedelta(days=settings.MUTUALIS_LOGIN_KNOWN_DAYS)
+        known_since = timezone.now() - timedelta(days=conf.MUTUALIS_LOGIN_KNOWN_DAYS)
         AccessLog.objects.filter(attempt_time__lt=known_since).delete()
 
 

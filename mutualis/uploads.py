@@ -16,16 +16,15 @@ from __future__ import annotations
 import io
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.utils.translation import gettext as _
 
+from mutualis import conf
 from provisioning.quoting import shown
 
 MB = 1024 * 1024
-DEFAULT_MAX_SIZE = 50 * MB
 
 PDF = "application/pdf"
 # Annexes may be PDFs, images or office documents, recognised by their first bytes.
@@ -44,7 +43,7 @@ ACTIVE_PDF_KEYS = ("/JavaScript", "/JS", "/AA", "/Launch", "/EmbeddedFile", "/Em
 
 
 def max_size() -> int:
-    return int(getattr(settings, "MUTUALIS_UPLOAD_MAX_SIZE", DEFAULT_MAX_SIZE))
+    return int(conf.MUTUALIS_UPLOAD_MAX_SIZE)
 
 
 def sniff(head: bytes) -> str | None:

@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from mutualis import conf
 from mutualis.private_files import serve_media
 from wagtail_site_factory.views import favicon
 
@@ -20,7 +21,7 @@ urlpatterns = [
     path("actes/", include("actes.urls")),
 ]
 
-if settings.DEBUG or getattr(settings, "MUTUALIS_SERVE_MEDIA", False):
+if settings.DEBUG or conf.MUTUALIS_SERVE_MEDIA:
     # The demo and development serve public uploads (logos, images) themselves, never
     # sniffed nor run; production leaves /media/ to the web server in front. Private files
     # are not under MEDIA_ROOT.

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from mutualis import conf
+
 from .drivers import ProvisioningError
 from .inventory import BackendConfig, Inventory
 
@@ -103,7 +105,7 @@ def runtime_backend(name: str, setting: str, what: str) -> dict:
     """A backend as the web app, the apps and the workers reach it outside an apply: the
     Django setting `setting` (a dict: url, user, password...), else the embedded server of
     `mutualis services start`."""
-    configured = getattr(settings, setting, None)
+    configured = conf.get(setting)
     if configured:
         return dict(configured)
     embedded = embedded_services().get(name)

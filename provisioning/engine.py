@@ -27,6 +27,8 @@ from django.db import connections
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from mutualis import conf
+
 from . import backends as backends_mod
 from .diff import diff
 from .drivers import EVERYTHING, Context, Driver, ProvisioningError, Scope
@@ -45,7 +47,7 @@ class DestructivePlanError(ProvisioningError):
 # ---------------------------------------------------------------------------- drivers
 
 def driver_classes() -> list[type]:
-    return [import_string(path) for path in settings.MUTUALIS_DRIVERS]
+    return [import_string(path) for path in conf.MUTUALIS_DRIVERS]
 
 
 def load_drivers(inventory: Inventory) -> list[Driver]:
@@ -119,12 +121,12 @@ def make_plan(inventory: Inventory, drivers: Sequence[Driver], scope: Scope = EV
 
 def check_destructive(plan: Plan, allow_destroy: bool) -> None:
     share = plan.destructive_share()
-    if share > settings.MUTUALIS_DESTROY_THRESHOLD and not allow_destroy:
+    if share > conf.MUTUALIS_DESTROY_THRESHOLD and not allow_destroy:
         retiring = sum(1 for c in plan.changes if c.action in RETIRING)
         raise DestructivePlanError(
             f"the plan would disable or archive {retiring} of the {plan.observed_count} "
             f"existing resources ({share:.0%}), more than the "
-            f"{settings.MUTUALIS_DESTROY_THRESHOLD:.0%} allowed: check the inventory, and pass "
+            f"{conf.MUTUALIS_DESTROY_THRESHOLD:.0%} allowed: check the inventory, and pass "
             "--allow-destroy if this is intended")
 
 
@@ -345,7 +347,7 @@ def _run_in_process(run_id: int, sched: Schedule) -> list[dict]:
     from .tasks import apply_batch
 
     limits = {b: threading.BoundedSemaphore(n)
-              for b, n in settings.MUTUALIS_BACKEND_CONCURRENCY.items()}
+              for b, n in conf.MUTUALIS_BACKEND_CONCURRENCY.items()}
     default_limit = threading.BoundedSemaphore(4)
 
     def run_batch(prev: list[dict], batch: Batch) -> dict:
@@ -368,7 +370,7 @@ def _run_in_process(run_id: int, sched: Schedule) -> list[dict]:
             results.append(run_batch(results, batch))
         return results[len(prev):]
 
-    workers = max(2, sum(settings.MUTUALIS_BACKEND_CONCURRENCY.values()))
+    workers = max(2, sum(conf.MUTUALIS_BACKEND_CONCURRENCY.values()))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         shared = run_steps([], sched.shared_steps, pool)
         chains = list(pool.map(lambda ch: run_chain(shared, ch), sched.member_chains.values()))

@@ -12,9 +12,10 @@ from contextlib import nullcontext
 from functools import lru_cache
 
 from celery import shared_task
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+
+from mutualis import conf
 
 from .drivers import BackendError, Driver, Outcome, ProvisioningError, TransientBackendError
 from .resources import Change
@@ -63,8 +64,8 @@ def apply_with_retries(driver: Driver, changes: Sequence[Change]) -> tuple[list[
     attempts = {c.key: 0 for c in changes}
     final: dict[str, Outcome] = {}
     todo = list(changes)
-    delay = settings.MUTUALIS_RETRY_BACKOFF
-    for attempt in range(1, settings.MUTUALIS_RETRY_ATTEMPTS + 1):
+    delay = conf.MUTUALIS_RETRY_BACKOFF
+    for attempt in range(1, conf.MUTUALIS_RETRY_ATTEMPTS + 1):
         for c in todo:
             attempts[c.key] = attempt
         try:
@@ -80,7 +81,7 @@ def apply_with_retries(driver: Driver, changes: Sequence[Change]) -> tuple[list[
         by_key = {o.key: o for o in outcomes}
         retry = [c for c in todo if by_key[c.key].transient and not by_key[c.key].ok]
         final.update(by_key)
-        if not retry or attempt == settings.MUTUALIS_RETRY_ATTEMPTS:
+        if not retry or attempt == conf.MUTUALIS_RETRY_ATTEMPTS:
             break
         time.sleep(delay)
         delay *= 2

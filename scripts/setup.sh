@@ -9,6 +9,7 @@ DEBIAN_PACKAGES=(
     gcc python3-dev python3-venv                # packages that compile
     chromium                                    # browser tests (Playwright drives Debian's build)
     poppler-utils libnss3-tools softhsm2        # signature tests: pdfsig/pdftotext, certutil, SoftHSM2
+    redis-server                                # the shared cache test (two web processes, one Redis)
 )
 
 missing=()

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from mutualis import conf
 from provisioning.access import is_elected
 from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
 
@@ -139,7 +139,7 @@ def install(request: HttpRequest, code: str, uid: str) -> HttpResponse:
     person, member = _member(request, code)
     official = _official(member, uid)
     pkcs12_form, pkcs11_form = Pkcs12Form(prefix="p12"), Pkcs11Form(prefix="p11")
-    pkcs11 = bool(getattr(settings, "MUTUALIS_PKCS11_MODULE", ""))
+    pkcs11 = bool(conf.MUTUALIS_PKCS11_MODULE)
     installed_by = person.uid if person is not None else request.user.get_username()
     status = 200
     if request.method == "POST":

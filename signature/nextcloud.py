@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 
 import httpx
-from django.conf import settings
 from django.utils.translation import gettext as _
 
+from mutualis import conf
 from nextcloud_bridge.services import FolderMissing
 from provisioning.drivers import ProvisioningError
 
@@ -42,7 +42,7 @@ def folder_files(folder: Folder) -> dict[str, bytes]:
 def to_publish(folder: Folder) -> bool:
     """Whether a finished folder goes to Nextcloud: publishing is on and the member has an
     extranet."""
-    return (getattr(settings, "MUTUALIS_PARAPHEUR_PUBLISH", True)
+    return (conf.MUTUALIS_PARAPHEUR_PUBLISH
             and "extranet" in (folder.member.services or []))
 
 
@@ -81,7 +81,7 @@ def publish_folder(folder: Folder) -> list[str]:
         return []
     from nextcloud_bridge.services import nextcloud_settings, publish_files
 
-    slug = getattr(settings, "MUTUALIS_PARAPHEUR_NEXTCLOUD_FOLDER", "extranet")
+    slug = conf.MUTUALIS_PARAPHEUR_NEXTCLOUD_FOLDER
     try:
         nextcloud_settings()
     except ProvisioningError as exc:

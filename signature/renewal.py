@@ -355,8 +355,9 @@ def renew_documents(horizon_days: int = HORIZON_DAYS, dry_run: bool = False,
     """Check the main documents of every finished folder, and renew the archive timestamps
     that need it (see the module's docstring). A document that fails is reported and left
     as it was; the others go on."""
-    from django.conf import settings
     from django.db import transaction
+
+    from mutualis import conf
 
     from . import audit
     from .models import Document, Folder
@@ -365,8 +366,8 @@ def renew_documents(horizon_days: int = HORIZON_DAYS, dry_run: bool = False,
 
     roots = configured_trust_roots()
     tsa = {"url": tsa_url(),
-           "user": getattr(settings, "MUTUALIS_TSA_USER", "") or "",
-           "password": getattr(settings, "MUTUALIS_TSA_PASSWORD", "") or ""}
+           "user": conf.MUTUALIS_TSA_USER or "",
+           "password": conf.MUTUALIS_TSA_PASSWORD or ""}
     if not dry_run and not tsa["url"]:
         raise SignatureError("renewing archive timestamps needs a timestamp authority: set "
                              "MUTUALIS_TSA_URL")

@@ -4,15 +4,14 @@ whose demo root then joins the trust anchors so that demo signatures and timesta
 
 from __future__ import annotations
 
-from django.conf import settings
-
+from mutualis import conf
 from provisioning.backends import embedded_services
 
 
 def embedded_authority() -> dict | None:
     """The embedded authority's record ({"url", "ca_certificate", ...}) when it is the one in
     use: no MUTUALIS_TSA_URL, and a "tsa" service recorded."""
-    if getattr(settings, "MUTUALIS_TSA_URL", ""):
+    if conf.MUTUALIS_TSA_URL:
         return None
     recorded = embedded_services().get("tsa")
     return recorded if recorded and recorded.get("url") else None
@@ -20,7 +19,7 @@ def embedded_authority() -> dict | None:
 
 def tsa_url() -> str:
     """The timestamp authority's URL, or "" when there is none."""
-    configured = getattr(settings, "MUTUALIS_TSA_URL", "") or ""
+    configured = conf.MUTUALIS_TSA_URL or ""
     return configured or (embedded_authority() or {}).get("url", "")
 
 

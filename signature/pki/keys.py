@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.sign import signers
 
+from mutualis import conf
+
 from ..errors import SignatureError
 
 _HKDF_INFO = b"mutualis/signature/keys-at-rest/v1"
@@ -36,7 +38,7 @@ _HKDF_INFO = b"mutualis/signature/keys-at-rest/v1"
 # --------------------------------------------------------------------------- at rest
 
 def _secrets() -> tuple[str, ...]:
-    configured = getattr(settings, "MUTUALIS_SIGNATURE_KEY", "") or ""
+    configured = conf.MUTUALIS_SIGNATURE_KEY or ""
     secrets = tuple(s.strip() for s in configured.split(",") if s.strip())
     return secrets or (settings.SECRET_KEY,)
 
@@ -172,7 +174,7 @@ def configured_trust_roots() -> list[asn1_x509.Certificate]:
     plus the demo root when the demo's embedded timestamp authority is the one in use."""
     from .embedded import embedded_trust_roots
 
-    paths = list(getattr(settings, "MUTUALIS_SIGNATURE_TRUST_ROOTS", ()) or ())
+    paths = list(conf.MUTUALIS_SIGNATURE_TRUST_ROOTS or ())
     return load_certificates(paths + [p for p in embedded_trust_roots() if p not in paths])
 
 

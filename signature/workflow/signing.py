@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 
+from mutualis import conf
 from provisioning.models import RegistryPerson
 
 from .. import audit
@@ -26,7 +26,7 @@ def _sha256(data: bytes) -> str:
 
 def signing_options(key_usage: set[str], reason: str, location: str) -> SigningOptions:
     tsa = tsa_url()  # MUTUALIS_TSA_URL, else the demo's embedded authority
-    level = getattr(settings, "MUTUALIS_SIGNATURE_LEVEL", "") or ("B-T" if tsa else "B-B")
+    level = conf.MUTUALIS_SIGNATURE_LEVEL or ("B-T" if tsa else "B-B")
     return SigningOptions(level=level, tsa_url=tsa, reason=reason, location=location,
                           trust_roots=tuple(keys.configured_trust_roots()),
                           key_usage=frozenset(key_usage))

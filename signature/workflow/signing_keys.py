@@ -16,10 +16,10 @@ from contextlib import contextmanager
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from mutualis import conf
 from provisioning.models import RegistryMember, RegistryPerson
 
 from .. import audit
@@ -71,7 +71,7 @@ def install_key(pkcs12: bytes, password: bytes, person: RegistryPerson | None = 
 
 
 def _pkcs11_module() -> str:
-    module = getattr(settings, "MUTUALIS_PKCS11_MODULE", "")
+    module = conf.MUTUALIS_PKCS11_MODULE
     if not module:
         raise SignatureError(_("Aucun module PKCS#11 n'est configuré sur ce serveur : le "
                                "syndicat doit renseigner MUTUALIS_PKCS11_MODULE."))

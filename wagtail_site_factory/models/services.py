@@ -15,6 +15,7 @@ from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable
 
+from mutualis import conf
 from mutualis.client_address import client_address
 from mutualis.throttle import increment
 
@@ -63,8 +64,8 @@ class DemarchesPage(SitePage):
         # A few messages per address and hour: the form mails the mairie, it must not become
         # a way to flood it.
         flood_key = f"contact:{context['commune'].code}:{client_address(request)}"
-        limit = getattr(settings, "MUTUALIS_CONTACT_MAX_MESSAGES", 5)
-        window = getattr(settings, "MUTUALIS_CONTACT_WINDOW", 3600)
+        limit = conf.MUTUALIS_CONTACT_MAX_MESSAGES
+        window = conf.MUTUALIS_CONTACT_WINDOW
         if request.method == "POST" and cache.get(flood_key, 0) >= limit:
             form.is_valid()
             form.add_error(None, _t("Vous avez déjà envoyé plusieurs messages depuis cette "

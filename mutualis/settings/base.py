@@ -1,8 +1,11 @@
-"""Django settings for Mutualis.
+"""Django settings for Mutualis, shared by dev, test and production (see __init__.py).
 
 Everything that differs between machines comes from the environment:
 `DATABASE_URL` (SQLite under var/ when unset), `CELERY_BROKER_URL` (eager in-process when unset),
-`MUTUALIS_SECRET_KEY`, `MUTUALIS_DEBUG`, `MUTUALIS_ALLOWED_HOSTS`, `MUTUALIS_VAR_DIR`.
+`MUTUALIS_CACHE_URL` (a memory cache per process when unset), `MUTUALIS_SECRET_KEY`,
+`MUTUALIS_DEBUG`, `MUTUALIS_ALLOWED_HOSTS`, `MUTUALIS_VAR_DIR`: docs/settings.md. The MUTUALIS_*
+settings the apps read have their defaults in mutualis/conf.py; only what the environment gives
+is set here.
 """
 
 import os
@@ -12,7 +15,9 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from mutualis import cache_url
+
+BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(os.environ.get("MUTUALIS_VAR_DIR", BASE_DIR / "var"))
 
 DEBUG = os.environ.get("MUTUALIS_DEBUG", "0") == "1"
@@ -22,6 +27,7 @@ ALLOWED_HOSTS = os.environ.get(
     "MUTUALIS_ALLOWED_HOSTS", "localhost,.localhost,127.0.0.1").split(",")
 
 INSTALLED_APPS = [
+    "mutualis",  # its system checks (mutualis/checks.py)
     "provisioning",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -132,21 +138,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Production: served over HTTPS only (behind a proxy that sets X-Forwarded-Proto), cookies
-# secure, HSTS; `manage.py check --deploy` passes with MUTUALIS_HTTPS=1 and a secret key.
-if os.environ.get("MUTUALIS_HTTPS") == "1":
-    if "MUTUALIS_SECRET_KEY" not in os.environ:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured("MUTUALIS_HTTPS=1 needs MUTUALIS_SECRET_KEY in the environment")
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = True
-    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = 31536000
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    # Entering the browsers' preload list is each domain owner's decision (a commune's own
-    # domain included), not one the software makes for them.
-    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# HTTPS, secure cookies and HSTS: production.py.
 
 # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks,
 # comma-separated; none by default): docs/reverse-proxy.md, mutualis/client_address.py.
@@ -177,7 +169,8 @@ STORAGES = {
 MUTUALIS_PRIVATE_ROOT = os.environ.get("MUTUALIS_PRIVATE_ROOT", "")  # default VAR_DIR/private
 # nginx: the `internal` location that maps to the private root (docs/private-files.md).
 MUTUALIS_PRIVATE_ACCEL = os.environ.get("MUTUALIS_PRIVATE_ACCEL", "")
-MUTUALIS_UPLOAD_MAX_SIZE = int(os.environ.get("MUTUALIS_UPLOAD_MAX_SIZE", 50 * 1024 * 1024))
+if os.environ.get("MUTUALIS_UPLOAD_MAX_SIZE"):
+    MUTUALIS_UPLOAD_MAX_SIZE = int(os.environ["MUTUALIS_UPLOAD_MAX_SIZE"])
 # Past the limit, an upload is counted but no longer written (mutualis/uploads.py).
 FILE_UPLOAD_HANDLERS = ["mutualis.uploads.SizeLimitUploadHandler",
                         "django.core.files.uploadhandler.MemoryFileUploadHandler",
@@ -192,6 +185,12 @@ WAGTAILDOCS_INLINE_CONTENT_TYPES = ["application/pdf"]
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "wagtail_site_factory.documents.DocumentForm"
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 
+# One cache for every web process and worker: the page cache and the login throttle count
+# across processes only if they share it. Redis in production (`check --deploy` refuses a
+# per-process cache); the memory cache of each process for the demo (mutualis/cache_url.py).
+CACHES = cache_url.caches(os.environ.get("MUTUALIS_CACHE_URL", "locmem://"),
+                          os.environ.get("MUTUALIS_CACHE_PREFIX", "mutualis"))
+
 # Celery: eager in-process unless a broker is configured.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
@@ -205,23 +204,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent: a task lost with its worker runs again
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
-# Provisioning engine: the drivers, in the order their backends are applied.
-MUTUALIS_DRIVERS = [
-    "provisioning.registry.RegistryDriver",
-    "ldap_sync.driver.LdapDriver",
-    "nextcloud_bridge.driver.NextcloudDriver",
-    "nextcloud_bridge.agendas.driver.AgendaDriver",
-    "wagtail_site_factory.driver.SiteDriver",
-]
+# Provisioning engine: the drivers, in the order their backends are applied (the default
+# list, the destroy threshold, concurrency and retries: mutualis/conf.py).
 if os.environ.get("MUTUALIS_DRIVERS"):
     MUTUALIS_DRIVERS = os.environ["MUTUALIS_DRIVERS"].split(",")
-# Share of existing resources a plan may disable or archive without --allow-destroy.
-MUTUALIS_DESTROY_THRESHOLD = 0.10
-# Concurrent changes per backend (in one apply, and per worker queue).
-MUTUALIS_BACKEND_CONCURRENCY = {"registry": 1, "ldap": 8, "nextcloud": 8, "caldav": 4, "wagtail": 1}
-# Attempts for a change that fails with a transient backend error, and the first backoff.
-MUTUALIS_RETRY_ATTEMPTS = 4
-MUTUALIS_RETRY_BACKOFF = 0.5
 
 # Wagtail: one instance serves every member's site.
 WAGTAIL_SITE_NAME = "Mutualis"
@@ -238,7 +224,6 @@ MUTUALIS_NEXTCLOUD = ({"url": os.environ["MUTUALIS_NEXTCLOUD_URL"],
 # Links sent by mail (activation, convocations) start with this address; unset, they take the
 # address the demo serves on, else http://127.0.0.1:8000 (see mutualis/links.py).
 MUTUALIS_BASE_URL = os.environ.get("MUTUALIS_BASE_URL", "")
-MUTUALIS_ACTIVATION_DAYS = 7
 
 # Parapheur: secret(s) for signing keys at rest (comma-separated, the first encrypts; derived
 # from SECRET_KEY when unset, for development only), the timestamp authority, the signature
@@ -252,8 +237,6 @@ MUTUALIS_SIGNATURE_LEVEL = os.environ.get("MUTUALIS_SIGNATURE_LEVEL", "")
 MUTUALIS_SIGNATURE_TRUST_ROOTS = [
     p for p in os.environ.get("MUTUALIS_SIGNATURE_TRUST_ROOTS", "").split(":") if p]
 MUTUALIS_PKCS11_MODULE = os.environ.get("MUTUALIS_PKCS11_MODULE", "")
-MUTUALIS_PARAPHEUR_NEXTCLOUD_FOLDER = "extranet"
-MUTUALIS_PARAPHEUR_PUBLISH = True
 
 # Acts: the tiers de télétransmission to the prefecture (S²LOW). Its client certificate and
 # key are files given by path; its password, when the certificate is shared, comes from the
@@ -304,8 +287,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("MUTUALIS_EMAIL_FROM", "convocations@localho
 MUTUALIS_EMAIL_FROM_CONFIGURED = "MUTUALIS_EMAIL_FROM" in os.environ
 # A relay that stops answering must not hold a sending forever.
 EMAIL_TIMEOUT = int(os.environ.get("MUTUALIS_EMAIL_TIMEOUT", "30"))
-MUTUALIS_CONVOCATION_REMINDER_DAYS = 2
-MUTUALIS_PAPER_DOSSIER_COST = 7.35
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "convocation-reminders": {"task": "convocation.reminders",
@@ -373,9 +354,6 @@ AXES_USERNAME_CALLABLE = "mutualis.throttle.account"
 AXES_LOCKOUT_CALLABLE = "mutualis.throttle.looks_like_a_wrong_password"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 AXES_ENABLE_ADMIN = False  # `manage.py axes_list_attempts`, `axes_reset_username`...
-MUTUALIS_LOGIN_MAX_ACCOUNT_FAILURES = 50
-MUTUALIS_LOGIN_ADDRESS_WARNING = 30
-MUTUALIS_LOGIN_KNOWN_DAYS = 30
 
 # django-auth-ldap (ldap_sync/auth.py) takes its settings from the directory's runtime
 # configuration (MUTUALIS_LDAP or the embedded directory): no AUTH_LDAP_* setting here.
