@@ -14,8 +14,8 @@ from actes import services
 from actes.models import Classification
 from actes.natures import DELIBERATION
 from actes.teletransmission.schema import parse, schema_problems
-from actes.teletransmission.standin import StandIn
 from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
+from tests.doubles.s2low_standin import StandIn
 
 from .conftest import classification_xml, pdf
 

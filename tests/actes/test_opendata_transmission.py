@@ -18,8 +18,8 @@ from actes import opendata, services, transmission
 from actes import teletransmission as tt
 from actes.models import Act, PrefectureMessage, Transmission
 from actes.natures import DELIBERATION, INDIVIDUEL
-from actes.teletransmission.standin import StandIn
 from provisioning.models import RegistryPerson, RegistrySeat
+from tests.doubles.s2low_standin import StandIn
 
 from .conftest import pdf
 from .test_acts import record

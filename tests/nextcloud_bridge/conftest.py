@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from nextcloud_bridge.emulator import Emulator
+from tests.doubles.nextcloud_emulator import Emulator
 
 ADMIN = ("admin", "admin-secret")
 

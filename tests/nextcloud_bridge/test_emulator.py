@@ -17,7 +17,7 @@ import httpx
 import pytest
 from nc_py_api import AsyncNextcloud, NextcloudException, NextcloudExceptionNotFound
 
-from nextcloud_bridge.emulator import Emulator
+from tests.doubles.nextcloud_emulator import Emulator
 
 # conftest.py's fixtures: nc_emulator (a RunningEmulator: emulator, url, data_dir, client()),
 # nc_admin (an httpx client for the admin) and make_user
@@ -770,7 +770,7 @@ def test_command_line(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "nextcloud_bridge.emulator",
+            "tests.doubles.nextcloud_emulator",
             "--host",
             "127.0.0.1",
             "--port",

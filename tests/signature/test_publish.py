@@ -9,11 +9,11 @@ from dataclasses import replace
 import pytest
 
 from nextcloud_bridge.driver import NextcloudDriver
-from nextcloud_bridge.emulator import Emulator
 from provisioning.engine import make_plan
 from signature import audit, workflow
 from signature.models import SIGNATURE, Folder
 from signature.workflow import StepSpec
+from tests.doubles.nextcloud_emulator import Emulator
 from tests.factories import make_inventory, make_member
 
 from .conftest import PASSWORD, login, make_pdf
