@@ -837,3 +837,40 @@ def test_user_ldap_configuration(nc_emulator: RunningEmulator, nc_admin: httpx.C
     gone = nc_admin.get(f"{base}/s02", params=JSON)
     assert (gone.status_code, meta(gone)["message"]) == (404, "Config ID not found")
     assert data(nc_admin.post(base, params=JSON)) == {"configID": "s02"}
+
+
+# --- answers checked against the current server's integration features ------------
+
+
+def test_a_regular_user_is_turned_away_from_subadmin_methods(
+    nc_emulator: RunningEmulator, nc_admin: httpx.Client, make_user
+) -> None:
+    # build/integration/features/provisioning-v1.feature: "adding user to a group without
+    # privileges" and "disable an user with a regular user" answer OCS 403 with HTTP 200 in
+    # v1 (older releases: 997 and 401); v2 carries the 403 to HTTP.
+    nc_admin.post(V2 + "/cloud/groups", data={"groupid": "79174-elus"})
+    make_user("ugo", password="ugo-pw")
+    make_user("vic")
+    with nc_emulator.client("ugo", "ugo-pw") as ugo:
+        for method, path, body in (("POST", "/cloud/users/ugo/groups", {"groupid": "79174-elus"}),
+                                   ("PUT", "/cloud/users/vic/disable", {}),
+                                   ("GET", "/cloud/groups", {})):
+            v1 = ugo.request(method, V1 + path, params=JSON, data=body)
+            assert (v1.status_code, meta(v1)["statuscode"]) == (200, 403), path
+            v2 = ugo.request(method, V2 + path, params=JSON, data=body)
+            assert (v2.status_code, meta(v2)["statuscode"]) == (403, 403), path
+        # methods marked NoSubAdminRequired still answer a regular user about themselves
+        assert meta(ugo.get(V1 + "/cloud/users/ugo", params=JSON))["statuscode"] == 100
+        assert meta(ugo.get(V1 + "/cloud/users/ugo/groups", params=JSON))["statuscode"] == 100
+    assert data(nc_admin.get(V2 + "/cloud/users/vic", params=JSON))["enabled"] is True
+    assert data(nc_admin.get(V2 + "/cloud/users/ugo/groups", params=JSON))["groups"] == []
+
+
+def test_the_root_folder_cannot_be_shared(nc_admin: httpx.Client) -> None:
+    # build/integration/features/sharing-v1.feature, "Don't allow sharing of the root"
+    shares = "/apps/files_sharing/api/v1/shares"
+    v1 = nc_admin.post(V1 + shares, params=JSON, data={"path": "/", "shareType": 3})
+    assert (v1.status_code, meta(v1)["statuscode"]) == (200, 403)
+    v2 = nc_admin.post(V2 + shares, params=JSON, data={"path": "/", "shareType": 3})
+    assert (v2.status_code, meta(v2)["statuscode"]) == (403, 403)
+    assert data(nc_admin.get(V2 + shares, params=JSON)) == []

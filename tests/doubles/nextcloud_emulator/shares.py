@@ -190,6 +190,11 @@ def create_share(req: OcsRequest) -> dict[str, Any]:
     if node is None:
         raise not_found("Wrong path, file/folder does not exist")
     norm_path, loc, file_id, item_type = node
+    if norm_path == "/":
+        # lib/private/Share20/Manager.php generalCreateChecks refuses the user's root folder;
+        # createShare answers OCSForbiddenException (build/integration/features/
+        # sharing-v1.feature, "Don't allow sharing of the root": OCS 403)
+        raise forbidden("Failed to create share.")
     share_type = req.int_param("shareType", -1)
     share_with = req.opt_str("shareWith")
     permissions = req.int_param("permissions")
