@@ -16,8 +16,9 @@ from actes.natures import DELIBERATION
 from actes.teletransmission.schema import parse, schema_problems
 from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
 from tests.doubles.s2low_standin import StandIn
+from tests.factories import make_pdf as pdf
 
-from .conftest import classification_xml, pdf
+from .classification import classification_xml
 
 NO_CLASSIFICATION = ("Aucune classification des actes n'est importée pour Alphaville : "
                      "importez ci-dessous le fichier de classification que vous a transmis la "

@@ -20,8 +20,8 @@ from actes.models import Act, PrefectureMessage, Transmission
 from actes.natures import DELIBERATION, INDIVIDUEL
 from provisioning.models import RegistryPerson, RegistrySeat
 from tests.doubles.s2low_standin import StandIn
+from tests.factories import make_pdf as pdf
 
-from .conftest import pdf
 from .test_acts import record
 
 

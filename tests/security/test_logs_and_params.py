@@ -51,7 +51,8 @@ def url_of(regex: str, values: dict[str, str]) -> str:
 def _convocation_token() -> str:
     from convocation import receipts
     from convocation.models import Convocation
-    from tests.convocation.conftest import make_council, make_sitting
+    from tests.convocation.sittings import make_sitting
+    from tests.factories import make_council
 
     council = make_council(members=3)
     sitting = make_sitting(council, items=0, annexes=0, note=False)
@@ -292,7 +293,7 @@ def test_every_query_parameter_the_apps_read_is_probed():
 @pytest.fixture
 def staff_and_superuser(db, settings, tmp_path):
     from provisioning.naming import staff_group
-    from tests.wagtail_site_factory.conftest import commune_inventory, provision
+    from tests.factories import commune_inventory, provision
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     inventory = commune_inventory(services=("website", "extranet", "convocation", "parapheur"))

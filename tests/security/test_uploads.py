@@ -57,8 +57,10 @@ from signature import workflow
 from signature.errors import SignatureError
 from signature.models import SIGNATURE, Document, Folder
 from signature.workflow import StepSpec
-from tests.actes.conftest import classification_xml
-from tests.convocation.conftest import make_council, make_sitting, pdf, prepared
+from tests.actes.classification import classification_xml
+from tests.convocation.sittings import make_sitting, prepared
+from tests.factories import make_council
+from tests.factories import make_pdf as pdf
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.security.media_urls")]
 

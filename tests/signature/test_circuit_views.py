@@ -22,8 +22,9 @@ from signature import workflow
 from signature.errors import SignatureError
 from signature.models import ALL, ANY, SIGNATURE, VISA, AuditEntry, Circuit, Delegation, Folder
 from signature.workflow import StepSpec
+from tests.factories import make_pdf
 
-from .conftest import PASSWORD, login, make_pdf
+from .conftest import PASSWORD, login
 
 PW = PASSWORD.decode()
 PREFIX = "etapes"
