@@ -874,3 +874,35 @@ def test_the_root_folder_cannot_be_shared(nc_admin: httpx.Client) -> None:
     v2 = nc_admin.post(V2 + shares, params=JSON, data={"path": "/", "shareType": 3})
     assert (v2.status_code, meta(v2)["statuscode"]) == (403, 403)
     assert data(nc_admin.get(V2 + shares, params=JSON)) == []
+
+
+def test_a_group_member_deletes_a_group_share_for_themselves(
+    nc_emulator: RunningEmulator, nc_admin: httpx.Client, make_user
+) -> None:
+    # build/integration/features/sharing-v1*.feature: "Deleting a group share as user" (OCS
+    # 100, the share stays for the others) and "Deleting a group share as its owner" (404 after)
+    shares = V1 + "/apps/files_sharing/api/v1/shares"
+    make_user("olga", password="olga-pw", groups=("79174-elus",))
+    make_user("paul", password="paul-pw", groups=("79174-elus",))
+    make_user("remi", password="remi-pw")
+    with nc_emulator.client("remi", "remi-pw") as remi, \
+            nc_emulator.client("olga", "olga-pw") as olga, \
+            nc_emulator.client("paul", "paul-pw") as paul:
+        assert remi.request("MKCOL", DAV + "/remi/Ordre du jour").status_code == 201
+        group_share = remi.post(shares, params=JSON, data={
+            "path": "/Ordre du jour", "shareType": 1, "shareWith": "79174-elus"})
+        user_share = remi.post(shares, params=JSON, data={
+            "path": "/Ordre du jour", "shareType": 0, "shareWith": "paul"})
+        group_id, user_id = data(group_share)["id"], data(user_share)["id"]
+
+        left = olga.delete(f"{shares}/{group_id}", params=JSON)
+        assert (left.status_code, meta(left)["statuscode"]) == (200, 100)
+        assert meta(olga.get(f"{shares}/{group_id}", params=JSON))["statuscode"] == 404
+        assert meta(paul.get(f"{shares}/{group_id}", params=JSON))["statuscode"] == 100
+        # the recipient of a user share removes it (canDeleteShare)
+        assert meta(paul.delete(f"{shares}/{user_id}", params=JSON))["statuscode"] == 100
+        assert meta(remi.get(f"{shares}/{user_id}", params=JSON))["statuscode"] == 404
+
+        assert meta(remi.delete(f"{shares}/{group_id}", params=JSON))["statuscode"] == 100
+        assert meta(remi.get(f"{shares}/{group_id}", params=JSON))["statuscode"] == 404
+        assert meta(paul.get(f"{shares}/{group_id}", params=JSON))["statuscode"] == 404
