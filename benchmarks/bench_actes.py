@@ -24,11 +24,11 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from actes import opendata, services, transmission  # noqa: E402
-from actes.teletransmission.standin import StandIn  # noqa: E402
 from provisioning.models import RegistryMember  # noqa: E402
-from tests.actes.conftest import classification_xml  # noqa: E402
-from tests.convocation.conftest import pdf  # noqa: E402
-from tests.wagtail_site_factory.conftest import commune_inventory, provision  # noqa: E402
+from tests.actes.classification import classification_xml  # noqa: E402
+from tests.doubles.s2low_standin import StandIn  # noqa: E402
+from tests.factories import commune_inventory, provision  # noqa: E402
+from tests.factories import make_pdf as pdf  # noqa: E402
 
 
 def timed(label: str, count: int, action) -> float:

@@ -5,7 +5,7 @@
 2. the round trip of one act through the S²LOW stand-in (a test double, not S²LOW): post
    the archive, poll the status until the ARActe (Posté, En attente, Transmis,
    Acquittement reçu), read the ARActe. The stand-in runs in a process of its own
-   (`python -m actes.teletransmission.standin`) on loopback.
+   (`python -m tests.doubles.s2low_standin`) on loopback.
 
     .venv/bin/python benchmarks/bench_actes_archive.py [ARCHIVES] [ROUND_TRIPS]
 
@@ -118,7 +118,7 @@ def bench_round_trips(count: int) -> None:
         [
             sys.executable,
             "-m",
-            "actes.teletransmission.standin",
+            "tests.doubles.s2low_standin",
             "--port",
             str(port),
             "--siren",

@@ -30,13 +30,14 @@ from convocation.models import AgendaItem, Annex, Sitting  # noqa: E402
 from nextcloud_bridge.agendas.driver import AgendaDriver  # noqa: E402
 from nextcloud_bridge.agendas.server import start_radicale  # noqa: E402
 from nextcloud_bridge.driver import NextcloudDriver  # noqa: E402
-from nextcloud_bridge.emulator import Emulator  # noqa: E402
 from provisioning.engine import apply_plan, make_plan  # noqa: E402
 from provisioning.models import RegistryAssembly  # noqa: E402
 from provisioning.registry import RegistryDriver  # noqa: E402
-from tests.convocation.conftest import paris, pdf  # noqa: E402
 from tests.convocation.servers import SmtpServer, TimestampCA, TsaServer  # noqa: E402
+from tests.convocation.sittings import paris  # noqa: E402
+from tests.doubles.nextcloud_emulator import Emulator  # noqa: E402
 from tests.factories import make_inventory  # noqa: E402
+from tests.factories import make_pdf as pdf  # noqa: E402
 
 ADMIN = ("admin", "admin-secret")
 

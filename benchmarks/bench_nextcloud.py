@@ -8,7 +8,7 @@
 
     .venv/bin/python benchmarks/bench_nextcloud.py [MEMBERS] [PEOPLE]
 
-The emulator runs in a process of its own (`python -m nextcloud_bridge.emulator`) on
+The emulator runs in a process of its own (`python -m tests.doubles.nextcloud_emulator`) on
 loopback, so the times include its own work, as they would a server's. Runs on a throwaway
 SQLite journal; prints its figures, asserts only convergence.
 """
@@ -70,7 +70,7 @@ def emulator() -> Iterator[tuple[str, Stats]]:
         port = s.getsockname()[1]
         s.close()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "nextcloud_bridge.emulator", "--port", str(port),
+            [sys.executable, "-m", "tests.doubles.nextcloud_emulator", "--port", str(port),
              "--admin", ":".join(ADMIN), "--data-dir", str(Path(tmp) / "data")],
             cwd=ROOT, stdout=subprocess.PIPE, text=True)
         try:

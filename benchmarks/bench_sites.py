@@ -30,7 +30,7 @@ from django.test.utils import override_settings  # noqa: E402
 
 from provisioning.engine import apply_plan, make_plan  # noqa: E402
 from provisioning.registry import RegistryDriver  # noqa: E402
-from tests.wagtail_site_factory.conftest import commune_inventory  # noqa: E402
+from tests.factories import commune_inventory  # noqa: E402
 from wagtail_site_factory.driver import SiteDriver  # noqa: E402
 
 # Django's default local-memory cache keeps 300 entries; production uses a shared cache

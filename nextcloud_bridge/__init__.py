@@ -1,4 +1,4 @@
-"""The Nextcloud driver, CalDAV agendas, and the Nextcloud emulator used by the tests.
+"""The Nextcloud driver and CalDAV agendas (the emulator the tests use is in tests/doubles/).
 
 The apps reach Nextcloud through these functions only (see `services`):
 `publish_files(member_code, folder_slug, files)` and

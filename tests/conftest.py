@@ -1,10 +1,19 @@
-"""Fixtures shared by every package's tests: the real servers they run against."""
+"""Fixtures shared by every package's tests: the real servers they run against. The
+fixtures more than one package uses live in plugin modules, declared here (pytest reads
+pytest_plugins in the root conftest only), so that no conftest imports another."""
 
 from __future__ import annotations
 
 import pytest
 
 from nextcloud_bridge.agendas.server import start_radicale
+
+pytest_plugins = [
+    "tests.factories",  # media
+    "tests.fixtures.nextcloud",
+    "tests.fixtures.signature",
+    "tests.fixtures.sites",
+]
 
 
 @pytest.fixture(scope="session")

@@ -17,10 +17,12 @@ from actes import services
 from actes.models import Act, Classification, RegisterEntry
 from actes.natures import DELIBERATION, INDIVIDUEL, POSTING
 from convocation.models import Vote
-from tests.convocation.conftest import make_council, make_sitting
+from tests.convocation.sittings import make_sitting
+from tests.factories import make_council
+from tests.factories import make_pdf as pdf
 from wagtail_site_factory.models import ActPage
 
-from .conftest import classification_xml, pdf
+from .classification import classification_xml
 
 
 def record(member, number="2026_001", subject="Tarifs de la cantine scolaire", **kwargs):

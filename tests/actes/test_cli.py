@@ -10,7 +10,7 @@ from actes import services
 from actes.models import RegisterEntry
 from mutualis.cli import main
 
-from .conftest import classification_xml
+from .classification import classification_xml
 from .test_acts import record
 
 

@@ -14,10 +14,12 @@ from actes import services
 from actes.models import Classification
 from actes.natures import DELIBERATION
 from actes.teletransmission.schema import parse, schema_problems
-from actes.teletransmission.standin import StandIn
-from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
+from provisioning.models import RegistryMember
+from tests.doubles.s2low_standin import StandIn
+from tests.factories import add_person
+from tests.factories import make_pdf as pdf
 
-from .conftest import classification_xml, pdf
+from .classification import classification_xml
 
 NO_CLASSIFICATION = ("Aucune classification des actes n'est importée pour Alphaville : "
                      "importez ci-dessous le fichier de classification que vous a transmis la "
@@ -34,9 +36,7 @@ def member(sites, media) -> RegistryMember:
 
 def staff_client(member: RegistryMember, uid: str = "zsecretaire") -> Client:
     """A secrétaire de mairie of `member`, logged in."""
-    person = RegistryPerson.objects.create(uid=uid, email=f"{uid}@example.fr",
-                                           given_name="Zoé", surname=uid.title())
-    RegistrySeat.objects.create(member=member, person=person, roles=["secretaire-de-mairie"])
+    add_person(member, uid)
     client = Client()
     client.force_login(User.objects.create_user(uid))
     return client

@@ -18,10 +18,10 @@ from actes import opendata, services, transmission
 from actes import teletransmission as tt
 from actes.models import Act, PrefectureMessage, Transmission
 from actes.natures import DELIBERATION, INDIVIDUEL
-from actes.teletransmission.standin import StandIn
-from provisioning.models import RegistryPerson, RegistrySeat
+from tests.doubles.s2low_standin import StandIn
+from tests.factories import add_person
+from tests.factories import make_pdf as pdf
 
-from .conftest import pdf
 from .test_acts import record
 
 
@@ -163,9 +163,7 @@ def test_an_act_missing_what_the_prefecture_needs_is_refused_before_sending(comm
 
 
 def staff_of(member, uid: str) -> User:
-    person = RegistryPerson.objects.create(uid=uid, email=f"{uid}@example.fr",
-                                           given_name="Zoé", surname=uid.title())
-    RegistrySeat.objects.create(member=member, person=person, roles=["secretaire-de-mairie"])
+    add_person(member, uid)
     return User.objects.create_user(uid)
 
 

@@ -13,21 +13,13 @@ from signature import workflow
 from signature.models import SIGNATURE, Folder
 from signature.verify import verify_pdf
 from signature.workflow import StepSpec
-from tests.signature.conftest import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    identities,
-    make_pdf,
-    parapheur_settings,
-    pki,
-    registry,
-    root_pem,
-    roots,
-)
+from tests.factories import make_pdf
+from tests.signature.pki import PASSWORD
 
-from .conftest import classification_xml
+from .classification import classification_xml
 
 
-def test_a_signed_document_becomes_the_act_with_its_annexes(registry, roots):  # noqa: F811
+def test_a_signed_document_becomes_the_act_with_its_annexes(registry, roots):
     reg = registry
     reg.alpha.siren = "217901017"
     reg.alpha.save()

@@ -53,7 +53,7 @@ from actes.teletransmission.prefecture import (
     build_return_archive,
 )
 from actes.teletransmission.schema import DEFAULT_SCHEMA_DIR
-from actes.teletransmission.standin import StandIn
+from tests.doubles.s2low_standin import StandIn
 
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]"

@@ -17,8 +17,9 @@ from django.utils import timezone
 from convocation.models import Answer, Convocation
 from provisioning.models import RegistryPerson
 from tests.browser import chromium, serious
+from tests.factories import make_council
 
-from .conftest import make_council, prepared
+from .sittings import prepared
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "convocation"
 

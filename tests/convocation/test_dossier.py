@@ -9,8 +9,9 @@ from pypdf import PdfReader
 
 from convocation import dossier
 from convocation.models import AuditEntry, audit, verify_audit
+from tests.factories import make_pdf as pdf
 
-from .conftest import make_sitting, pdf
+from .sittings import make_sitting
 
 
 def link_targets(reader: PdfReader, page_index: int) -> list[int]:

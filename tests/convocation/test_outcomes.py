@@ -20,9 +20,10 @@ from mail_service.backend import not_configured
 from nextcloud_bridge.agendas.client import CalDAV
 from provisioning.backends import free_port, write_embedded_services
 from provisioning.naming import calendar_id
+from tests.factories import Council
 from wagtail_site_factory.models import SittingPage
 
-from .conftest import Council, make_sitting
+from .sittings import make_sitting
 from .test_sending import folder_dir, link_pattern
 
 CLASS_NAME = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*(Error|Exception)\b")

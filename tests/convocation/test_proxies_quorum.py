@@ -9,8 +9,9 @@ from convocation.models import Answer, Convocation, Movement, Proxy, Sitting
 from convocation.proxies import ProxyRefused
 from convocation.quorum import AttendanceRefused
 from convocation.sending import convene
+from tests.factories import make_council
 
-from .conftest import make_council, make_sitting
+from .sittings import make_sitting
 
 pytestmark = pytest.mark.django_db
 

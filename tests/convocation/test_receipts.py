@@ -21,7 +21,7 @@ from convocation.models import (
 )
 from provisioning.models import RegistrySeat
 
-from .conftest import prepared
+from .sittings import prepared
 
 
 @pytest.mark.django_db

@@ -22,8 +22,9 @@ from nextcloud_bridge.agendas import PARIS
 from nextcloud_bridge.agendas.client import CalDAV
 from provisioning.models import RegistryPerson
 from provisioning.naming import calendar_id
+from tests.factories import Council, make_council
 
-from .conftest import Council, make_council, make_sitting, paris
+from .sittings import make_sitting, paris
 
 
 def link_pattern(council: Council) -> re.Pattern:

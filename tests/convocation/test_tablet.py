@@ -13,7 +13,7 @@ from playwright.sync_api import sync_playwright
 from convocation.models import Answer, Receipt
 from convocation.receipts import current_answer
 
-from .conftest import prepared
+from .sittings import prepared
 
 CHROMIUM = os.environ.get("MUTUALIS_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",

@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from convocation.models import AgendaItem, Dispatch, Publication, Sitting
 from provisioning.models import RegistryMember, RegistrySeat
+from tests.factories import make_council
+from tests.factories import make_pdf as pdf
 
-from .conftest import make_council, make_sitting, pdf, prepared
+from .sittings import make_sitting, prepared
 
 
 def upload(name: str, content: bytes) -> SimpleUploadedFile:

@@ -11,6 +11,7 @@ from pathlib import Path
 from axe_playwright_python.sync_playwright import Axe
 
 from tests.browser import VIEWPORTS, serious
+from tests.factories import make_pdf
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "journeys"
 
@@ -120,14 +121,6 @@ def activate_account(person: Visitor, demo: Demo, address: str, password: str) -
 
 def pdf_file(folder: Path, name: str, title: str) -> Path:
     """A one-page PDF such as a secrétaire would upload."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
     path = folder / name
-    pdf = canvas.Canvas(str(path), pagesize=A4)
-    pdf.setTitle(title)
-    pdf.drawString(72, 760, title)
-    pdf.drawString(72, 740, "Document de la démonstration Mutualis.")
-    pdf.showPage()
-    pdf.save()
+    path.write_bytes(make_pdf(title, title=title))
     return path

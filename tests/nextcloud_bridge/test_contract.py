@@ -21,13 +21,13 @@ import pytest
 from nextcloud_bridge import create_public_link, publish_files
 from nextcloud_bridge.client import NextcloudClient, OcsError
 from nextcloud_bridge.driver import NextcloudDriver
-from nextcloud_bridge.emulator import Emulator
 from nextcloud_bridge.folders import GROUP_FOLDERS, SHARES
 from nextcloud_bridge.ldapconfig import CONFIG_API
 from provisioning.drivers import BackendError, Scope
 from provisioning.engine import apply_plan, make_plan
 from provisioning.inventory import Inventory
 from provisioning.naming import parse_mount_point
+from tests.doubles.nextcloud_emulator import Emulator
 from tests.factories import make_inventory, without_person
 
 ENV = ("NEXTCLOUD_URL", "NEXTCLOUD_USER", "NEXTCLOUD_PASSWORD")

@@ -20,8 +20,7 @@ from provisioning.inventory import Assembly, Inventory, Seat
 from provisioning.models import ChangeRecord
 from provisioning.naming import MANAGED_GROUP, SERVICE_GROUP, member_groups, parse_mount_point
 from tests.factories import make_inventory, without_person
-
-from .conftest import RunningEmulator, driver_settings
+from tests.fixtures.nextcloud import RunningEmulator, driver_settings
 
 SERVICES = ("extranet", "agenda", "convocation")
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from nc_py_api import AsyncNextcloud, NextcloudException, NextcloudExceptionNotFound
 
-from nextcloud_bridge.emulator import Emulator
+from tests.doubles.nextcloud_emulator import Emulator
 
 # conftest.py's fixtures: nc_emulator (a RunningEmulator: emulator, url, data_dir, client()),
 # nc_admin (an httpx client for the admin) and make_user
@@ -770,7 +770,7 @@ def test_command_line(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "nextcloud_bridge.emulator",
+            "tests.doubles.nextcloud_emulator",
             "--host",
             "127.0.0.1",
             "--port",
@@ -837,3 +837,72 @@ def test_user_ldap_configuration(nc_emulator: RunningEmulator, nc_admin: httpx.C
     gone = nc_admin.get(f"{base}/s02", params=JSON)
     assert (gone.status_code, meta(gone)["message"]) == (404, "Config ID not found")
     assert data(nc_admin.post(base, params=JSON)) == {"configID": "s02"}
+
+
+# --- answers checked against the current server's integration features ------------
+
+
+def test_a_regular_user_is_turned_away_from_subadmin_methods(
+    nc_emulator: RunningEmulator, nc_admin: httpx.Client, make_user
+) -> None:
+    # build/integration/features/provisioning-v1.feature: "adding user to a group without
+    # privileges" and "disable an user with a regular user" answer OCS 403 with HTTP 200 in
+    # v1 (older releases: 997 and 401); v2 carries the 403 to HTTP.
+    nc_admin.post(V2 + "/cloud/groups", data={"groupid": "79174-elus"})
+    make_user("ugo", password="ugo-pw")
+    make_user("vic")
+    with nc_emulator.client("ugo", "ugo-pw") as ugo:
+        for method, path, body in (("POST", "/cloud/users/ugo/groups", {"groupid": "79174-elus"}),
+                                   ("PUT", "/cloud/users/vic/disable", {}),
+                                   ("GET", "/cloud/groups", {})):
+            v1 = ugo.request(method, V1 + path, params=JSON, data=body)
+            assert (v1.status_code, meta(v1)["statuscode"]) == (200, 403), path
+            v2 = ugo.request(method, V2 + path, params=JSON, data=body)
+            assert (v2.status_code, meta(v2)["statuscode"]) == (403, 403), path
+        # methods marked NoSubAdminRequired still answer a regular user about themselves
+        assert meta(ugo.get(V1 + "/cloud/users/ugo", params=JSON))["statuscode"] == 100
+        assert meta(ugo.get(V1 + "/cloud/users/ugo/groups", params=JSON))["statuscode"] == 100
+    assert data(nc_admin.get(V2 + "/cloud/users/vic", params=JSON))["enabled"] is True
+    assert data(nc_admin.get(V2 + "/cloud/users/ugo/groups", params=JSON))["groups"] == []
+
+
+def test_the_root_folder_cannot_be_shared(nc_admin: httpx.Client) -> None:
+    # build/integration/features/sharing-v1.feature, "Don't allow sharing of the root"
+    shares = "/apps/files_sharing/api/v1/shares"
+    v1 = nc_admin.post(V1 + shares, params=JSON, data={"path": "/", "shareType": 3})
+    assert (v1.status_code, meta(v1)["statuscode"]) == (200, 403)
+    v2 = nc_admin.post(V2 + shares, params=JSON, data={"path": "/", "shareType": 3})
+    assert (v2.status_code, meta(v2)["statuscode"]) == (403, 403)
+    assert data(nc_admin.get(V2 + shares, params=JSON)) == []
+
+
+def test_a_group_member_deletes_a_group_share_for_themselves(
+    nc_emulator: RunningEmulator, nc_admin: httpx.Client, make_user
+) -> None:
+    # build/integration/features/sharing-v1*.feature: "Deleting a group share as user" (OCS
+    # 100, the share stays for the others) and "Deleting a group share as its owner" (404 after)
+    shares = V1 + "/apps/files_sharing/api/v1/shares"
+    make_user("olga", password="olga-pw", groups=("79174-elus",))
+    make_user("paul", password="paul-pw", groups=("79174-elus",))
+    make_user("remi", password="remi-pw")
+    with nc_emulator.client("remi", "remi-pw") as remi, \
+            nc_emulator.client("olga", "olga-pw") as olga, \
+            nc_emulator.client("paul", "paul-pw") as paul:
+        assert remi.request("MKCOL", DAV + "/remi/Ordre du jour").status_code == 201
+        group_share = remi.post(shares, params=JSON, data={
+            "path": "/Ordre du jour", "shareType": 1, "shareWith": "79174-elus"})
+        user_share = remi.post(shares, params=JSON, data={
+            "path": "/Ordre du jour", "shareType": 0, "shareWith": "paul"})
+        group_id, user_id = data(group_share)["id"], data(user_share)["id"]
+
+        left = olga.delete(f"{shares}/{group_id}", params=JSON)
+        assert (left.status_code, meta(left)["statuscode"]) == (200, 100)
+        assert meta(olga.get(f"{shares}/{group_id}", params=JSON))["statuscode"] == 404
+        assert meta(paul.get(f"{shares}/{group_id}", params=JSON))["statuscode"] == 100
+        # the recipient of a user share removes it (canDeleteShare)
+        assert meta(paul.delete(f"{shares}/{user_id}", params=JSON))["statuscode"] == 100
+        assert meta(remi.get(f"{shares}/{user_id}", params=JSON))["statuscode"] == 404
+
+        assert meta(remi.delete(f"{shares}/{group_id}", params=JSON))["statuscode"] == 100
+        assert meta(remi.get(f"{shares}/{group_id}", params=JSON))["statuscode"] == 404
+        assert meta(paul.get(f"{shares}/{group_id}", params=JSON))["statuscode"] == 404

@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 
 from portal.welcome import send_welcome_mails
-from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
+from provisioning.models import RegistryMember
+from tests.factories import add_person
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +26,8 @@ def registry():
                                            services=["website"])
 
     def person(uid, member, roles, given="Prénom"):
-        p = RegistryPerson.objects.create(uid=uid, email=f"{uid}@example.fr", given_name=given,
-                                          surname=uid.capitalize(), civility="mme")
-        RegistrySeat.objects.create(member=member, person=p, roles=roles,
-                                    assemblies=["conseil-municipal"])
-        return p
+        return add_person(member, uid, given, uid.capitalize(), roles, civility="mme",
+                          assemblies=["conseil-municipal"])
 
     person("maire", melle, ["maire"])
     person("adjointe", melle, ["adjoint"])

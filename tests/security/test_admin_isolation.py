@@ -61,7 +61,6 @@ from wagtail.models import (
 )
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
-from tests.wagtail_site_factory import conftest as site_fixtures
 from tests.wagtail_site_factory.content import add_content, pdf_bytes, png_bytes
 from wagtail_site_factory.models import (
     CommuneSettings,
@@ -71,9 +70,8 @@ from wagtail_site_factory.models import (
 )
 
 pytestmark = pytest.mark.django_db
-# Two communes provisioned through the real drivers, with an editor each.
-inventory, sites = site_fixtures.inventory, site_fixtures.sites
-editor_a, editor_b = site_fixtures.editor_a, site_fixtures.editor_b
+# Two communes provisioned through the real drivers, with an editor each: the fixtures
+# inventory, sites, editor_a and editor_b (tests/fixtures/sites.py).
 
 REFUSAL = "appartient à un autre membre"
 SEARCH = "Marché"  # a word in a title of every kind of object of both members

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from wagtail.models import Page, PageViewRestriction
 
-from tests.wagtail_site_factory.conftest import commune_inventory, provision
+from tests.factories import commune_inventory, provision
 from wagtail_site_factory import pagecache
 from wagtail_site_factory.models import MemberSite, StandardPage
 

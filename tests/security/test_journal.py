@@ -35,8 +35,7 @@ from provisioning.drivers import BackendError, ProvisioningError
 from provisioning.engine import apply_plan, make_plan
 from provisioning.journal import record_digest, verify
 from provisioning.models import ChangeRecord, Run
-from tests.factories import make_inventory, renamed
-from tests.provisioning.conftest import SMALL_INVENTORY
+from tests.factories import SMALL_INVENTORY, make_inventory, renamed
 from tests.provisioning.file_driver import FileDriver
 from tests.provisioning.memory_driver import Crash, MemoryBackend, MemoryDriver
 

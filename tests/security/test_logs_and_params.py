@@ -51,7 +51,8 @@ def url_of(regex: str, values: dict[str, str]) -> str:
 def _convocation_token() -> str:
     from convocation import receipts
     from convocation.models import Convocation
-    from tests.convocation.conftest import make_council, make_sitting
+    from tests.convocation.sittings import make_sitting
+    from tests.factories import make_council
 
     council = make_council(members=3)
     sitting = make_sitting(council, items=0, annexes=0, note=False)
@@ -97,8 +98,7 @@ def _token_cases():
 
 
 @pytest.fixture
-def private_media(tmp_path, settings):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def private_media(media, settings):
     settings.MUTUALIS_TSA_URL = ""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -290,11 +290,10 @@ def test_every_query_parameter_the_apps_read_is_probed():
 
 
 @pytest.fixture
-def staff_and_superuser(db, settings, tmp_path):
+def staff_and_superuser(db, media):
     from provisioning.naming import staff_group
-    from tests.wagtail_site_factory.conftest import commune_inventory, provision
+    from tests.factories import commune_inventory, provision
 
-    settings.MEDIA_ROOT = str(tmp_path / "media")
     inventory = commune_inventory(services=("website", "extranet", "convocation", "parapheur"))
     provision(inventory)
     member = inventory.members[0]

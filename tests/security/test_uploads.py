@@ -52,13 +52,15 @@ from mutualis.private_files import (
     move_to_private,
     private_root,
 )
-from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
+from provisioning.models import RegistryMember
 from signature import workflow
 from signature.errors import SignatureError
 from signature.models import SIGNATURE, Document, Folder
 from signature.workflow import StepSpec
-from tests.actes.conftest import classification_xml
-from tests.convocation.conftest import make_council, make_sitting, pdf, prepared
+from tests.actes.classification import classification_xml
+from tests.convocation.sittings import make_sitting, prepared
+from tests.factories import add_person, make_council
+from tests.factories import make_pdf as pdf
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.security.media_urls")]
 
@@ -144,20 +146,17 @@ def files_under(root: Path) -> list[Path]:
 
 
 @pytest.fixture
-def media(tmp_path, settings):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def media(media, settings):
     settings.MUTUALIS_BASE_URL = "http://testserver"
     settings.MUTUALIS_TSA_URL = ""
     settings.MUTUALIS_SIGNATURE_KEY = "clé-de-test-pour-le-chiffrement"
     settings.MUTUALIS_PARAPHEUR_PUBLISH = False
     settings.MUTUALIS_SIGNATURE_LEVEL = ""
-    return Path(settings.MEDIA_ROOT)
+    return media
 
 
 def staff(member: RegistryMember, uid: str) -> User:
-    person = RegistryPerson.objects.create(uid=uid, email=f"{uid}@example.fr",
-                                           given_name="Zoé", surname=uid.title())
-    RegistrySeat.objects.create(member=member, person=person, roles=["secretaire-de-mairie"])
+    add_person(member, uid)
     return User.objects.get_or_create(username=uid)[0]
 
 

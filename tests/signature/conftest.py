@@ -1,91 +1,30 @@
-"""Fixtures of the parapheur's tests: a PKI made once per session (root CA, EC P-256 signers,
-an RSA TSA, a revoked signer, its CRL and the TSA served on loopback), an NSS database trusting
-the root for Poppler's pdfsig, PDFs made with reportlab, two members in the registry, a
-SoftHSM2 token holding a key, and the demo's own timestamp server (signature/tsa_server.py) in
-a process of its own, recorded in var/services.json as `mutualis services start` records it."""
+"""Fixtures of the parapheur's own tests: an NSS database trusting the test root for Poppler's
+pdfsig, a SoftHSM2 token holding a key, and the demo's own timestamp server
+(signature/tsa_server.py) in a process of its own, recorded in var/services.json as `mutualis
+services start` records it. The PKI, the signature settings and the registry the acts' tests
+share are in tests/fixtures/signature.py."""
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from django.contrib.auth.models import User
-from reportlab.pdfgen import canvas
 
 from provisioning.backends import write_embedded_services
-from provisioning.catalogue import ROLES
-from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
+from provisioning.models import RegistryPerson
 from signature.pki.keys import signer_from_pkcs12
 from signature.tsa_server import TsaServer, start_tsa
-from signature.workflow import install_key
 
-from .pki import PASSWORD, Identity, TestPKI, start_pki, to_asn1
+from .pki import PASSWORD, Identity
 
 for tool in ("pdfsig", "certutil", "pdftotext"):
     if shutil.which(tool) is None:  # scripts/setup.sh installs them
         raise RuntimeError(f"{tool} is missing: install poppler-utils and libnss3-tools")
-
-
-def make_pdf(text: str = "Délibération n° 2026-12 : budget primitif", pages: int = 1) -> bytes:
-    """A plain (uncompressed) PDF, so that tests can find and change its text."""
-    out = io.BytesIO()
-    pdf = canvas.Canvas(out, pageCompression=0)
-    for page in range(pages):
-        pdf.drawString(72, 760, text)
-        pdf.drawString(72, 740, f"Page {page + 1} sur {pages}")
-        pdf.showPage()
-    pdf.save()
-    return out.getvalue()
-
-
-@dataclass
-class People:
-    """The session's signing identities (certificates issued once)."""
-
-    maire: Identity
-    adjoint: Identity
-    conseil: Identity
-    other: Identity  # the maire of another member
-    seal: Identity
-    revoked: Identity
-
-
-@pytest.fixture(scope="session")
-def pki():
-    authority = start_pki()
-    yield authority
-    authority.stop()
-
-
-@pytest.fixture(scope="session")
-def identities(pki: TestPKI) -> People:
-    people = People(
-        maire=pki.issue("Sylvie Maire", "Alphaville"),
-        adjoint=pki.issue("Paul Adjoint", "Alphaville"),
-        conseil=pki.issue("Inès Conseil", "Alphaville"),
-        other=pki.issue("Bruno Maire", "Bravoville"),
-        seal=pki.issue("Cachet serveur de Alphaville", "Alphaville"),
-        revoked=pki.issue("Révoqué Dupont", "Alphaville"))
-    pki.revoke(people.revoked)
-    return people
-
-
-@pytest.fixture(scope="session")
-def roots(pki: TestPKI) -> list:
-    return [to_asn1(pki.root)]
-
-
-@pytest.fixture(scope="session")
-def root_pem(pki: TestPKI, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("trust") / "root.pem"
-    path.write_bytes(pki.root_pem)
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -145,64 +84,6 @@ def signer_of():
     def load(identity: Identity):
         return signer_from_pkcs12(identity.pkcs12(), PASSWORD)
     return load
-
-
-@pytest.fixture
-def parapheur_settings(settings, tmp_path, root_pem):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    # var/services.json of a demo running in this checkout must not reach the tests
-    settings.VAR_DIR = tmp_path / "var"
-    settings.MUTUALIS_SIGNATURE_KEY = "clé-de-test-pour-le-chiffrement"
-    settings.MUTUALIS_SIGNATURE_TRUST_ROOTS = [str(root_pem)]
-    settings.MUTUALIS_TSA_URL = ""
-    settings.MUTUALIS_SIGNATURE_LEVEL = ""
-    settings.MUTUALIS_PARAPHEUR_PUBLISH = False
-    return settings
-
-
-@dataclass
-class Registry:
-    alpha: RegistryMember
-    bravo: RegistryMember
-    maire: RegistryPerson
-    adjoint: RegistryPerson
-    conseil: RegistryPerson
-    secretaire: RegistryPerson
-    other: RegistryPerson  # Bravoville's maire
-
-
-def add_person(member: RegistryMember, uid: str, given: str, surname: str, roles: list[str],
-               title: str = "", civility: str = "") -> RegistryPerson:
-    person = RegistryPerson.objects.create(uid=uid, email=f"{uid}@example.fr", given_name=given,
-                                           surname=surname, civility=civility)
-    elected = any(ROLES.get(r, {}).get("elected") for r in roles)
-    assemblies = ["conseil-municipal"] if elected else []
-    RegistrySeat.objects.create(member=member, person=person, roles=roles,
-                                assemblies=assemblies, title=title)
-    return person
-
-
-@pytest.fixture
-def registry(db, parapheur_settings, identities: People) -> Registry:
-    """Two communes; Alphaville's people have their signing keys installed."""
-    alpha = RegistryMember.objects.create(code="79101", name="Alphaville", kind="commune",
-                                          slug="alphaville", hostname="alphaville.localhost",
-                                          services=["extranet", "parapheur"])
-    bravo = RegistryMember.objects.create(code="79102", name="Bravoville", kind="commune",
-                                          slug="bravoville", hostname="bravoville.localhost",
-                                          services=["extranet", "parapheur"])
-    reg = Registry(
-        alpha=alpha, bravo=bravo,
-        maire=add_person(alpha, "smaire", "Sylvie", "Maire", ["maire"]),
-        adjoint=add_person(alpha, "padjoint", "Paul", "Adjoint", ["adjoint"],
-                        "Adjoint aux finances"),
-        conseil=add_person(alpha, "iconseil", "Inès", "Conseil", ["conseiller-municipal"]),
-        secretaire=add_person(alpha, "zsecretaire", "Zoé", "Secrétaire", ["secretaire-de-mairie"]),
-        other=add_person(bravo, "bmaire", "Bruno", "Maire", ["maire"]))
-    for person, identity in ((reg.maire, identities.maire), (reg.adjoint, identities.adjoint),
-                             (reg.conseil, identities.conseil), (reg.other, identities.other)):
-        install_key(identity.pkcs12(), PASSWORD, person=person)
-    return reg
 
 
 def login(client, person: RegistryPerson) -> User:

@@ -17,13 +17,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from provisioning.models import RegistryPerson, RegistrySeat
+from provisioning.models import RegistryPerson
 from signature import workflow
 from signature.errors import SignatureError
 from signature.models import ALL, ANY, SIGNATURE, VISA, AuditEntry, Circuit, Delegation, Folder
 from signature.workflow import StepSpec
+from tests.factories import add_person, make_pdf
 
-from .conftest import PASSWORD, login, make_pdf
+from .conftest import PASSWORD, login
 
 PW = PASSWORD.decode()
 PREFIX = "etapes"
@@ -65,11 +66,8 @@ def fresh(folder: Folder) -> Folder:
 
 @pytest.fixture
 def bravo_staff(registry) -> RegistryPerson:
-    person = RegistryPerson.objects.create(uid="bsecretaire", email="bs@example.fr",
-                                           given_name="Basile", surname="Secrétaire")
-    RegistrySeat.objects.create(member=registry.bravo, person=person,
-                                roles=["secretaire-de-mairie"])
-    return person
+    return add_person(registry.bravo, "bsecretaire", "Basile", "Secrétaire",
+                      email="bs@example.fr")
 
 
 def test_a_secretary_creates_a_two_step_circuit_that_new_folders_follow(client, registry):

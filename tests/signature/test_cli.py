@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from mutualis.cli import main
+from tests.factories import make_pdf
 
-from .conftest import PASSWORD, make_pdf, pdfsig
+from .conftest import PASSWORD, pdfsig
 
 ROOT = Path(__file__).resolve().parents[2]
 

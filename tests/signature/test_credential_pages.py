@@ -21,8 +21,9 @@ from signature.models import SIGNATURE, AuditEntry, Folder, SigningKey
 from signature.pki.keys import generate_key, make_pkcs12
 from signature.verify import verify_pdf
 from signature.workflow import StepSpec
+from tests.factories import add_person, make_pdf
 
-from .conftest import PASSWORD, PIN, TOKEN, add_person, login, make_pdf
+from .conftest import PASSWORD, PIN, TOKEN, login
 from .pki import _name
 
 PW = PASSWORD.decode()

@@ -37,8 +37,9 @@ from signature.pki import keys
 from signature.pki.embedded import embedded_trust_roots, tsa_url
 from signature.verify import verify_pdf
 from signature.workflow import StepSpec
+from tests.factories import add_person, make_pdf
 
-from .conftest import add_person, login, make_pdf, pdfsig
+from .conftest import login, pdfsig
 
 ORGANISATION = "Syndicat mixte Pays Mellois Numérique"
 

@@ -14,8 +14,9 @@ from signature.sign import SigningOptions, SigningSession
 from signature.stamp import StampText
 from signature.verify import verify_pdf
 from signature.workflow import StepSpec
+from tests.factories import make_pdf
 
-from .conftest import PASSWORD, PIN, TOKEN, make_pdf
+from .conftest import PASSWORD, PIN, TOKEN
 
 
 def test_pkcs12_is_encrypted_at_rest(registry, identities, settings):

@@ -9,14 +9,14 @@ from dataclasses import replace
 import pytest
 
 from nextcloud_bridge.driver import NextcloudDriver
-from nextcloud_bridge.emulator import Emulator
 from provisioning.engine import make_plan
 from signature import audit, workflow
 from signature.models import SIGNATURE, Folder
 from signature.workflow import StepSpec
-from tests.factories import make_inventory, make_member
+from tests.doubles.nextcloud_emulator import Emulator
+from tests.factories import make_inventory, make_member, make_pdf
 
-from .conftest import PASSWORD, login, make_pdf
+from .conftest import PASSWORD, login
 
 ADMIN = ("admin", "mot-de-passe-admin")
 

@@ -30,8 +30,9 @@ from signature.stamp import StampText
 from signature.verify import verify_pdf
 from signature.workflow import StepSpec
 from tests.convocation.servers import TsaServer
+from tests.factories import make_pdf
 
-from .conftest import PASSWORD, make_pdf, pdfsig
+from .conftest import PASSWORD, pdfsig
 from .pki import to_asn1
 
 STAMP = StampText("Sylvie Maire", "Maire", "Alphaville", "Alphaville")

@@ -8,8 +8,9 @@ import html
 from signature import workflow
 from signature.models import SIGNATURE, Folder
 from signature.workflow import StepSpec
+from tests.factories import add_person, make_pdf
 
-from .conftest import PASSWORD, add_person, login, make_pdf, pdf_text
+from .conftest import PASSWORD, login, pdf_text
 
 
 def test_an_adjointe_is_named_so(client, registry, pki, tmp_path):

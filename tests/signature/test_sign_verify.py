@@ -16,8 +16,9 @@ from signature.errors import SignatureError
 from signature.sign import SigningOptions, SigningSession
 from signature.stamp import StampText
 from signature.verify import _lta_spec, verify_pdf
+from tests.factories import make_pdf
 
-from .conftest import make_pdf, pdf_text, pdfsig
+from .conftest import pdf_text, pdfsig
 
 STAMP = StampText("Sylvie Maire", "Maire", "Alphaville", "Alphaville")
 

@@ -15,8 +15,9 @@ from signature import workflow
 from signature.errors import SignatureError
 from signature.models import SIGNATURE, Folder
 from signature.workflow import StepSpec
+from tests.factories import add_person, make_pdf
 
-from .conftest import add_person, login, make_pdf
+from .conftest import login
 
 
 def text(response) -> str:

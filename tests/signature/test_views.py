@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from signature import workflow
 from signature.models import SIGNATURE, VISA, Folder
 from signature.workflow import StepSpec
+from tests.factories import make_pdf
 
-from .conftest import PASSWORD, login, make_pdf
+from .conftest import PASSWORD, login
 
 PW = PASSWORD.decode()
 

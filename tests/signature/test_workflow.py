@@ -15,8 +15,9 @@ from signature.pki import keys
 from signature.report import bordereau
 from signature.verify import verify_pdf
 from signature.workflow import StepSpec
+from tests.factories import make_pdf
 
-from .conftest import PASSWORD, make_pdf, pdf_text
+from .conftest import PASSWORD, pdf_text
 
 PW = PASSWORD.decode()
 

@@ -22,9 +22,9 @@ from nextcloud_bridge.agendas import Event, upsert_event
 from nextcloud_bridge.agendas.client import CalDAV
 from provisioning.naming import PUBLIC_CALENDAR, calendar_id
 from tests.browser import VIEWPORTS, chromium, serious
+from tests.factories import commune_inventory, provision
 from wagtail_site_factory.models import CommuneSettings, MemberSite
 
-from .conftest import commune_inventory, provision
 from .content import add_content, png_bytes
 from .test_pages import path_of
 

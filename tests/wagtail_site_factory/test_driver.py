@@ -16,11 +16,10 @@ from provisioning.engine import apply_plan, make_plan
 from provisioning.models import Run
 from provisioning.registry import RegistryDriver
 from provisioning.resources import ARCHIVE, CREATE, NOOP, UPDATE
+from tests.factories import commune_inventory, provision
 from wagtail_site_factory.driver import SiteDriver
 from wagtail_site_factory.models import CommuneSettings, HomePage, MemberSite, NewsPage
 from wagtail_site_factory.seed import tree_root
-
-from .conftest import commune_inventory, provision
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

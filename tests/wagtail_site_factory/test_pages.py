@@ -17,10 +17,10 @@ from nextcloud_bridge.agendas import Event, upsert_event
 from nextcloud_bridge.agendas.client import CalDAV
 from provisioning.loader import parse_inventory
 from provisioning.naming import PUBLIC_CALENDAR, calendar_id
+from tests.factories import provision
 from wagtail_site_factory.models import CommuneSettings, MemberSite, NewsPage
 from wagtail_site_factory.theme import contrast
 
-from .conftest import provision
 from .content import add_content
 
 PATHS = ["/", "/actualites/", "/actualites/nouveau-site/", "/agenda/", "/vie-municipale/",

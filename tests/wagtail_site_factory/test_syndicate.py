@@ -13,11 +13,10 @@ from wagtail.models import Page, Site
 
 from provisioning.engine import make_plan
 from provisioning.registry import RegistryDriver
+from tests.factories import commune_inventory, provision
 from wagtail_site_factory.driver import SiteDriver
 from wagtail_site_factory.models import SyndicatePage
 from wagtail_site_factory.seed import tree_root
-
-from .conftest import commune_inventory, provision
 
 # Plans observe in a pool thread, on its own connection: tests that plan use transactional_db.
 BARE = "127.0.0.1:8000"

@@ -7,8 +7,9 @@ import ssl
 import threading
 from datetime import date
 
-from .. import naming
-from ..returns import MessageKind
+from actes.teletransmission import naming
+from actes.teletransmission.returns import MessageKind
+
 from .handler import _Handler, _Server
 from .state import Collectivite, StandInState
 
@@ -109,7 +110,7 @@ class StandIn:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m actes.teletransmission.standin",
+    parser = argparse.ArgumentParser(prog="python -m tests.doubles.s2low_standin",
                                      description="A local stand-in for S²LOW (not S²LOW).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)

@@ -272,6 +272,17 @@ class Emulator:
             # header passes; without it SecurityMiddleware throws
             # CrossSiteRequestForgeryException, answered as JSON 412 (not an OCS envelope)
             return self._json(start_response, 412, {"message": "CSRF check failed"})
+        if route.subadmin and not (self.state.is_admin(user or "")
+                                   or self.state.subadmin_groups(user or "")):
+            # ProvisioningApiMiddleware (an app middleware, after SecurityMiddleware):
+            # NotSubAdminException -> OCSException with Http::STATUS_FORBIDDEN. Current
+            # servers answer OCS 403 (build/integration/features/provisioning-v1.feature,
+            # "adding user to a group without privileges", "disable an user with a regular
+            # user": OCS 403, HTTP 200 in v1); releases before answered 997 and HTTP 401.
+            return self._envelope(
+                start_response, fmt, version, 403,
+                "Logged in account must be at least a sub admin", [],
+            )
         # lib/private/AppFramework/Http/Request.php setUrlParameters: route values win
         params.update(values)
         req = OcsRequest(

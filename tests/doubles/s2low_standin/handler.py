@@ -10,13 +10,14 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .. import naming
-from ..archive import Archive, build_archive, validate
-from ..errors import ActInvalid, ArchiveInvalid
-from ..model import Act, Collectivity, Document
-from ..nomenclature import STATUS_ACKNOWLEDGED, STATUS_ERROR
-from ..prefecture import SAMPLE_CLASSIFICATION
-from ..returns import MessageKind
+from actes.teletransmission import naming
+from actes.teletransmission.archive import Archive, build_archive, validate
+from actes.teletransmission.errors import ActInvalid, ArchiveInvalid
+from actes.teletransmission.model import Act, Collectivity, Document
+from actes.teletransmission.nomenclature import STATUS_ACKNOWLEDGED, STATUS_ERROR
+from actes.teletransmission.prefecture import SAMPLE_CLASSIFICATION
+from actes.teletransmission.returns import MessageKind
+
 from .state import StandInState, Transaction, _Refused
 
 

@@ -122,6 +122,9 @@ class Route:
     handler: Handler
     public: bool = False
     admin: bool = False
+    # apps/provisioning_api/lib/Middleware/ProvisioningApiMiddleware.php: a provisioning
+    # method without #[NoSubAdminRequired] turns away callers neither admin nor subadmin
+    subadmin: bool = False
     greedy: tuple[str, ...] = ()
     urldecode: tuple[str, ...] = ()
     regex: re.Pattern[str] = field(init=False)

@@ -1,4 +1,4 @@
-"""A local stand-in for S²LOW, for tests and the demo. It is not S²LOW.
+"""A local stand-in for S²LOW, for tests and benchmarks (never installed). It is not S²LOW.
 
 It answers the part of S²LOW's HTTP API the connector uses, the way S²LOW's scripts do
 (libriciel/s2low, public.ssl/modules/actes/…), and plays the prefecture behind it:
@@ -16,7 +16,7 @@ It answers the part of S²LOW's HTTP API the connector uses, the way S²LOW's sc
 - on request emits a later prefecture message (courrier simple, demande de pièces,
   lettre d'observations, déféré), an AnomalieActe (status -1), or HTTP faults.
 
-Run it: python -m actes.teletransmission.standin --port 8765 [--login L --password P]
+Run it: python -m tests.doubles.s2low_standin --port 8765 [--login L --password P]
         [--tls-cert server.pem --tls-key server.key --client-ca ca.pem]
 Control (ours, not S²LOW's): POST /_standin/advance?transaction=ID[&to=N],
 /_standin/emit?transaction=ID&kind=lettre_observations[&text=…],

@@ -76,6 +76,9 @@ class Share:
     label: str = ""
     hide_download: bool = False
     mail_send: bool = False
+    # lib/private/Share20/Manager.php deleteFromSelf: group members who removed the share
+    # from their own files; it stays for the other members
+    left_by: set[str] = field(default_factory=set)
 
 
 @dataclass

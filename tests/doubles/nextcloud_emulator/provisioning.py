@@ -632,32 +632,35 @@ def get_group_subadmins(req: OcsRequest, groupId: str) -> list[str]:
 _G = ("groupId",)
 
 # apps/provisioning_api/appinfo/routes.php (root '/cloud'); admin/subadmin flags follow the
-# controllers' #[NoAdminRequired] / @NoSubAdminRequired / #[AuthorizedAdminSetting] markers
+# controllers' #[NoAdminRequired] / @NoSubAdminRequired / #[AuthorizedAdminSetting] markers:
+# subadmin=True where the method lacks NoSubAdminRequired (getUser, getCurrentUser, editUser,
+# the editable fields, getUsersGroups and getGroupUsers have it: any logged-in user)
 ROUTES: list[Route] = [
-    Route("GET", "/cloud/users", get_users),
-    Route("GET", "/cloud/users/details", get_users_details),
-    Route("POST", "/cloud/users", add_user),
+    Route("GET", "/cloud/users", get_users, subadmin=True),
+    Route("GET", "/cloud/users/details", get_users_details, subadmin=True),
+    Route("POST", "/cloud/users", add_user, subadmin=True),
     Route("GET", "/cloud/user", get_current_user),
     Route("GET", "/cloud/user/fields", editable_fields),
     Route("GET", "/cloud/users/{userId}", get_user),
     Route("PUT", "/cloud/users/{userId}", edit_user),
-    Route("DELETE", "/cloud/users/{userId}", delete_user),
-    Route("PUT", "/cloud/users/{userId}/enable", enable_user),
-    Route("PUT", "/cloud/users/{userId}/disable", disable_user),
+    Route("DELETE", "/cloud/users/{userId}", delete_user, subadmin=True),
+    Route("PUT", "/cloud/users/{userId}/enable", enable_user, subadmin=True),
+    Route("PUT", "/cloud/users/{userId}/disable", disable_user, subadmin=True),
     Route("GET", "/cloud/users/{userId}/groups", get_users_groups),
-    Route("POST", "/cloud/users/{userId}/groups", add_to_group),
-    Route("DELETE", "/cloud/users/{userId}/groups", remove_from_group),
+    Route("POST", "/cloud/users/{userId}/groups", add_to_group, subadmin=True),
+    Route("DELETE", "/cloud/users/{userId}/groups", remove_from_group, subadmin=True),
     Route("GET", "/cloud/users/{userId}/subadmins", get_subadmin_groups, admin=True),
     Route("POST", "/cloud/users/{userId}/subadmins", add_subadmin, admin=True),
     Route("DELETE", "/cloud/users/{userId}/subadmins", remove_subadmin, admin=True),
-    Route("POST", "/cloud/users/{userId}/welcome", resend_welcome),
-    Route("GET", "/cloud/groups", get_groups),
-    Route("GET", "/cloud/groups/details", get_groups_details),
+    Route("POST", "/cloud/users/{userId}/welcome", resend_welcome, subadmin=True),
+    Route("GET", "/cloud/groups", get_groups, subadmin=True),
+    Route("GET", "/cloud/groups/details", get_groups_details, subadmin=True),
     Route("POST", "/cloud/groups", add_group, admin=True),
     Route(
         "GET",
         "/cloud/groups/{groupId}/users/details",
         get_group_users_details,
+        subadmin=True,
         greedy=_G,
         urldecode=_G,
     ),

@@ -1,4 +1,4 @@
-"""Command line: ``python -m nextcloud_bridge.emulator --admin USER:PASSWORD``."""
+"""Command line: ``python -m tests.doubles.nextcloud_emulator --admin USER:PASSWORD``."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _rate(value: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m nextcloud_bridge.emulator",
+        prog="python -m tests.doubles.nextcloud_emulator",
         description="Run the Nextcloud emulator (test infrastructure, not Nextcloud).",
     )
     parser.add_argument("--host", default="127.0.0.1")

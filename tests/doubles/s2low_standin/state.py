@@ -9,9 +9,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from .. import naming
-from ..archive import Archive, read_tar
-from ..nomenclature import (
+from actes.teletransmission import naming
+from actes.teletransmission.archive import Archive, read_tar
+from actes.teletransmission.nomenclature import (
     STATUS_ACKNOWLEDGED,
     STATUS_DOCUMENT_RECEIVED,
     STATUS_DOCUMENT_RECEIVED_NO_AR,
@@ -20,7 +20,7 @@ from ..nomenclature import (
     STATUS_SENT,
     STATUS_WAITING,
 )
-from ..prefecture import (
+from actes.teletransmission.prefecture import (
     SAMPLE_CLASSIFICATION,
     build_acknowledgement,
     build_anomaly,
@@ -28,7 +28,7 @@ from ..prefecture import (
     build_prefecture_message,
     build_return_archive,
 )
-from ..returns import MessageKind
+from actes.teletransmission.returns import MessageKind
 
 _MINIMAL_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]"

@@ -140,7 +140,7 @@ def format_share(req: OcsRequest, share: Share) -> dict[str, Any]:
 
 def _can_access(req: OcsRequest, share: Share) -> bool:
     # ShareAPIController canAccessShare: owner, direct recipient, or member of the group
-    if share.permissions == 0:
+    if share.permissions == 0 or req.user in share.left_by:
         return False
     if share.owner == req.user:
         return True
@@ -190,6 +190,11 @@ def create_share(req: OcsRequest) -> dict[str, Any]:
     if node is None:
         raise not_found("Wrong path, file/folder does not exist")
     norm_path, loc, file_id, item_type = node
+    if norm_path == "/":
+        # lib/private/Share20/Manager.php generalCreateChecks refuses the user's root folder;
+        # createShare answers OCSForbiddenException (build/integration/features/
+        # sharing-v1.feature, "Don't allow sharing of the root": OCS 403)
+        raise forbidden("Failed to create share.")
     share_type = req.int_param("shareType", -1)
     share_with = req.opt_str("shareWith")
     permissions = req.int_param("permissions")
@@ -341,9 +346,19 @@ def update_share(req: OcsRequest, id: str) -> dict[str, Any]:
 
 
 def delete_share(req: OcsRequest, id: str) -> list[Any]:
+    # ShareAPIController deleteShare. build/integration/features/sharing-v1*.feature (the
+    # sharing feature split in parts), "Deleting a group share as user": a member of the
+    # group deletes it for themselves (OCS 100; releases before answered 404); "Deleting a
+    # group share as its owner": gone for everyone (then 404 to both)
     share = _get(req, id)
-    if share.owner != req.uid:
-        # canDeleteShare: only the owner (or sharer) may delete
+    if share.share_type == TYPE_GROUP and share.owner != req.uid:
+        # canDeleteShareFromSelf: a recipient group's member -> Manager deleteFromSelf
+        with req.state.lock:
+            share.left_by.add(req.uid)
+        return []
+    if share.owner != req.uid and not (
+            share.share_type == TYPE_USER and share.share_with == req.uid):
+        # canDeleteShare: the owner (or sharer), or the recipient of a user share
         raise forbidden("Could not delete share")
     with req.state.lock:
         req.state.shares.pop(share.id, None)
