@@ -149,6 +149,14 @@ class BaseDriver:
     def observe(self, scope: Scope) -> Iterable[Observed]:
         raise NotImplementedError
 
+    @staticmethod
+    def in_scope(observed: Iterable[Observed], scope: Scope) -> list[Observed]:
+        """What observe(scope) returns: under --only, the selected members' resources only
+        (the backend's query may select more: a person's every seat, say)."""
+        if scope.members is None:
+            return list(observed)
+        return [o for o in observed if scope.covers(o.members)]
+
     def state(self, kind: str, active: bool) -> str:
         """The observed state of a resource of `kind`: ACTIVE, or what its retirement leaves."""
         return observed_state(active, self.retire.get(kind, DISABLE))

@@ -35,7 +35,7 @@ def backend_of(key: str) -> str:
 
 def ident_of(key: str) -> str:
     """The stable id: `jdupont` of `ldap.account:jdupont`, `79174/extranet` of a folder."""
-    return key.split(":", 1)[1]
+    return key.partition(":")[2]
 
 
 def pair_of(key: str) -> tuple[str, str]:
