@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -65,12 +66,13 @@ DEFAULT_WINDOW = 128  # operations in flight per connection
 
 class Connections:
     """One bound connection per thread (a pipeline owns its connection while it runs), made
-    on first use; close() unbinds every one of them."""
+    on first use; close() unbinds every one of them. A thread that ends takes its connection
+    with it (held weakly here), as the pool threads of each observe do."""
 
     def __init__(self, config: dict):
         self.config = config
         self._local = threading.local()
-        self._opened: list = []
+        self._opened: weakref.WeakSet = weakref.WeakSet()
         self._lock = threading.Lock()
 
     def get(self):
@@ -79,7 +81,7 @@ class Connections:
             conn = connect(self.config)
             self._local.conn = conn
             with self._lock:
-                self._opened.append(conn)
+                self._opened.add(conn)
         return conn
 
     def drop(self, lost: bool = False) -> None:
@@ -89,13 +91,14 @@ class Connections:
         self._local.conn = None
         if conn is not None:
             with self._lock:
-                self._opened = [c for c in self._opened if c is not conn]
+                self._opened.discard(conn)
             if not lost:
                 _unbind(conn)
 
     def close(self) -> None:
         with self._lock:
-            opened, self._opened = self._opened, []
+            opened = list(self._opened)
+            self._opened.clear()
         for conn in opened:
             _unbind(conn)
 

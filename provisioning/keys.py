@@ -13,12 +13,18 @@ from __future__ import annotations
 
 
 class Kind(str):
-    """A resource kind; calling it with the parts of a stable id makes a key."""
+    """A resource kind; calling it with a stable id (or a member code and a name) makes a
+    key. Keys are built once per resource in a plan: this stays as cheap as an f-string."""
 
-    __slots__ = ()
+    def __new__(cls, name: str) -> Kind:
+        kind = super().__new__(cls, name)
+        kind.prefix = name + ":"
+        return kind
 
-    def __call__(self, *ident: str) -> str:
-        return f"{self}:{'/'.join(ident)}"
+    def __call__(self, ident: str, name: str | None = None) -> str:
+        if name is None:
+            return self.prefix + ident
+        return f"{self.prefix}{ident}/{name}"
 
     @property
     def backend(self) -> str:
