@@ -87,8 +87,7 @@ def main() -> int:
             plan = make_plan(inv, [driver])
             accounts = [c for c in plan.pending if c.kind == E.ACCOUNT]
             layout = Layout(raw_server.base_dn)
-            raw_entries = [(layout.account_dn(c.key.split(":", 1)[1]),
-                            E.account_entry(c.key.split(":", 1)[1], c.desired.attrs))
+            raw_entries = [(layout.account_dn(c.ident), E.account_entry(c.ident, c.desired.attrs))
                            for c in accounts]
 
             raw_s = raw_add(raw_server.settings(), raw_entries, DEFAULT_WINDOW)

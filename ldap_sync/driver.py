@@ -14,13 +14,22 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import ldap
 from ldap.filter import escape_filter_chars
 
-from provisioning.drivers import BackendError, Context, Outcome, Scope, TransientBackendError
+from provisioning.drivers import (
+    BackendError,
+    BaseDriver,
+    BatchInterrupted,
+    Context,
+    Outcome,
+    Scope,
+    TransientBackendError,
+)
 from provisioning.inventory import Inventory
 from provisioning.resources import (
     ARCHIVE,
@@ -55,46 +64,83 @@ log = logging.getLogger(__name__)
 DEFAULT_WINDOW = 128  # operations in flight per connection
 
 
-class LdapDriver:
+class Connections:
+    """One bound connection per thread (a pipeline owns its connection while it runs), made
+    on first use; close() unbinds every one of them. A thread that ends takes its connection
+    with it (held weakly here), as the pool threads of each observe do."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self._local = threading.local()
+        self._opened: weakref.WeakSet = weakref.WeakSet()
+        self._lock = threading.Lock()
+
+    def get(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.config)
+            self._local.conn = conn
+            with self._lock:
+                self._opened.add(conn)
+        return conn
+
+    def drop(self, lost: bool = False) -> None:
+        """Put this thread's connection away (unbound, unless the server was lost): the
+        next use makes another."""
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with self._lock:
+                self._opened.discard(conn)
+            if not lost:
+                _unbind(conn)
+
+    def close(self) -> None:
+        with self._lock:
+            opened = list(self._opened)
+            self._opened.clear()
+        for conn in opened:
+            _unbind(conn)
+
+
+def _unbind(conn) -> None:
+    try:
+        conn.unbind_s()
+    except ldap.LDAPError:
+        pass
+
+
+class LdapDriver(BaseDriver):
+    """Its handlers are generators of LDAP operations (connection.Task), pipelined on the
+    thread's connection, a dependency level at a time."""
+
     backend = "ldap"
-    requires_backend = "ldap"
     retire = {E.ACCOUNT: DISABLE, E.GROUP: ARCHIVE, E.MEMBER: ARCHIVE}
 
     def __init__(self, config: dict):
         missing = [k for k in ("url", "base_dn", "bind_dn", "bind_password") if not config.get(k)]
         if missing:
             raise BackendError(f"the ldap backend settings lack {', '.join(missing)}")
-        self.config = config
+        super().__init__(config)
         self.url: str = config["url"]
         self.layout = Layout(config["base_dn"])
         self.reader = E.Reader(self.layout)
         self.window = int(config.get("window", DEFAULT_WINDOW))
         # Activation tokens for new accounts (a benchmark of the bare directory turns it off).
         self.issue_tokens = bool(config.get("issue_tokens", True))
-        self._local = threading.local()
+        self._local = threading.local()  # what this thread's batch created and took away
         self._skeleton_ok = False
 
     # ------------------------------------------------------------------ connection
 
+    def connect(self) -> Connections:
+        return Connections(self.config)
+
     def _conn(self):
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self.config)
-            self._local.conn = conn
-        return conn
+        return self.client.get()
 
     def _drop(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        self._local.conn = None
-        if conn is not None:
-            try:
-                conn.unbind_s()
-            except ldap.LDAPError:
-                pass
-
-    def close(self) -> None:
-        """Close this thread's connection (others close when their threads end)."""
-        self._drop()
+        self.client.drop()
 
     def _ensure_skeleton(self, conn) -> None:
         """ou=people, ou=members and the placeholder: created by the first apply (a plan only
@@ -122,7 +168,8 @@ class LdapDriver:
         return E.desired_resources(inventory)
 
     def observe(self, scope: Scope) -> Iterable[Observed]:
-        """Every account, member branch and group in one paged subtree search."""
+        """Every account, member branch and group in one paged subtree search (under --only,
+        of the selected members: the filter selects them, roughly)."""
         kinds = "(|(objectClass=inetOrgPerson)(objectClass=groupOfNames)" \
                 "(objectClass=organizationalUnit))"
         if scope.members is None:
@@ -134,13 +181,11 @@ class LdapDriver:
             filterstr = f"(&{kinds}(|{codes}))"
         try:
             conn = self._conn()
-            found = []
-            for dn, entry in paged_search(conn, self.layout.base_dn, filterstr,
-                                          E.OBSERVED_ATTRS):
-                obs = self.reader.read(dn, entry)
-                if obs is not None and scope.covers(obs.members):
-                    found.append(obs)
-            return found
+            read = self.reader.read
+            found = [obs for dn, entry in paged_search(conn, self.layout.base_dn, filterstr,
+                                                       E.OBSERVED_ATTRS)
+                     if (obs := read(dn, entry)) is not None]
+            return self.in_scope(found, scope)
         except TRANSIENT as exc:
             self._drop()
             raise TransientBackendError(
@@ -165,36 +210,26 @@ class LdapDriver:
         except TransientBackendError:
             self._drop()
             raise
-        results: dict[str, Outcome] = {}
-        created: list[str] = []
-        # What this batch took away in the directory, for the web app's second pass.
-        self._local.disabled, self._local.left = disabled, left = [], []
-        for level in _levels(changes):
-            if any(not results[d].ok for c in level for d in c.depends_on if d in results):
-                for c in level:
-                    blocked = next((d for d in c.depends_on
-                                    if d in results and not results[d].ok), None)
-                    if blocked:
-                        results[c.key] = Outcome(c.key, False, f"{c.key} was not applied: "
-                                                 f"{blocked} failed", results[blocked].transient)
-                level = [c for c in level if c.key not in results]
-            tasks = ((c.key, self._task(c, created)) for c in level)
-            done, lost = run_pipeline(conn, tasks, self.window, self.url)
-            for c in level:
-                d = done[c.key]
-                results[c.key] = Outcome(c.key, d.ok, d.error, d.transient)
-            if lost:
-                self._local.conn = None
-                rest = [c for c in changes if c.key not in results]
-                for c in rest:
-                    results[c.key] = Outcome(c.key, False, f"{c.key} was not applied: the "
-                                             f"directory at {self.url} was lost", True)
-                break
+        # What this batch created and took away in the directory, for what follows it:
+        # activation tokens, and the web app's second pass.
+        local = self._local
+        local.created, local.disabled, local.left = created, disabled, left = [], [], []
+        outcomes = super().apply(changes)
         if created and self.issue_tokens:
             self._issue_tokens(created)
         if disabled or left:
             self._offboarded(disabled, left)
-        return [results[c.key] for c in changes]
+        return outcomes
+
+    def apply_level(self, changes: list[Change]) -> list[Outcome]:
+        done, lost = run_pipeline(self._conn(), ((c.key, self._task(c)) for c in changes),
+                                  self.window, self.url)
+        outcomes = [Outcome(c.key, d.ok, d.error, d.transient)
+                    for c in changes for d in (done[c.key],)]
+        if lost:
+            self.client.drop(lost=True)
+            raise BatchInterrupted(f"the directory at {self.url} was lost", outcomes)
+        return outcomes
 
     def _offboarded(self, disabled: list[str],
                     left: list[tuple[str, list[str] | None]]) -> None:
@@ -215,25 +250,23 @@ class LdapDriver:
             log.warning("activation tokens for %d new accounts were not stored (%s: %s): "
                         "use `mutualis passwd-link UID`", len(uids), type(exc).__name__, exc)
 
-    def _task(self, c: Change, created: list[str]) -> Task:
-        kind, ident = c.key.split(":", 1)
-        if kind == E.ACCOUNT:
-            return self._account(c, ident, created)
-        if kind == E.GROUP:
-            return self._group(c, ident)
-        if kind == E.MEMBER:
-            return self._member(c, ident)
-        return _fail(f"{c.key}: the ldap driver has no such kind of resource")
+    def _task(self, c: Change) -> Task:
+        try:
+            return self.handler(c)(self, c)
+        except BackendError as exc:  # no handler: fails in the pipeline like any change
+            return _fail(f"{c.key}: {exc}")
 
     # -- accounts
 
-    def _account(self, c: Change, uid: str, created: list[str]) -> Task:
+    def _disable_account(self, c: Change) -> Task:
+        uid = c.ident
+        _web(c.key, offboarding.deactivate, uid)
+        yield from self._disable(self.layout.account_dn(uid))
+        self._local.disabled.append(uid)
+
+    def _account(self, c: Change) -> Task:
+        uid, created = c.ident, self._local.created
         dn = self.layout.account_dn(uid)
-        if c.action == DISABLE:
-            _web(c.key, offboarding.deactivate, uid)
-            yield from self._disable(dn)
-            self._local.disabled.append(uid)
-            return
         want = c.desired.attrs
         if c.action == CREATE:
             try:
@@ -288,18 +321,21 @@ class LdapDriver:
 
     # -- groups
 
-    def _group(self, c: Change, cn: str) -> Task:
+    def _archive_group(self, c: Change) -> Task:
+        cn = c.ident
         dn = self.layout.group_dn(_member_code(c), cn)
-        if c.action in (ARCHIVE, DISABLE):
-            _web(c.key, offboarding.empty_group, cn)
-            try:
-                yield Modify(dn, [
-                    (ldap.MOD_REPLACE, "member", [self.layout.nobody_dn.encode()]),
-                    (ldap.MOD_REPLACE, "businessCategory", [E.ARCHIVED_MARK.encode()])])
-            except ldap.NO_SUCH_OBJECT:
-                pass
-            self._local.left.append((cn, None))
-            return
+        _web(c.key, offboarding.empty_group, cn)
+        try:
+            yield Modify(dn, [
+                (ldap.MOD_REPLACE, "member", [self.layout.nobody_dn.encode()]),
+                (ldap.MOD_REPLACE, "businessCategory", [E.ARCHIVED_MARK.encode()])])
+        except ldap.NO_SUCH_OBJECT:
+            pass
+        self._local.left.append((cn, None))
+
+    def _group(self, c: Change) -> Task:
+        cn = c.ident
+        dn = self.layout.group_dn(_member_code(c), cn)
         want = c.desired.attrs
         current: Observed | None = c.observed
         placeholder = current is not None and not current.attrs.get("members")
@@ -349,15 +385,16 @@ class LdapDriver:
 
     # -- member branches
 
-    def _member(self, c: Change, code: str) -> Task:
+    def _archive_member(self, c: Change) -> Task:
+        try:
+            yield Modify(self.layout.member_dn(c.ident),
+                         [(ldap.MOD_REPLACE, "businessCategory", [E.ARCHIVED_MARK.encode()])])
+        except ldap.NO_SUCH_OBJECT:
+            pass
+
+    def _member(self, c: Change) -> Task:
+        code = c.ident
         dn = self.layout.member_dn(code)
-        if c.action in (ARCHIVE, DISABLE):
-            try:
-                yield Modify(dn, [(ldap.MOD_REPLACE, "businessCategory",
-                                   [E.ARCHIVED_MARK.encode()])])
-            except ldap.NO_SUCH_OBJECT:
-                pass
-            return
         want = c.desired.attrs
         current = c.observed
         if c.action == CREATE:
@@ -388,6 +425,13 @@ class LdapDriver:
                 return (obs, entry) if raw else obs
         return None
 
+    handlers = {
+        E.ACCOUNT: _account, (E.ACCOUNT, DISABLE): _disable_account,
+        E.GROUP: _group, (E.GROUP, ARCHIVE): _archive_group, (E.GROUP, DISABLE): _archive_group,
+        E.MEMBER: _member, (E.MEMBER, ARCHIVE): _archive_member,
+        (E.MEMBER, DISABLE): _archive_member,
+    }
+
 
 def _member_code(c: Change) -> str:
     members = c.members or (c.observed.members if c.observed else frozenset())
@@ -409,22 +453,3 @@ def _web(key: str, step, *args):
 def _fail(message: str) -> Task:
     raise EntryError(message)
     yield  # a generator, so that the pipeline reports the error like any other
-
-
-def _levels(changes: Sequence[Change]) -> list[list[Change]]:
-    """The batch cut into dependency levels (only dependencies inside the batch count)."""
-    by_key = {c.key: c for c in changes}
-    level_of: dict[str, int] = {}
-
-    def level(c: Change, seen: frozenset[str] = frozenset()) -> int:
-        if c.key in level_of:
-            return level_of[c.key]
-        deps = [by_key[d] for d in c.depends_on if d in by_key and d not in seen]
-        n = 1 + max((level(d, seen | {c.key}) for d in deps), default=-1)
-        level_of[c.key] = n
-        return n
-
-    levels: dict[int, list[Change]] = {}
-    for c in changes:
-        levels.setdefault(level(c), []).append(c)
-    return [levels[n] for n in sorted(levels)]

@@ -14,6 +14,7 @@ from typing import Any
 import ldap
 from ldap.dn import str2dn
 
+from provisioning import keys
 from provisioning.inventory import Inventory, Member, Person
 from provisioning.naming import (
     assembly_group,
@@ -26,7 +27,7 @@ from provisioning.resources import ACTIVE, ARCHIVED, DISABLED, Observed, Resourc
 
 from .layout import Layout
 
-ACCOUNT, GROUP, MEMBER = "ldap.account", "ldap.group", "ldap.member"
+ACCOUNT, GROUP, MEMBER = keys.LDAP_ACCOUNT, keys.LDAP_GROUP, keys.LDAP_MEMBER
 
 # ppolicy's value for "locked until an administrator unlocks it" (slapo-ppolicy(5)).
 LOCKED_FOREVER = "000001010000Z"
@@ -93,16 +94,16 @@ def desired_resources(inventory: Inventory) -> Iterator[Resource]:
         codes = frozenset(s.member for s in p.seats)
         for code in codes:
             by_member.setdefault(code, []).append(p)
-        yield Resource(f"{ACCOUNT}:{p.uid}", account_attrs(p), codes)
+        yield Resource(ACCOUNT(p.uid), account_attrs(p), codes)
     for m in inventory.members:
         own = frozenset([m.code])
-        branch = f"{MEMBER}:{m.code}"
+        branch = MEMBER(m.code)
         yield Resource(branch, {"description": m.name}, own)
         for cn, description, uids in member_groups(m, by_member.get(m.code, [])):
             # The branch must exist before its groups, and the accounts before the groups
             # that list them (memberof writes memberOf on entries that exist).
-            deps = (branch, *(f"{ACCOUNT}:{u}" for u in uids))
-            yield Resource(f"{GROUP}:{cn}", {"description": description, "members": uids},
+            deps = (branch, *(ACCOUNT(u) for u in uids))
+            yield Resource(GROUP(cn), {"description": description, "members": uids},
                            own, deps)
 
 
@@ -239,7 +240,7 @@ class Reader:
                 attrs[n] = sorted([x.decode() for x in v]) if v else []
             uid = _text(entry, "uid")
             locked = _text(entry, "pwdAccountLockedTime") == LOCKED_FOREVER
-            return Observed(f"{ACCOUNT}:{uid}", attrs, DISABLED if locked else ACTIVE,
+            return Observed(ACCOUNT(uid), attrs, DISABLED if locked else ACTIVE,
                             frozenset(attrs["ou"]))
         if not low.endswith(self.members_suffix):
             return None
@@ -248,11 +249,11 @@ class Reader:
         state = ARCHIVED if archived else ACTIVE
         if len(rdns) == 1 and b"organizationalunit" in classes:
             code = rdns[0][0][1]
-            return Observed(f"{MEMBER}:{code}", {"description": _text(entry, "description")},
+            return Observed(MEMBER(code), {"description": _text(entry, "description")},
                             state, frozenset([code]))
         if len(rdns) == 2 and b"groupofnames" in classes:
             cn, code = rdns[0][0][1], rdns[1][0][1]
             uids, _ = self.group_members(entry)
-            return Observed(f"{GROUP}:{cn}", {"description": _text(entry, "description"),
+            return Observed(GROUP(cn), {"description": _text(entry, "description"),
                                               "members": uids}, state, frozenset([code]))
         return None

@@ -12,16 +12,16 @@ from collections.abc import Awaitable, Iterable
 from typing import Any
 from urllib.parse import quote
 
+from provisioning import keys
 from provisioning.drivers import BackendError, Scope, TransientBackendError
 from provisioning.naming import MANAGED_GROUP, SERVICE_GROUP, archived, group_code, unarchived
 from provisioning.resources import (
     ACTIVE,
     ARCHIVE,
-    ARCHIVED,
     DISABLE,
-    DISABLED,
     Change,
     Observed,
+    observed_state,
 )
 
 from .client import NextcloudClient, OcsError
@@ -105,6 +105,8 @@ def _quota(user: dict) -> int:
 
 def observe_accounts(users: list[dict], groups: list[dict], service: dict | None,
                      scope: Scope) -> list[Observed]:
+    """Every group, account and membership Mutualis manages (the driver keeps those of the
+    scope's members)."""
     found: list[Observed] = []
     codes_seen: set[str] = set()
     for g in groups:
@@ -113,15 +115,14 @@ def observe_accounts(users: list[dict], groups: list[dict], service: dict | None
             continue
         codes_seen.add(code)
         name, is_archived = unarchived(g.get("displayname") or g["id"])
-        if scope.covers([code]):
-            found.append(Observed(f"{GROUP}:{g['id']}", {"displayname": name},
-                                  ARCHIVED if is_archived else ACTIVE, frozenset([code])))
+        found.append(Observed(GROUP(g["id"]), {"displayname": name},
+                              observed_state(not is_archived, ARCHIVE), frozenset([code])))
     shared = frozenset(codes_seen)
     for g in groups:
         if g["id"] == MANAGED_GROUP:
             name, is_archived = unarchived(g.get("displayname") or g["id"])
-            found.append(Observed(f"{GROUP}:{MANAGED_GROUP}", {"displayname": name},
-                                  ARCHIVED if is_archived else ACTIVE, shared))
+            found.append(Observed(GROUP(MANAGED_GROUP), {"displayname": name},
+                                  observed_state(not is_archived, ARCHIVE), shared))
     if service is not None:
         found.append(observe_service_group(service, shared))
     for u in users:
@@ -133,18 +134,15 @@ def observe_accounts(users: list[dict], groups: list[dict], service: dict | None
         # An account in no member's group (a person who left: disabled, groups removed)
         # belongs to no member, so any scope sees it, to restore it or leave it be.
         owners = frozenset(codes) or (scope.members or frozenset())
-        if scope.covers(owners):
-            found.append(Observed(
-                f"{USER}:{uid}",
-                {"displayname": u.get("displayname") or u.get("display-name") or "",
-                 "email": (u.get("email") or "").lower(), "quota": _quota(u)},
-                ACTIVE if u.get("enabled", True) else DISABLED, owners))
+        found.append(Observed(
+            USER(uid),
+            {"displayname": u.get("displayname") or u.get("display-name") or "",
+             "email": (u.get("email") or "").lower(), "quota": _quota(u)},
+            observed_state(u.get("enabled", True), DISABLE), owners))
         admin_of = [g for g in u.get("subadmin") or [] if isinstance(g, str)]
         for code in sorted(codes | {c for c in map(group_code, admin_of) if c}):
-            if not scope.covers([code]):
-                continue
             found.append(Observed(
-                f"{MEMBERSHIP}:{code}/{uid}",
+                MEMBERSHIP(code, uid),
                 {"groups": sorted(g for g in member_of if group_code(g) == code),
                  "subadmin": sorted(g for g in admin_of if group_code(g) == code)},
                 ACTIVE, frozenset([code])))
@@ -153,9 +151,8 @@ def observe_accounts(users: list[dict], groups: list[dict], service: dict | None
 
 def observe_service_group(service: dict, members: frozenset[str]) -> Observed:
     name, is_archived = unarchived(service.get("displayname") or SERVICE_GROUP)
-    return Observed(f"{GROUP}:{SERVICE_GROUP}", {"displayname": name,
-                                                 "members": service["members"]},
-                    ARCHIVED if is_archived else ACTIVE, members)
+    return Observed(GROUP(SERVICE_GROUP), {"displayname": name, "members": service["members"]},
+                    observed_state(not is_archived, ARCHIVE), members)
 
 
 # ---------------------------------------------------------------------------- apply
@@ -176,7 +173,7 @@ async def _leave(client: NextcloudClient, uid: str, gid: str) -> None:
 
 
 async def apply_group(client: NextcloudClient, c: Change) -> None:
-    gid = c.key.split(":", 1)[1]
+    gid = c.ident
     if c.action == ARCHIVE:
         await _set_group_name(client, gid, archived(c.observed.attrs["displayname"]))
         return
@@ -212,7 +209,7 @@ async def _enable(client: NextcloudClient, uid: str, enabled: bool) -> None:
 
 
 async def apply_user(client: NextcloudClient, c: Change) -> None:
-    uid = c.key.split(":", 1)[1]
+    uid = c.ident
     if c.action == DISABLE:
         await _enable(client, uid, False)
         return
@@ -242,7 +239,7 @@ async def apply_user(client: NextcloudClient, c: Change) -> None:
 
 
 async def apply_membership(client: NextcloudClient, c: Change) -> None:
-    uid = c.key.split("/", 1)[1]
+    _, uid = keys.pair_of(c.key)
     have = c.observed.attrs if c.observed else {"groups": [], "subadmin": []}
     want = {"groups": [], "subadmin": []} if c.action == DISABLE else c.desired.attrs
     add = set(want["groups"]) - set(have["groups"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from provisioning import keys
 from provisioning.inventory import Inventory, Member, Seat
 from provisioning.naming import (
     EXTRANET_FOLDER,
@@ -36,7 +37,7 @@ from provisioning.resources import Resource
 from .config import LDAP, NextcloudConfig
 
 USER, GROUP, MEMBERSHIP, FOLDER = (
-    "nextcloud.user", "nextcloud.group", "nextcloud.membership", "nextcloud.folder")
+    keys.NEXTCLOUD_USER, keys.NEXTCLOUD_GROUP, keys.NEXTCLOUD_MEMBERSHIP, keys.NEXTCLOUD_FOLDER)
 NEXTCLOUD_SERVICES = ("extranet", "cloud", "agenda", "convocation")
 # lib/public/Constants.php
 READ, ALL = 1, 31
@@ -101,20 +102,20 @@ def desired_resources(inventory: Inventory, config: NextcloudConfig,
         return
     provisioned = config.mode != LDAP
     everyone = frozenset(m.code for m in members)
-    service_key = f"{GROUP}:{SERVICE_GROUP}"
+    service_key = GROUP(SERVICE_GROUP)
     yield Resource(service_key, {"displayname": "Mutualis — compte de service",
                                  "members": [config.user]}, everyone)
     if provisioned:
-        yield Resource(f"{GROUP}:{MANAGED_GROUP}", {"displayname": "Mutualis — comptes gérés"},
+        yield Resource(GROUP(MANAGED_GROUP), {"displayname": "Mutualis — comptes gérés"},
                        everyone)
     for m in members:
         own = frozenset([m.code])
         if provisioned:
             for gid, name in group_names(m).items():
-                yield Resource(f"{GROUP}:{gid}", {"displayname": name}, own)
+                yield Resource(GROUP(gid), {"displayname": name}, own)
         for spec in folder_specs(m):
-            deps = tuple(f"{GROUP}:{g}" for g in spec.groups) if provisioned else (service_key,)
-            yield Resource(f"{FOLDER}:{m.code}/{spec.slug}",
+            deps = tuple(GROUP(g) for g in spec.groups) if provisioned else (service_key,)
+            yield Resource(FOLDER(m.code, spec.slug),
                            folder_attrs(m, spec, config, groupfolders), own, deps)
     if provisioned:
         yield from _people(inventory, members, config)
@@ -127,16 +128,16 @@ def _people(inventory: Inventory, members: list[Member],
         seats = [s for s in p.seats if s.member in by_code]
         if not seats:
             continue
-        user_key = f"{USER}:{p.uid}"
+        user_key = USER(p.uid)
         yield Resource(user_key, {"displayname": p.display_name.strip(),
                                   "email": p.email.strip().lower(),
                                   "quota": config.user_quota},
-                       frozenset(s.member for s in seats), (f"{GROUP}:{MANAGED_GROUP}",))
+                       frozenset(s.member for s in seats), (GROUP(MANAGED_GROUP),))
         for s in seats:
             member = by_code[s.member]
             groups = seat_groups(member.code, s.elected, s.assemblies, member.services)
             admin = administered_groups(member, s)
-            deps = (user_key, *(f"{GROUP}:{g}" for g in sorted(set(groups) | set(admin))))
-            yield Resource(f"{MEMBERSHIP}:{member.code}/{p.uid}",
+            deps = (user_key, *(GROUP(g) for g in sorted(set(groups) | set(admin))))
+            yield Resource(MEMBERSHIP(member.code, p.uid),
                            {"groups": groups, "subadmin": sorted(admin)},
                            frozenset([member.code]), deps)

@@ -12,10 +12,9 @@ requests grows with pages, not with resources; apply sends a batch's requests co
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterable, Sequence
 
-from provisioning.drivers import BackendError, Context, Outcome, Scope, TransientBackendError
+from provisioning.drivers import BackendError, BaseDriver, Context, Outcome, Scope
 from provisioning.inventory import Inventory
 from provisioning.resources import ARCHIVE, DISABLE, Change, Observed, Resource
 
@@ -30,38 +29,31 @@ from .desired import (
     desired_resources,
     nextcloud_members,
 )
-from .folders import GroupFolders, SharedFolders
+from .folders import Found, GroupFolders, SharedFolders
+
+Folders = tuple[GroupFolders | SharedFolders | None, dict[str, Found]]
 
 
-class NextcloudDriver:
+class NextcloudDriver(BaseDriver):
+    """Its handlers are coroutines, run concurrently on the client's loop; each gets the
+    folders the batch listed (the store, and the folders by key)."""
+
     backend = "nextcloud"
-    requires_backend = "nextcloud"
     retire = {USER: DISABLE, MEMBERSHIP: DISABLE, GROUP: ARCHIVE, FOLDER: ARCHIVE,
               ldapconfig.KIND: DISABLE}
 
     def __init__(self, config: dict):
+        super().__init__(config)
         self.config = NextcloudConfig.from_settings(config)
-        self._client: NextcloudClient | None = None
         self._groupfolders: bool | None = None
-        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ client
 
-    @property
-    def client(self) -> NextcloudClient:
-        with self._lock:
-            if self._client is None:
-                c = self.config
-                self._client = NextcloudClient(
-                    c.url, c.user, c.password, timeout=c.timeout, concurrency=c.concurrency,
-                    retries=c.retries, backoff=c.backoff, verify=c.verify)
-            return self._client
-
-    def close(self) -> None:
-        with self._lock:
-            client, self._client = self._client, None
-        if client is not None:
-            client.close()
+    def connect(self) -> NextcloudClient:
+        c = self.config
+        return NextcloudClient(c.url, c.user, c.password, timeout=c.timeout,
+                               concurrency=c.concurrency, retries=c.retries,
+                               backoff=c.backoff, verify=c.verify)
 
     @property
     def ldap_mode(self) -> bool:
@@ -79,11 +71,15 @@ class NextcloudDriver:
 
     # ------------------------------------------------------------------ desired / observe
 
+    def probe(self, context: Context) -> None:
+        context.probed[self.backend] = {"groupfolders": self.has_groupfolders()}
+
     def desired(self, inventory: Inventory, context: Context) -> Iterable[Resource]:
         members = nextcloud_members(inventory)
         if not members:
             return []
-        resources = list(desired_resources(inventory, self.config, self.has_groupfolders()))
+        groupfolders = self.probed(context)["groupfolders"]
+        resources = list(desired_resources(inventory, self.config, groupfolders))
         if self.ldap_mode:
             resources.append(ldapconfig.desired_ldap(
                 self.config, frozenset(m.code for m in members)))
@@ -91,7 +87,7 @@ class NextcloudDriver:
 
     def observe(self, scope: Scope) -> Iterable[Observed]:
         # The store is chosen here, off the loop: reading the capabilities runs on it.
-        return self.client.run(self._observe(scope, self.folders()))
+        return self.in_scope(self.client.run(self._observe(scope, self.folders())), scope)
 
     async def _observe(self, scope: Scope, store: GroupFolders | SharedFolders,
                        ) -> list[Observed]:
@@ -107,53 +103,54 @@ class NextcloudDriver:
                 observed.append(accounts.observe_service_group(service, codes))
             if ldap is not None:
                 observed.append(ldapconfig.observe_ldap(ldap, self.config, codes))
-        else:
-            users, groups, service, found = await asyncio.gather(
-                accounts.list_users(client), accounts.list_groups(client),
-                accounts.service_group(client), store.list(client))
-            observed = accounts.observe_accounts(users, groups, service, scope)
-            observed += [f.observed() for f in found.values()]
-        return [o for o in observed if o.kind != FOLDER or scope.covers(o.members)]
+            return observed
+        users, groups, service, found = await asyncio.gather(
+            accounts.list_users(client), accounts.list_groups(client),
+            accounts.service_group(client), store.list(client))
+        observed = accounts.observe_accounts(users, groups, service, scope)
+        return observed + [f.observed() for f in found.values()]
 
     # ------------------------------------------------------------------ apply
 
-    def apply(self, changes: Sequence[Change]) -> list[Outcome]:
+    def apply_level(self, changes: list[Change]) -> list[Outcome]:
         store = self.folders() if any(c.kind == FOLDER for c in changes) else None
         return self.client.run(self._apply(changes, store))
 
     async def _apply(self, changes: Sequence[Change],
                      store: GroupFolders | SharedFolders | None) -> list[Outcome]:
-        client = self.client
-        found: dict = {}
+        found: dict[str, Found] = {}
         if store is not None:
             try:
-                found = await store.list(client)
+                found = await store.list(self.client)
             except BackendError as exc:
-                return [self._failed(c, exc) for c in changes]
+                return [self.failed(c, exc) for c in changes]
 
         async def one(c: Change) -> Outcome:
             try:
-                if c.kind == USER:
-                    await accounts.apply_user(client, c)
-                elif c.kind == GROUP:
-                    await accounts.apply_group(client, c)
-                elif c.kind == MEMBERSHIP:
-                    await accounts.apply_membership(client, c)
-                elif c.kind == FOLDER:
-                    assert store is not None
-                    await store.apply(client, c, found)
-                elif c.kind == ldapconfig.KIND:
-                    assert self.config.ldap is not None
-                    await ldapconfig.apply_ldap(client, c, self.config.ldap)
-                else:
-                    raise BackendError(f"the nextcloud driver has no resource kind {c.kind}")
+                await self.handler(c)(self, c, (store, found))
             except BackendError as exc:
-                return self._failed(c, exc)
+                return self.failed(c, exc)
             return Outcome(c.key, True)
 
         return list(await asyncio.gather(*(one(c) for c in changes)))
 
-    @staticmethod
-    def _failed(c: Change, exc: BackendError) -> Outcome:
-        return Outcome(c.key, False, f"{c.key}: {exc}",
-                       transient=isinstance(exc, TransientBackendError))
+    async def _user(self, c: Change, folders: Folders) -> None:
+        await accounts.apply_user(self.client, c)
+
+    async def _group(self, c: Change, folders: Folders) -> None:
+        await accounts.apply_group(self.client, c)
+
+    async def _membership(self, c: Change, folders: Folders) -> None:
+        await accounts.apply_membership(self.client, c)
+
+    async def _folder(self, c: Change, folders: Folders) -> None:
+        store, found = folders
+        assert store is not None
+        await store.apply(self.client, c, found)
+
+    async def _ldap(self, c: Change, folders: Folders) -> None:
+        assert self.config.ldap is not None
+        await ldapconfig.apply_ldap(self.client, c, self.config.ldap)
+
+    handlers = {USER: _user, GROUP: _group, MEMBERSHIP: _membership, FOLDER: _folder,
+                ldapconfig.KIND: _ldap}

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from provisioning import keys
 from provisioning.drivers import BackendError
 from provisioning.naming import archived, parse_mount_point, unarchived
-from provisioning.resources import ACTIVE, ARCHIVE, ARCHIVED, Change, Observed
+from provisioning.resources import ARCHIVE, Change, Observed, observed_state
 
 from .accounts import all_of
 from .client import NextcloudClient, OcsError
@@ -44,8 +45,8 @@ class Found:
     shares: dict[str, list[dict]] = field(default_factory=dict)  # shared folders: gid -> shares
 
     def observed(self) -> Observed:
-        code = self.key.split(":", 1)[1].split("/", 1)[0]
-        return Observed(self.key, self.attrs, ARCHIVED if self.archived else ACTIVE,
+        code, _ = keys.pair_of(self.key)
+        return Observed(self.key, self.attrs, observed_state(not self.archived, ARCHIVE),
                         frozenset([code]))
 
 
@@ -61,7 +62,7 @@ def _parse(name: str) -> tuple[str, bool] | None:
     if parsed is None:
         return None
     code, slug, is_archived = parsed
-    return f"{FOLDER}:{code}/{slug}", is_archived
+    return FOLDER(code, slug), is_archived
 
 
 # ---------------------------------------------------------------------------- group folders

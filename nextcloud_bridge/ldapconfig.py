@@ -19,13 +19,14 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import quote
 
-from provisioning.resources import ACTIVE, DISABLE, DISABLED, Change, Observed, Resource
+from provisioning import keys
+from provisioning.resources import DISABLE, Change, Observed, Resource, observed_state
 
 from .client import NextcloudClient, OcsError
 from .config import UNLIMITED, LdapSource, NextcloudConfig
 
-KIND = "nextcloud.ldap"
-KEY = f"{KIND}:directory"
+KIND = keys.NEXTCLOUD_LDAP
+KEY = KIND("directory")
 CONFIG_API = "/apps/user_ldap/api/v1/config"
 PASSWORD = "ldapAgentPassword"
 ACTIVE_FLAG = "ldapConfigurationActive"
@@ -93,7 +94,7 @@ def observe_ldap(data: dict, config: NextcloudConfig, members: frozenset[str]) -
     assert config.ldap is not None
     attrs = {k: str(data.get(k, "")) for k in ldap_attrs(config.ldap, config)}
     attrs[PASSWORD] = password_digest(str(data.get(PASSWORD, "")))
-    state = ACTIVE if str(data.get(ACTIVE_FLAG, "")) == "1" else DISABLED
+    state = observed_state(str(data.get(ACTIVE_FLAG, "")) == "1", DISABLE)
     return Observed(KEY, attrs, state, members)
 
 

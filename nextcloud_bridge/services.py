@@ -66,7 +66,7 @@ def relative_parts(path: str) -> list[str]:
 
 async def _folder(client: NextcloudClient, store: GroupFolders | SharedFolders,
                   member_code: str, slug: str) -> Found:
-    folder = (await store.list(client)).get(f"{FOLDER}:{member_code.upper()}/{slug}")
+    folder = (await store.list(client)).get(FOLDER(member_code.upper(), slug))
     if folder is None or folder.archived:
         raise FolderMissing(_("le dossier Nextcloud « %(slug)s » de la collectivité %(code)s "
                               "n'existe pas (le syndicat doit vérifier ses services, puis "

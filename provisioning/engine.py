@@ -53,17 +53,16 @@ def driver_classes() -> list[type]:
 def load_drivers(inventory: Inventory) -> list[Driver]:
     """One driver per configured backend, in the order of settings.MUTUALIS_DRIVERS.
 
-    A driver whose `requires_backend` is not declared in the inventory is left out: a
-    syndicate without Nextcloud simply has no Nextcloud resources.
+    A driver that `requires_backend` whose backend the inventory does not declare is left
+    out: a syndicate without Nextcloud simply has no Nextcloud resources.
     """
     drivers = []
     for cls in driver_classes():
-        needed = getattr(cls, "requires_backend", None)
-        if needed is None:
+        if not cls.requires_backend:
             drivers.append(cls({}))
-        elif needed in inventory.backends:
-            config = backends_mod.resolve_backend(inventory.backends[needed])
-            register_secrets(config, inventory.backends[needed].secrets)
+        elif cls.backend in inventory.backends:
+            config = backends_mod.resolve_backend(inventory.backends[cls.backend])
+            register_secrets(config, inventory.backends[cls.backend].secrets)
             drivers.append(cls(config))
     return drivers
 
@@ -89,8 +88,12 @@ def scrub(message: str) -> str:
 
 def compile_desired(inventory: Inventory, drivers: Sequence[Driver],
                     context: Context) -> dict[str, Resource]:
+    """Every driver's desired resources; each driver probes its server first, once per
+    context (a plan), so that desired() itself never touches the network."""
     desired: dict[str, Resource] = {}
     for driver in drivers:
+        if driver.backend not in context.probed:
+            driver.probe(context)
         for res in driver.desired(inventory, context):
             if res.key in desired:
                 raise ProvisioningError(f"two resources have the same key {res.key}")
@@ -316,6 +319,17 @@ def apply_plan(plan: Plan, drivers: Sequence[Driver], *, inventory: Inventory | 
         raise
     finally:
         heartbeat.stop()
+        close_drivers(drivers)
+
+
+def close_drivers(drivers: Iterable[Driver]) -> None:
+    """Close the clients the drivers built: an apply (and its re-plan) is over. A driver
+    used again builds a new client."""
+    for driver in drivers:
+        try:
+            driver.close()
+        except Exception:
+            log.exception("the %s driver could not be closed", driver.backend)
 
 
 def _flush_outcomes(run_id: int) -> None:

@@ -15,8 +15,9 @@ from django.db import transaction
 from django.db.models import Model
 from django.db.utils import OperationalError, ProgrammingError
 
+from . import keys
 from .backends import ENV_REF
-from .drivers import BackendError, Context, Outcome, Scope
+from .drivers import BackendError, BaseDriver, Context, Outcome, Scope
 from .inventory import Inventory
 from .models import (
     RegistryAssembly,
@@ -25,23 +26,13 @@ from .models import (
     RegistrySeat,
     RegistrySyndicate,
 )
-from .resources import (
-    ACTIVE,
-    ARCHIVE,
-    ARCHIVED,
-    DISABLE,
-    DISABLED,
-    RETIRING,
-    Change,
-    Observed,
-    Resource,
-)
+from .resources import ARCHIVE, DISABLE, RETIRING, Change, Observed, Resource
 
 log = logging.getLogger(__name__)
 
-MEMBER, PERSON, ASSEMBLY, SEAT = ("registry.member", "registry.person", "registry.assembly",
-                                  "registry.seat")
-SYNDICATE = "registry.syndicate"
+MEMBER, PERSON, ASSEMBLY, SEAT = (keys.REGISTRY_MEMBER, keys.REGISTRY_PERSON,
+                                  keys.REGISTRY_ASSEMBLY, keys.REGISTRY_SEAT)
+SYNDICATE = keys.REGISTRY_SYNDICATE
 
 
 def known_uids() -> dict[str, str]:
@@ -72,56 +63,58 @@ def mail_settings(inventory: Inventory) -> dict:
     return mail
 
 
-class RegistryDriver:
+class RegistryDriver(BaseDriver):
+    """Its batches are written set-wise (a few queries per kind), so it has its own apply
+    instead of a handler per change."""
+
     backend = "registry"
-    requires_backend = None
+    requires_backend = False
     retire = {MEMBER: ARCHIVE, PERSON: DISABLE, ASSEMBLY: ARCHIVE, SEAT: DISABLE,
               SYNDICATE: ARCHIVE}
-
-    def __init__(self, config: dict | None = None):
-        self.config = config or {}
 
     # -- desired
     def desired(self, inventory: Inventory, context: Context) -> Iterable[Resource]:
         syndicate = inventory.syndicate
-        yield Resource(f"{SYNDICATE}:{syndicate.siren}",  # no member's: out of --only
+        yield Resource(SYNDICATE(syndicate.siren),  # no member's: out of --only
                        {"name": syndicate.name, "domain": syndicate.domain,
                         "mail": mail_settings(inventory)})
         for m in inventory.members:
             own = frozenset([m.code])
-            yield Resource(f"{MEMBER}:{m.code}", _member_attrs(m), own)
+            yield Resource(MEMBER(m.code), _member_attrs(m), own)
             for a in m.assemblies:
-                yield Resource(f"{ASSEMBLY}:{m.code}/{a.slug}", {"name": a.name}, own,
-                               (f"{MEMBER}:{m.code}",))
+                yield Resource(ASSEMBLY(m.code, a.slug), {"name": a.name}, own,
+                               (MEMBER(m.code),))
         for p in inventory.people:
             codes = frozenset(s.member for s in p.seats)
-            yield Resource(f"{PERSON}:{p.uid}",
+            yield Resource(PERSON(p.uid),
                            {"email": p.email.lower(), "given_name": p.given_name,
                             "surname": p.surname, "phone": p.phone, "civility": p.civility},
                            codes)
             for s in p.seats:
-                yield Resource(f"{SEAT}:{s.member}/{p.uid}",
+                yield Resource(SEAT(s.member, p.uid),
                                {"roles": sorted(s.roles), "assemblies": sorted(s.assemblies),
                                 "title": s.title},
                                frozenset([s.member]),
-                               (f"{MEMBER}:{s.member}", f"{PERSON}:{p.uid}"))
+                               (MEMBER(s.member), PERSON(p.uid)))
 
     # -- observe: one query per model (under --only: the selected members' rows)
     def observe(self, scope: Scope) -> Iterable[Observed]:
+        return self.in_scope(self._rows(scope), scope)
+
+    def _rows(self, scope: Scope) -> Iterable[Observed]:
+        state = self.state
         if scope.members is None:
             for siren, name, domain, mail, active in RegistrySyndicate.objects.values_list(
                     "siren", "name", "domain", "mail", "active"):
-                yield Observed(f"{SYNDICATE}:{siren}",
-                               {"name": name, "domain": domain, "mail": mail},
-                               ACTIVE if active else ARCHIVED)
+                yield Observed(SYNDICATE(siren), {"name": name, "domain": domain, "mail": mail},
+                               state(SYNDICATE, active))
         members = RegistryMember.objects.values_list("code", *MEMBER_FIELDS, "active")
         if scope.members is not None:
             members = members.filter(code__in=scope.members)
         for code, *values, active in members.iterator(chunk_size=5000):
             attrs = dict(zip(MEMBER_FIELDS, values, strict=True))
             attrs["services"] = sorted(attrs["services"])
-            yield Observed(f"{MEMBER}:{code}", attrs, ACTIVE if active else ARCHIVED,
-                           frozenset([code]))
+            yield Observed(MEMBER(code), attrs, state(MEMBER, active), frozenset([code]))
         seats = RegistrySeat.objects.values_list(
             "member__code", "person__uid", "roles", "assemblies", "title", "active")
         people = RegistryPerson.objects.values_list("uid", *PERSON_FIELDS, "active")
@@ -132,22 +125,18 @@ class RegistryDriver:
         person_members: dict[str, set[str]] = {}
         for code, uid, roles, assemblies, title, active in seats.iterator(chunk_size=5000):
             person_members.setdefault(uid, set()).add(code)
-            if scope.members is None or code in scope.members:
-                yield Observed(f"{SEAT}:{code}/{uid}",
-                               {"roles": roles, "assemblies": assemblies, "title": title},
-                               ACTIVE if active else DISABLED, frozenset([code]))
+            yield Observed(SEAT(code, uid),
+                           {"roles": roles, "assemblies": assemblies, "title": title},
+                           state(SEAT, active), frozenset([code]))
         for uid, *values, active in people.iterator(chunk_size=5000):
-            codes = frozenset(person_members.get(uid, ()))
-            if scope.members is None or codes & scope.members:
-                yield Observed(f"{PERSON}:{uid}", dict(zip(PERSON_FIELDS, values, strict=True)),
-                               ACTIVE if active else DISABLED, codes)
+            yield Observed(PERSON(uid), dict(zip(PERSON_FIELDS, values, strict=True)),
+                           state(PERSON, active), frozenset(person_members.get(uid, ())))
         assemblies = RegistryAssembly.objects.values_list("member__code", "slug", "name", "active")
         if scope.members is not None:
             assemblies = assemblies.filter(member__code__in=scope.members)
         for code, slug, name, active in assemblies.iterator(chunk_size=5000):
-            if scope.members is None or code in scope.members:
-                yield Observed(f"{ASSEMBLY}:{code}/{slug}", {"name": name},
-                               ACTIVE if active else ARCHIVED, frozenset([code]))
+            yield Observed(ASSEMBLY(code, slug), {"name": name}, state(ASSEMBLY, active),
+                           frozenset([code]))
 
     # -- apply
     def apply(self, changes: Sequence[Change]) -> list[Outcome]:
@@ -234,10 +223,9 @@ class _Row:
 
     @classmethod
     def of(cls, index: int, c: Change) -> _Row:
-        kind, _, ident = c.key.partition(":")
-        parts = tuple(ident.split("/", 1)) if kind in (ASSEMBLY, SEAT) else (ident,)
-        if kind not in KIND_ORDER or not all(parts) or len(parts) != (
-                2 if kind in (ASSEMBLY, SEAT) else 1):
+        kind = c.kind
+        parts = keys.pair_of(c.key) if kind in (ASSEMBLY, SEAT) else (keys.ident_of(c.key),)
+        if kind not in KIND_ORDER or not all(parts):
             raise BackendError(f"{c.key} is not a registry resource")
         active = c.action not in RETIRING
         values = dict(c.desired.attrs) if c.desired and active else {}

@@ -1,14 +1,17 @@
 """Typed resources, observations, changes and plans: the currency of the engine.
 
 A resource key is `<backend>.<type>:<stable id>` (`ldap.account:jdupont`,
-`wagtail.site:79174`); its kind is the part before the colon and its backend the part before
-the dot. Attributes are JSON values. Nothing is keyed by a backend's auto-increment ids.
+`wagtail.site:79174`), built by `provisioning.keys`; its kind is the part before the colon
+and its backend the part before the dot. Attributes are JSON values. Nothing is keyed by a
+backend's auto-increment ids.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from .keys import backend_of, ident_of, kind_of  # noqa: F401 (importable from here too)
 
 # Actions of a plan. `delete` is deliberately absent: the engine never destroys.
 CREATE, UPDATE, DISABLE, ARCHIVE, NOOP = "create", "update", "disable", "archive", "noop"
@@ -22,12 +25,11 @@ ACTIVE, DISABLED, ARCHIVED = "active", "disabled", "archived"
 MASK = "********"
 
 
-def kind_of(key: str) -> str:
-    return key.split(":", 1)[0]
-
-
-def backend_of(key: str) -> str:
-    return key.split(".", 1)[0]
+def observed_state(active: bool, retire: str) -> str:
+    """ACTIVE, or the state a retirement (`retire`: DISABLE or ARCHIVE) leaves."""
+    if active:
+        return ACTIVE
+    return DISABLED if retire == DISABLE else ARCHIVED
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ class Resource:
     def backend(self) -> str:
         return backend_of(self.key)
 
+    @property
+    def ident(self) -> str:
+        return ident_of(self.key)
+
 
 @dataclass(frozen=True)
 class Observed:
@@ -70,6 +76,10 @@ class Observed:
     @property
     def backend(self) -> str:
         return backend_of(self.key)
+
+    @property
+    def ident(self) -> str:
+        return ident_of(self.key)
 
 
 @dataclass
@@ -97,6 +107,10 @@ class Change:
     @property
     def backend(self) -> str:
         return backend_of(self.key)
+
+    @property
+    def ident(self) -> str:
+        return ident_of(self.key)
 
     def to_payload(self) -> dict[str, Any]:
         """The change as a task message carries it (JSON)."""

@@ -19,24 +19,25 @@ were online and restores the permissions. Observed in bulk: one query per model.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.contrib.auth.models import Group
 from django.db import OperationalError, transaction
 from django.db.models import Exists, OuterRef
 from wagtail.models import Collection, Page, Site
 
-from provisioning.drivers import BackendError, Context, Outcome, Scope
+from provisioning import keys
+from provisioning.drivers import BackendError, BaseDriver, Context, Outcome, Scope
 from provisioning.inventory import Inventory, Member
 from provisioning.naming import staff_group
-from provisioning.resources import ACTIVE, ARCHIVE, ARCHIVED, Change, Observed, Resource
+from provisioning.resources import ARCHIVE, Change, Observed, Resource, observed_state
 
 from . import pagecache, permissions, seed
 from .models import CommuneSettings, MemberSite, SyndicatePage
 
 SITE, COLLECTION, SETTINGS, EDITORS, SYNDICATE = (
-    "wagtail.site", "wagtail.collection", "wagtail.settings", "wagtail.editors",
-    "wagtail.syndicate")
+    keys.WAGTAIL_SITE, keys.WAGTAIL_COLLECTION, keys.WAGTAIL_SETTINGS, keys.WAGTAIL_EDITORS,
+    keys.WAGTAIL_SYNDICATE)
 SERVICE = "website"
 PORT = 80
 MANAGED_CONTACT = ("address", "email", "phone")
@@ -54,116 +55,17 @@ def settings_attrs(member: Member) -> dict:
     return attrs
 
 
-class SiteDriver:
-    backend = "wagtail"
-    requires_backend = None
-    retire = {SITE: ARCHIVE, COLLECTION: ARCHIVE, SETTINGS: ARCHIVE, EDITORS: ARCHIVE,
-              SYNDICATE: ARCHIVE}
-
-    def __init__(self, config: dict | None = None):
-        self.config = config or {}
-
-    # -- desired
-    def desired(self, inventory: Inventory, context: Context) -> Iterable[Resource]:
-        syndicate = inventory.syndicate
-        yield Resource(f"{SYNDICATE}:{syndicate.siren}", {"name": syndicate.name, "home": True})
-        for m in inventory.members:
-            if not m.subscribes(SERVICE):
-                continue
-            own, site = frozenset([m.code]), f"{SITE}:{m.code}"
-            yield Resource(site, {"hostname": m.hostname, "site_name": m.name,
-                                  "template": "commune", "publisher": inventory.syndicate.name},
-                           own, (f"registry.member:{m.code}",),
-                           create_only=frozenset({"template", "publisher"}))
-            yield Resource(f"{COLLECTION}:{m.code}", {"name": collection_name(m)}, own)
-            yield Resource(f"{SETTINGS}:{m.code}", settings_attrs(m), own, (site,))
-            yield Resource(f"{EDITORS}:{m.code}", permissions.wanted(staff_group(m.code)), own,
-                           (site, f"{COLLECTION}:{m.code}"))
-
-    # -- observe: one query per model
-    def observe(self, scope: Scope) -> Iterable[Observed]:
-        if scope.members is None:  # the syndicate's page is no member's
-            yield from _observe_syndicate()
-        rows = MemberSite.objects.select_related("site", "collection", "group")
-        if scope.members is not None:
-            rows = rows.filter(code__in=scope.members)
-        rows = list(rows)
-        settings = {s.site_id: s for s in CommuneSettings.objects.filter(
-            site_id__in=[r.site_id for r in rows if r.site_id])}
-        perms = permissions.observe({
-            r.group_id: (r.site.root_page_id if r.site else None, r.collection_id, r.site_id)
-            for r in rows if r.group_id})
-        for r in rows:
-            own = frozenset([r.code])
-
-            def state(kind: str, row: MemberSite = r) -> str:
-                return ARCHIVED if kind in row.archived else ACTIVE
-
-            if r.site:
-                yield Observed(f"{SITE}:{r.code}", {"hostname": r.site.hostname,
-                                                    "site_name": r.site.site_name},
-                               state(SITE), own)
-                if r.site_id in settings:
-                    s = settings[r.site_id]
-                    attrs = {"name": s.name, "code": s.code, "siren": s.siren}
-                    attrs.update({k: getattr(s, k) for k in MANAGED_CONTACT})
-                    yield Observed(f"{SETTINGS}:{r.code}", attrs, state(SETTINGS), own)
-            if r.collection:
-                yield Observed(f"{COLLECTION}:{r.code}", {"name": r.collection.name},
-                               state(COLLECTION), own)
-            if r.group:
-                yield Observed(f"{EDITORS}:{r.code}", {"name": r.group.name, **perms[r.group_id]},
-                               state(EDITORS), own)
-
-    # -- apply
-    def apply(self, changes: Sequence[Change]) -> list[Outcome]:
-        outcomes = []
-        for c in changes:
-            try:
-                with transaction.atomic():
-                    site_id = self._apply_one(c)
-                if site_id:
-                    pagecache.bump(site_id)
-                outcomes.append(Outcome(c.key, True))
-            except OperationalError as exc:  # the database is busy or went away: retry
-                outcomes.append(Outcome(c.key, False, f"{c.key}: {exc}", transient=True))
-            except (BackendError, LookupError) as exc:
-                outcomes.append(Outcome(c.key, False, f"{c.key}: {exc}"))
-        if any(o.ok for o in outcomes):
-            _bump_default_site()  # the syndicate's page lists the members' sites
-        return outcomes
-
-    def _apply_one(self, c: Change) -> int | None:
-        kind, code = c.key.split(":", 1)
-        if kind == SYNDICATE:
-            return _apply_syndicate(c, code)
-        member = MemberSite.objects.select_for_update().filter(code=code).first()
-        if member is None:
-            member = MemberSite.objects.create(code=code)
-        if c.action == ARCHIVE:
-            handler = {SITE: _archive_site, COLLECTION: _mark_archived,
-                       SETTINGS: _mark_archived, EDITORS: _archive_editors}[kind]
-            handler(member, kind)
-        else:
-            attrs = c.desired.attrs
-            {SITE: _ensure_site, COLLECTION: _ensure_collection, SETTINGS: _ensure_settings,
-             EDITORS: _ensure_editors}[kind](member, attrs, code)
-            if kind in member.archived:
-                member.archived = [k for k in member.archived if k != kind]
-        member.save()
-        return member.site_id
-
-
 # ---------------------------------------------------------------------------- per kind
 
-def _ensure_site(member: MemberSite, attrs: dict, code: str) -> None:
+def _ensure_site(member: MemberSite, c: Change) -> None:
+    attrs = c.desired.attrs
     taken = Site.objects.filter(hostname=attrs["hostname"], port=PORT)
     if member.site_id:
         taken = taken.exclude(pk=member.site_id)
     if taken.exists():
         raise BackendError(f"the hostname {attrs['hostname']} is already another site's")
     if member.site is None:
-        home = seed.build(seed.Seed(code, attrs["site_name"], attrs.get("publisher", "")))
+        home = seed.build(seed.Seed(c.ident, attrs["site_name"], attrs.get("publisher", "")))
         member.site = Site.objects.create(hostname=attrs["hostname"], port=PORT,
                                           site_name=attrs["site_name"], root_page=home)
     elif (member.site.hostname, member.site.site_name) != (attrs["hostname"],
@@ -174,7 +76,7 @@ def _ensure_site(member: MemberSite, attrs: dict, code: str) -> None:
         _republish(member)
 
 
-def _archive_site(member: MemberSite, kind: str) -> None:
+def _archive_site(member: MemberSite, c: Change) -> None:
     """Unpublish every live page of the site, remembering which, to put back exactly those."""
     if member.site is None:
         return
@@ -182,7 +84,7 @@ def _archive_site(member: MemberSite, kind: str) -> None:
     member.unpublished = member.unpublished + [
         [pk, changes] for pk, changes in live.values_list("pk", "has_unpublished_changes")]
     live.update(live=False, has_unpublished_changes=True)
-    _mark_archived(member, kind)
+    _mark_archived(member, c)
 
 
 def _republish(member: MemberSite) -> None:
@@ -193,12 +95,13 @@ def _republish(member: MemberSite) -> None:
     member.unpublished = []
 
 
-def _mark_archived(member: MemberSite, kind: str) -> None:
-    if kind not in member.archived:
-        member.archived = member.archived + [kind]
+def _mark_archived(member: MemberSite, c: Change) -> None:
+    if c.kind not in member.archived:
+        member.archived = member.archived + [c.kind]
 
 
-def _ensure_collection(member: MemberSite, attrs: dict, code: str) -> None:
+def _ensure_collection(member: MemberSite, c: Change) -> None:
+    attrs = c.desired.attrs
     if member.collection is None:
         root = Collection.get_first_root_node() or Collection.add_root(name="Root")
         member.collection = root.add_child(name=attrs["name"])
@@ -207,7 +110,8 @@ def _ensure_collection(member: MemberSite, attrs: dict, code: str) -> None:
         member.collection.save()
 
 
-def _ensure_settings(member: MemberSite, attrs: dict, code: str) -> None:
+def _ensure_settings(member: MemberSite, c: Change) -> None:
+    attrs = c.desired.attrs
     if member.site is None:
         raise BackendError("the site does not exist yet")
     obj = CommuneSettings.objects.filter(site=member.site).first()
@@ -218,7 +122,8 @@ def _ensure_settings(member: MemberSite, attrs: dict, code: str) -> None:
     obj.save()
 
 
-def _ensure_editors(member: MemberSite, attrs: dict, code: str) -> None:
+def _ensure_editors(member: MemberSite, c: Change) -> None:
+    attrs = c.desired.attrs
     if member.site is None or member.collection is None:
         raise BackendError("the site and its collection must exist before its editors")
     group = member.group or Group.objects.filter(name=attrs["name"]).first()
@@ -231,10 +136,10 @@ def _ensure_editors(member: MemberSite, attrs: dict, code: str) -> None:
     permissions.grant(group, member.site.root_page, member.collection, member.site)
 
 
-def _archive_editors(member: MemberSite, kind: str) -> None:
+def _archive_editors(member: MemberSite, c: Change) -> None:
     if member.group is not None:
         permissions.revoke(member.group)
-    _mark_archived(member, kind)
+    _mark_archived(member, c)
 
 
 # ---------------------------------------------------------------------------- the syndicate
@@ -249,8 +154,8 @@ def _observe_syndicate() -> Iterable[Observed]:
     pages = SyndicatePage.objects.annotate(home=Exists(home)).values_list(
         "siren", "title", "live", "home")
     for siren, title, live, is_home in pages:
-        yield Observed(f"{SYNDICATE}:{siren}", {"name": title, "home": is_home},
-                       ACTIVE if live else ARCHIVED, frozenset())
+        yield Observed(SYNDICATE(siren), {"name": title, "home": is_home},
+                       observed_state(live, ARCHIVE), frozenset())
 
 
 def _apply_syndicate(c: Change, siren: str) -> int | None:
@@ -282,3 +187,112 @@ def _bump_default_site() -> None:
     site_id = Site.objects.filter(is_default_site=True).values_list("pk", flat=True).first()
     if site_id:
         pagecache.bump(site_id)
+
+
+# ---------------------------------------------------------------------------- the driver
+
+def _member_step(step: Callable[[MemberSite, Change], None]):
+    """A handler of one of a member's kinds: `step(member, change)` on the member's row
+    (locked, made if missing); a kind made active again is no longer marked archived."""
+
+    def handler(driver: SiteDriver, c: Change) -> int | None:
+        code = c.ident
+        member = MemberSite.objects.select_for_update().filter(code=code).first()
+        if member is None:
+            member = MemberSite.objects.create(code=code)
+        step(member, c)
+        if c.action != ARCHIVE and c.kind in member.archived:
+            member.archived = [k for k in member.archived if k != c.kind]
+        member.save()
+        return member.site_id
+
+    return handler
+
+
+class SiteDriver(BaseDriver):
+    backend = "wagtail"
+    requires_backend = False
+    retire = {SITE: ARCHIVE, COLLECTION: ARCHIVE, SETTINGS: ARCHIVE, EDITORS: ARCHIVE,
+              SYNDICATE: ARCHIVE}
+    transient_errors = (OperationalError,)  # the database is busy or went away: retry
+    permanent_errors = (LookupError,)
+
+    # -- desired
+    def desired(self, inventory: Inventory, context: Context) -> Iterable[Resource]:
+        syndicate = inventory.syndicate
+        yield Resource(SYNDICATE(syndicate.siren), {"name": syndicate.name, "home": True})
+        for m in inventory.members:
+            if not m.subscribes(SERVICE):
+                continue
+            own, site = frozenset([m.code]), SITE(m.code)
+            yield Resource(site, {"hostname": m.hostname, "site_name": m.name,
+                                  "template": "commune", "publisher": inventory.syndicate.name},
+                           own, (keys.REGISTRY_MEMBER(m.code),),
+                           create_only=frozenset({"template", "publisher"}))
+            yield Resource(COLLECTION(m.code), {"name": collection_name(m)}, own)
+            yield Resource(SETTINGS(m.code), settings_attrs(m), own, (site,))
+            yield Resource(EDITORS(m.code), permissions.wanted(staff_group(m.code)), own,
+                           (site, COLLECTION(m.code)))
+
+    # -- observe: one query per model
+    def observe(self, scope: Scope) -> Iterable[Observed]:
+        if scope.members is None:  # the syndicate's page is no member's
+            yield from _observe_syndicate()
+        rows = MemberSite.objects.select_related("site", "collection", "group")
+        if scope.members is not None:
+            rows = rows.filter(code__in=scope.members)
+        rows = list(rows)
+        settings = {s.site_id: s for s in CommuneSettings.objects.filter(
+            site_id__in=[r.site_id for r in rows if r.site_id])}
+        perms = permissions.observe({
+            r.group_id: (r.site.root_page_id if r.site else None, r.collection_id, r.site_id)
+            for r in rows if r.group_id})
+        for r in rows:
+            own = frozenset([r.code])
+
+            def state(kind: str, row: MemberSite = r) -> str:
+                return self.state(kind, kind not in row.archived)
+
+            if r.site:
+                yield Observed(SITE(r.code), {"hostname": r.site.hostname,
+                                              "site_name": r.site.site_name},
+                               state(SITE), own)
+                if r.site_id in settings:
+                    s = settings[r.site_id]
+                    attrs = {"name": s.name, "code": s.code, "siren": s.siren}
+                    attrs.update({k: getattr(s, k) for k in MANAGED_CONTACT})
+                    yield Observed(SETTINGS(r.code), attrs, state(SETTINGS), own)
+            if r.collection:
+                yield Observed(COLLECTION(r.code), {"name": r.collection.name},
+                               state(COLLECTION), own)
+            if r.group:
+                yield Observed(EDITORS(r.code), {"name": r.group.name, **perms[r.group_id]},
+                               state(EDITORS), own)
+
+    # -- apply: each change in its own transaction, the site's page cache bumped after it
+    def apply(self, changes: Sequence[Change]) -> list[Outcome]:
+        outcomes = super().apply(changes)
+        if any(o.ok for o in outcomes):
+            _bump_default_site()  # the syndicate's page lists the members' sites
+        return outcomes
+
+    def run(self, c: Change) -> None:
+        with transaction.atomic():
+            site_id = super().run(c)
+        if site_id:
+            pagecache.bump(site_id)
+
+    def _syndicate(self, c: Change) -> int | None:
+        return _apply_syndicate(c, c.ident)
+
+    handlers = {
+        SYNDICATE: _syndicate,
+        SITE: _member_step(_ensure_site),
+        (SITE, ARCHIVE): _member_step(_archive_site),
+        COLLECTION: _member_step(_ensure_collection),
+        (COLLECTION, ARCHIVE): _member_step(_mark_archived),
+        SETTINGS: _member_step(_ensure_settings),
+        (SETTINGS, ARCHIVE): _member_step(_mark_archived),
+        EDITORS: _member_step(_ensure_editors),
+        (EDITORS, ARCHIVE): _member_step(_archive_editors),
+    }

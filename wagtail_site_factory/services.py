@@ -19,6 +19,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Page
 
 from mutualis.links import site_url
+from provisioning import keys
 from provisioning.drivers import ProvisioningError
 
 from .models import ACT_KINDS, ActIndexPage, ActPage, MemberSite, MunicipalLifePage, SittingPage
@@ -27,7 +28,7 @@ from .models import ACT_KINDS, ActIndexPage, ActPage, MemberSite, MunicipalLifeP
 def _member_site(member_code: str) -> MemberSite:
     member = MemberSite.objects.select_related("site", "collection").filter(
         code=member_code).first()
-    if member is None or member.site is None or "wagtail.site" in member.archived:
+    if member is None or member.site is None or keys.WAGTAIL_SITE in member.archived:
         raise ProvisioningError(_("le membre %(code)s n'a pas de site internet") % {
             "code": member_code})
     return member

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from provisioning.drivers import BackendError, Context, Outcome, Scope, TransientBackendError
+from provisioning import keys
+from provisioning.drivers import BackendError, BaseDriver, Context, Scope
 from provisioning.inventory import Inventory
 from provisioning.naming import (
     ARCHIVED_PREFIX,
@@ -28,67 +29,71 @@ from provisioning.naming import (
     calendar_id,
     split_calendar_id,
 )
-from provisioning.resources import (
-    ACTIVE,
-    ARCHIVE,
-    ARCHIVED,
-    DISABLE,
-    DISABLED,
-    Change,
-    Observed,
-    Resource,
-)
+from provisioning.resources import ARCHIVE, DISABLE, Change, Observed, Resource
 
 from . import sharing as sharing_mod
 from .client import CalDAV
 
 log = logging.getLogger(__name__)
 
-KIND = "caldav.calendar"
-SHARE = "caldav.share"
+KIND = keys.CALDAV_CALENDAR
+SHARE = keys.CALDAV_SHARE
 _UNKNOWN = object()
 
 
-class AgendaDriver:
+def _slug(c: Change) -> str:
+    return calendar_id(*keys.pair_of(c.key))
+
+
+class AgendaDriver(BaseDriver):
     backend = "caldav"
-    requires_backend = "caldav"
     retire = {KIND: ARCHIVE, SHARE: DISABLE}
 
     def __init__(self, config: dict):
-        self.client = CalDAV(config["url"], config["user"], config["password"])
+        super().__init__(config)
         self._sharing = _UNKNOWN
         self._lock = threading.Lock()
 
+    def connect(self) -> CalDAV:
+        return CalDAV(self.config["url"], self.config["user"], self.config["password"])
+
     @property
     def sharing(self) -> sharing_mod.Sharing | None:
-        """How the server shares with groups, asked once (a plan and its re-plan share it)."""
+        """How the server shares with groups, asked once (a plan and its re-plan share it;
+        a client built again after close() gets the same kind of sharing)."""
+        client = self.client
         with self._lock:
             if self._sharing is _UNKNOWN:
-                self._sharing = sharing_mod.detect(self.client)
+                self._sharing = sharing_mod.detect(client)
                 if self._sharing is None:
                     log.warning(
                         "the CalDAV server at %s cannot share calendars with groups (it is "
                         "neither Nextcloud's DAV nor a Radicale with map sharing): assembly "
                         "calendars stay readable by %s alone, and their members cannot "
                         "subscribe to them",
-                        self.client.url,
-                        self.client.user,
+                        client.url,
+                        client.user,
                     )
+            elif self._sharing is not None and self._sharing.client is not client:
+                self._sharing = type(self._sharing)(client)
             return self._sharing
 
+    def probe(self, context: Context) -> None:
+        context.probed[self.backend] = {"can_share": self.sharing is not None}
+
     def desired(self, inventory: Inventory, context: Context) -> Iterable[Resource]:
-        can_share = self.sharing is not None
+        can_share = self.probed(context)["can_share"]
         for m in inventory.members:
             if not m.subscribes("agenda"):
                 continue
             own = frozenset([m.code])
             yield Resource(
-                f"{KIND}:{m.code}/{PUBLIC_CALENDAR}",
+                KIND(m.code, PUBLIC_CALENDAR),
                 {"name": f"Agenda — {m.name}", "description": f"Événements publics de {m.name}"},
                 own,
             )
             for a in m.assemblies:
-                calendar = f"{KIND}:{m.code}/{a.slug}"
+                calendar = KIND(m.code, a.slug)
                 yield Resource(
                     calendar,
                     {
@@ -102,10 +107,10 @@ class AgendaDriver:
                     # The group must exist before it is given the calendar: Nextcloud ignores
                     # a share with a group it does not know.
                     yield Resource(
-                        f"{SHARE}:{m.code}/{a.slug}",
+                        SHARE(m.code, a.slug),
                         {"group": group, "access": sharing_mod.READ},
                         own,
-                        (calendar, f"ldap.group:{group}", f"nextcloud.group:{group}"),
+                        (calendar, keys.LDAP_GROUP(group), keys.NEXTCLOUD_GROUP(group)),
                     )
 
     def observe(self, scope: Scope) -> Iterable[Observed]:
@@ -119,28 +124,24 @@ class AgendaDriver:
             if parts is None:
                 continue  # not one of ours
             code, calendar = parts
-            if not scope.covers([code]):
-                continue
             name = props["name"]
-            archived = name.startswith(ARCHIVED_PREFIX)
             found.append(
                 Observed(
-                    f"{KIND}:{code}/{calendar}",
+                    KIND(code, calendar),
                     {
                         "name": name.removeprefix(ARCHIVED_PREFIX),
                         "description": props["description"],
                     },
-                    ARCHIVED if archived else ACTIVE,
+                    self.state(KIND, not name.startswith(ARCHIVED_PREFIX)),
                     frozenset([code]),
                 )
             )
         if sharing is not None:
-            found.extend(self._observe_shares(sharing, calendars, scope))
+            found.extend(self._observe_shares(sharing, calendars))
         return found
 
-    def _observe_shares(
-        self, sharing: sharing_mod.Sharing, calendars: dict, scope: Scope
-    ) -> Iterable[Observed]:
+    def _observe_shares(self, sharing: sharing_mod.Sharing, calendars: dict
+                        ) -> Iterable[Observed]:
         """The share of each assembly calendar with its own group; shares with anyone else
         (made by hand) are not ours and stay as they are."""
         shares: dict[str, Observed] = {}
@@ -149,61 +150,54 @@ class AgendaDriver:
             if parts is None or parts[1] == PUBLIC_CALENDAR:
                 continue
             code, calendar = parts
-            if s.group != assembly_group(code, calendar) or not scope.covers([code]):
+            if s.group != assembly_group(code, calendar):
                 continue
-            key = f"{SHARE}:{code}/{calendar}"
+            key = SHARE(code, calendar)
             if key in shares and not s.active:
                 continue  # an active one was seen already
             shares[key] = Observed(
                 key,
                 {"group": s.group, "access": s.access},
-                ACTIVE if s.active else DISABLED,
+                self.state(SHARE, s.active),
                 frozenset([code]),
             )
         return shares.values()
 
-    def apply(self, changes: Sequence[Change]) -> list[Outcome]:
-        outcomes = []
-        for c in changes:
-            kind, ident = c.key.split(":", 1)
-            code, calendar = ident.split("/", 1)
-            slug = calendar_id(code, calendar)
-            try:
-                if kind == SHARE:
-                    self._apply_share(c, slug)
-                else:
-                    self._apply_calendar(c, slug)
-                outcomes.append(Outcome(c.key, True))
-            except BackendError as exc:
-                what = "sharing of calendar" if kind == SHARE else "calendar"
-                outcomes.append(
-                    Outcome(
-                        c.key,
-                        False,
-                        f"{what} {slug}: {exc}",
-                        transient=isinstance(exc, TransientBackendError),
-                    )
-                )
-        return outcomes
+    # ------------------------------------------------------------------ apply
 
-    def _apply_calendar(self, c: Change, slug: str) -> None:
-        if c.action == ARCHIVE:
-            attrs = c.observed.attrs
-            self.client.update_calendar(slug, ARCHIVED_PREFIX + attrs["name"], attrs["description"])
-        elif c.observed is None:
-            self.client.create_calendar(
-                slug, c.desired.attrs["name"], c.desired.attrs["description"]
-            )
+    def subject(self, c: Change) -> str:
+        what = "sharing of calendar" if c.kind == SHARE else "calendar"
+        return f"{what} {_slug(c)}"
+
+    def _archive_calendar(self, c: Change) -> None:
+        attrs = c.observed.attrs
+        self.client.update_calendar(_slug(c), ARCHIVED_PREFIX + attrs["name"],
+                                    attrs["description"])
+
+    def _ensure_calendar(self, c: Change) -> None:
+        want = c.desired.attrs
+        if c.observed is None:
+            self.client.create_calendar(_slug(c), want["name"], want["description"])
         else:
-            self.client.update_calendar(
-                slug, c.desired.attrs["name"], c.desired.attrs["description"]
-            )
+            self.client.update_calendar(_slug(c), want["name"], want["description"])
 
-    def _apply_share(self, c: Change, slug: str) -> None:
+    def _sharing_or_fail(self) -> sharing_mod.Sharing:
         sharing = self.sharing
         if sharing is None:
             raise BackendError(f"the CalDAV server at {self.client.url} cannot share calendars")
-        if c.action in (DISABLE, ARCHIVE):
-            sharing.unshare(slug, c.observed.attrs["group"])
-        else:
-            sharing.share(slug, c.desired.attrs["group"], exists=c.observed is not None)
+        return sharing
+
+    def _unshare(self, c: Change) -> None:
+        self._sharing_or_fail().unshare(_slug(c), c.observed.attrs["group"])
+
+    def _share(self, c: Change) -> None:
+        self._sharing_or_fail().share(_slug(c), c.desired.attrs["group"],
+                                      exists=c.observed is not None)
+
+    handlers = {
+        KIND: _ensure_calendar,
+        (KIND, ARCHIVE): _archive_calendar,
+        SHARE: _share,
+        (SHARE, DISABLE): _unshare,
+        (SHARE, ARCHIVE): _unshare,
+    }

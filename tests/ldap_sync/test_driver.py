@@ -353,8 +353,8 @@ class StoppingDriver(LdapDriver):
         self.slapd, self.after, self.sent = slapd, after, 0
         self.stopped = threading.Event()
 
-    def _task(self, c, created):
-        return self._counting(super()._task(c, created))
+    def _task(self, c):
+        return self._counting(super()._task(c))
 
     def _counting(self, inner):
         """Forward every operation of the real task (and its answer or error), counting."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from provisioning.drivers import Context, Outcome, Scope
+from provisioning.drivers import BackendError, BaseDriver, Context, Scope, TransientBackendError
 from provisioning.inventory import Inventory
 from provisioning.naming import assembly_group, elected_group, staff_group
 from provisioning.resources import (
@@ -44,14 +44,15 @@ class MemoryBackend:
         return [r["key"] for r in self.records]
 
 
-class MemoryDriver:
+class MemoryDriver(BaseDriver):
     """Accounts per person, groups per member, a site per member."""
 
     backend = "memory"
-    requires_backend = None
+    requires_backend = False
     retire = {"memory.account": DISABLE, "memory.group": ARCHIVE, "memory.site": ARCHIVE}
 
     def __init__(self, store: MemoryBackend | None = None):
+        super().__init__()
         self.store = store or MemoryBackend()
         self.crash_after: int | None = None  # crash once this many changes were applied
         self.transient_rate = 0.0  # share of changes failing with a retryable error
@@ -85,27 +86,23 @@ class MemoryDriver:
         for r in self.store.records:
             yield Observed(r["key"], dict(r["attrs"]), r["state"], frozenset(r["members"]))
 
-    def apply(self, changes: Sequence[Change]) -> list[Outcome]:
-        outcomes = []
-        for c in changes:
-            if self.crash_after is not None and self.applied >= self.crash_after:
-                raise Crash(f"crash before {c.key}")
-            if c.key in self.permanent_fail:
-                outcomes.append(Outcome(c.key, False, f"{c.key}: refused by the backend"))
-                continue
-            if self.rng.random() < self.transient_rate:
-                outcomes.append(Outcome(c.key, False, "backend busy", transient=True))
-                continue
-            self._apply_one(c)
-            self.applied += 1
-            outcomes.append(Outcome(c.key, True))
-        return outcomes
+    def run(self, c: Change) -> None:
+        """The faults this backend can be told to have, then the change's handler."""
+        if self.crash_after is not None and self.applied >= self.crash_after:
+            raise Crash(f"crash before {c.key}")
+        if c.key in self.permanent_fail:
+            raise BackendError("refused by the backend")
+        if self.rng.random() < self.transient_rate:
+            raise TransientBackendError("backend busy")
+        super().run(c)
+        self.applied += 1
 
-    def _apply_one(self, c: Change) -> None:
+    def _retire(self, c: Change) -> None:
         record = self.store.by_key.get(c.key)
-        if c.action in (DISABLE, ARCHIVE):
-            record["state"] = DISABLED if c.action == DISABLE else ARCHIVED
-            return
+        record["state"] = DISABLED if c.action == DISABLE else ARCHIVED
+
+    def _ensure(self, c: Change) -> None:
+        record = self.store.by_key.get(c.key)
         attrs = dict(c.desired.attrs)
         if record is None:  # create (an update of a missing entry recreates it too)
             record = {"id": next(self.store._ids), "key": c.key, "attrs": attrs,
@@ -117,3 +114,7 @@ class MemoryDriver:
             if name not in c.desired.create_only:
                 record["attrs"][name] = value
         record["state"], record["members"] = ACTIVE, sorted(c.members)
+
+    handlers = {"memory.account": _ensure, "memory.group": _ensure, "memory.site": _ensure,
+                ("memory.account", DISABLE): _retire, ("memory.group", ARCHIVE): _retire,
+                ("memory.site", ARCHIVE): _retire}
