@@ -101,6 +101,20 @@ class CeleryExecutor(Executor):
         self.progress = progress
 
     def run(self, run_id: int, schedule: Schedule) -> list[dict]:
+        canvas = self.canvas(run_id, schedule)
+        if canvas is None:
+            return []
+        result = canvas.apply_async()
+        while not result.ready():
+            if self.progress:
+                self.progress(ChangeRecord.objects.finished(run_id).count())
+            time.sleep(0.2)
+        return result.get(propagate=True)
+
+    @staticmethod
+    def canvas(run_id: int, schedule: Schedule):
+        """The chain of the schedule's tasks (None when it has no batch), its results joined
+        by `collect` on the control queue."""
         def sig(batch: Batch):
             return signature(APPLY_BATCH, args=(run_id, batch.backend, batch.payload()),
                              queue=backend_queue(batch.backend))
@@ -111,11 +125,6 @@ class CeleryExecutor(Executor):
                                for ch in schedule.member_chains.values()))
         parts += [group(sig(b) for b in step) for step in schedule.shared_retire_steps]
         if not parts:
-            return []
-        result = chain(signature(COLLECT, args=([],), immutable=True, queue=CONTROL_QUEUE),
-                       *parts, signature(COLLECT, queue=CONTROL_QUEUE)).apply_async()
-        while not result.ready():
-            if self.progress:
-                self.progress(ChangeRecord.objects.finished(run_id).count())
-            time.sleep(0.2)
-        return result.get(propagate=True)
+            return None
+        return chain(signature(COLLECT, args=([],), immutable=True, queue=CONTROL_QUEUE),
+                     *parts, signature(COLLECT, queue=CONTROL_QUEUE))
