@@ -3,9 +3,10 @@
     inventory ──compile──▶ desired ─┐
     drivers.observe(scope) ─────────┴─▶ plan = diff(desired, observed) ──▶ apply ──▶ re-plan
 
-`apply_plan` cuts the plan into batches (one backend, one dependency level) and runs them as
-Celery tasks: first what belongs to no single member (accounts shared by several members),
-then one chain per member, members in parallel, then the retirement of shared resources.
+`apply_plan` cuts the plan into batches (one backend, one dependency level) and has an
+executor run them (provisioning.executors: in this process, or on Celery workers): first what
+belongs to no single member (accounts shared by several members), then one chain per member,
+members in parallel, then the retirement of shared resources.
 """
 
 from __future__ import annotations
@@ -15,14 +16,12 @@ import logging
 import os
 import socket
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -30,9 +29,14 @@ from django.utils.module_loading import import_string
 from mutualis import conf
 
 from . import backends as backends_mod
+from .batches import Batch, Schedule, close_local_run, open_local_run
 from .diff import diff
 from .drivers import EVERYTHING, Context, Driver, ProvisioningError, Scope
+from .executors import executor_for
 from .inventory import Inventory
+from .journal import HEARTBEAT_EVERY, close_dead_runs, flush_outcomes, seal
+from .models import ChangeRecord, Run
+from .redact import register_secrets, scrub
 from .resources import RETIRING, Change, Observed, Plan, Resource
 
 BATCH_SIZE = 500
@@ -65,23 +69,6 @@ def load_drivers(inventory: Inventory) -> list[Driver]:
             register_secrets(config, inventory.backends[cls.backend].secrets)
             drivers.append(cls(config))
     return drivers
-
-
-# Secret values resolved in this process: scrubbed from every error message we journal.
-_SECRETS: set[str] = set()
-
-
-def register_secrets(config: dict, secret_names: Iterable[str]) -> None:
-    for name in list(secret_names) + ["bind_password", "password", "admin_password"]:
-        value = config.get(name)
-        if isinstance(value, str) and len(value) >= 4:
-            _SECRETS.add(value)
-
-
-def scrub(message: str) -> str:
-    for secret in _SECRETS:
-        message = message.replace(secret, "********")
-    return message
 
 
 # ---------------------------------------------------------------------------- plan
@@ -135,24 +122,6 @@ def check_destructive(plan: Plan, allow_destroy: bool) -> None:
 
 # ---------------------------------------------------------------------------- apply
 
-@dataclass
-class Batch:
-    backend: str
-    changes: list[Change]
-
-    def payload(self) -> list[dict]:
-        return [c.to_payload() for c in self.changes]
-
-
-@dataclass
-class Schedule:
-    """Batches in the order they may run: each step's batches may run side by side."""
-
-    shared_steps: list[list[Batch]] = field(default_factory=list)
-    member_chains: dict[str, list[Batch]] = field(default_factory=dict)
-    shared_retire_steps: list[list[Batch]] = field(default_factory=list)
-
-
 def _steps(changes: list[Change]) -> list[list[Batch]]:
     """Group changes by (level, backend) in plan order, each group cut into batches."""
     groups: dict[tuple[int, str], list[Change]] = defaultdict(list)
@@ -193,26 +162,6 @@ class ApplyResult:
     error: str = ""  # why the run stopped short (the backends could not be re-observed, ...)
 
 
-# Drivers of runs executed in this process, so that eager tasks use the caller's objects.
-_LOCAL_DRIVERS: dict[int, dict[str, Driver]] = {}
-_LOCAL_PROGRESS: dict[int, Callable[[int], None]] = {}
-
-
-def local_driver(run_id: int, backend: str) -> Driver | None:
-    return _LOCAL_DRIVERS.get(run_id, {}).get(backend)
-
-
-def local_run(run_id: int) -> bool:
-    """The run is being applied by this process (and not closed yet)."""
-    return run_id in _LOCAL_DRIVERS
-
-
-def report_progress(run_id: int, count: int) -> None:
-    callback = _LOCAL_PROGRESS.get(run_id)
-    if callback:
-        callback(count)
-
-
 def inventory_digest(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else ""
 
@@ -226,9 +175,6 @@ class _Heartbeat(threading.Thread):
         self.run_id, self.stopped = run_id, threading.Event()
 
     def run(self) -> None:
-        from .journal import HEARTBEAT_EVERY
-        from .models import Run
-
         try:
             while not self.stopped.wait(HEARTBEAT_EVERY):
                 Run.objects.filter(pk=self.run_id, seq__isnull=True).update(
@@ -245,9 +191,7 @@ class _Heartbeat(threading.Thread):
 def journal_errors(run_id: int) -> dict[str, str]:
     """The changes of a run that were not applied, as the journal holds them: failed,
     skipped, or started with no outcome (the run stopped while they were applied)."""
-    from .models import ChangeRecord
-
-    records = ChangeRecord.objects.filter(run_id=run_id).exclude(outcome=ChangeRecord.OK)
+    records = ChangeRecord.objects.not_applied(run_id)
     return {key: error or "outcome unknown: the apply stopped while this change was applied"
             for key, error in records.values_list("key", "error")}
 
@@ -257,17 +201,15 @@ def apply_plan(plan: Plan, drivers: Sequence[Driver], *, inventory: Inventory | 
                replan: Callable[[], Plan] | None = None) -> ApplyResult:
     """Carry out `plan`, journal every change, then re-plan (if given how) to prove convergence.
 
-    Runs the tasks eagerly in this process (threads: members in parallel, each backend within
-    its concurrency limit) unless Celery has a broker, in which case workers run them.
+    The batches run in this process (threads: members in parallel, each backend within its
+    concurrency limit) unless Celery has a broker, in which case workers run them
+    (provisioning.executors.executor_for).
 
     Every run ends closed and sealed into the journal's chain: `succeeded`, `diverged`,
     `failed` (changes failed, or the apply or the re-observation raised: the result then
     says why in `error`), or `interrupted` (the process is being stopped: the exception goes
     on). Runs left open by a process that died are closed first.
     """
-    from .journal import close_dead_runs, seal
-    from .models import Run
-
     check_destructive(plan, allow_destroy)
     sched = schedule(plan)
     close_dead_runs()
@@ -275,9 +217,7 @@ def apply_plan(plan: Plan, drivers: Sequence[Driver], *, inventory: Inventory | 
     run = Run.objects.create(inventory_path=path, inventory_sha256=inventory_digest(path),
                              only=list(plan.only), summary=plan.summary(), pid=os.getpid(),
                              host=socket.gethostname(), heartbeat=timezone.now())
-    _LOCAL_DRIVERS[run.id] = {d.backend: d for d in drivers}
-    if progress:
-        _LOCAL_PROGRESS[run.id] = progress
+    open_local_run(run.id, drivers, progress)
     heartbeat = _Heartbeat(run.id)
     heartbeat.start()
 
@@ -289,16 +229,12 @@ def apply_plan(plan: Plan, drivers: Sequence[Driver], *, inventory: Inventory | 
 
     try:
         try:
-            if settings.CELERY_TASK_ALWAYS_EAGER:
-                results = _run_in_process(run.id, sched)
-            else:
-                results = _run_on_workers(run.id, sched, progress)
+            results = executor_for(progress).run(run.id, sched)
         except Exception as exc:
             return stopped(Run.FAILED, f"the apply stopped: {_sentence(exc)}", {})
         finally:
             _flush_outcomes(run.id)
-            _LOCAL_DRIVERS.pop(run.id, None)
-            _LOCAL_PROGRESS.pop(run.id, None)
+            close_local_run(run.id)
         errors = {}
         for r in results:
             errors.update(r["errors"])
@@ -333,10 +269,8 @@ def close_drivers(drivers: Iterable[Driver]) -> None:
 
 
 def _flush_outcomes(run_id: int) -> None:
-    """The outcomes the batches left to write (tasks.journal_outcomes), before the run is
+    """The outcomes the batches left to write (batches.journal_outcomes), before the run is
     sealed; if the journal cannot take them, those records stay "started"."""
-    from .tasks import flush_outcomes
-
     try:
         flush_outcomes(run_id)
     except Exception:
@@ -352,71 +286,5 @@ def _sentence(exc: BaseException) -> str:
 
 def finish_run(run_id: int, status: str, pending_after: int | None) -> None:
     """Close and seal a run (provisioning.journal.seal)."""
-    from .journal import seal
-
     seal(run_id, status, pending_after=pending_after)
 
-
-def _run_in_process(run_id: int, sched: Schedule) -> list[dict]:
-    from .tasks import apply_batch
-
-    limits = {b: threading.BoundedSemaphore(n)
-              for b, n in conf.MUTUALIS_BACKEND_CONCURRENCY.items()}
-    default_limit = threading.BoundedSemaphore(4)
-
-    def run_batch(prev: list[dict], batch: Batch) -> dict:
-        try:
-            with limits.get(batch.backend, default_limit):
-                return apply_batch.apply(
-                    args=(prev, run_id, batch.backend, batch.payload())).get()
-        finally:
-            connections.close_all()  # this pool thread's own connections: none may linger
-
-    def run_steps(prev: list[dict], steps: list[list[Batch]], pool) -> list[dict]:
-        results = list(prev)
-        for step in steps:
-            results += list(pool.map(lambda b, seen=list(results): run_batch(seen, b), step))
-        return results
-
-    def run_chain(prev: list[dict], chain: list[Batch]) -> list[dict]:
-        results = list(prev)
-        for batch in chain:
-            results.append(run_batch(results, batch))
-        return results[len(prev):]
-
-    workers = max(2, sum(conf.MUTUALIS_BACKEND_CONCURRENCY.values()))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        shared = run_steps([], sched.shared_steps, pool)
-        chains = list(pool.map(lambda ch: run_chain(shared, ch), sched.member_chains.values()))
-        done = shared + [r for chain in chains for r in chain]
-        return run_steps(done, sched.shared_retire_steps, pool)
-
-
-def _run_on_workers(run_id: int, sched: Schedule,
-                    progress: Callable[[int], None] | None) -> list[dict]:
-    """The same tasks as a Celery canvas: shared steps, then member chains in a group, then
-    shared retirements. Each task routes to its backend's queue (`mutualis.<backend>`), whose
-    worker concurrency is that backend's limit."""
-    from celery import chain, group
-
-    from .models import ChangeRecord
-    from .tasks import apply_batch, collect
-
-    def sig(batch: Batch):
-        return apply_batch.s(run_id, batch.backend, batch.payload()).set(
-            queue=f"mutualis.{batch.backend}")
-
-    parts = [group(sig(b) for b in step) for step in sched.shared_steps]
-    if sched.member_chains:
-        parts.append(group(chain(*(sig(b) for b in ch)) for ch in sched.member_chains.values()))
-    parts += [group(sig(b) for b in step) for step in sched.shared_retire_steps]
-    if not parts:
-        return []
-    result = chain(collect.si([]).set(queue="mutualis.control"), *parts,
-                   collect.s().set(queue="mutualis.control")).apply_async()
-    while not result.ready():
-        if progress:
-            progress(ChangeRecord.objects.filter(run_id=run_id).exclude(
-                outcome=ChangeRecord.STARTED).count())
-        time.sleep(0.2)
-    return result.get(propagate=True)

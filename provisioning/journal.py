@@ -1,5 +1,5 @@
-"""The provisioning journal's hash chain: how a run is sealed, how dead runs are closed, and
-how `mutualis runs --verify` checks the chain.
+"""The provisioning journal: how changes are written to it, how a run is sealed into its hash
+chain, how dead runs are closed, and how `mutualis runs --verify` checks the chain.
 
 - Every change is journaled before it is applied (outcome `started`) and its outcome after
   (`ok`, `failed`); a change never attempted is journaled `skipped`. Each record carries the
@@ -22,13 +22,17 @@ import hashlib
 import json
 import os
 import socket
+import threading
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
+
+from .models import ChangeRecord, Run
 
 # A run on another host whose heartbeat is older than this is taken for dead.
 STALE_AFTER = timedelta(minutes=10)
@@ -73,8 +77,6 @@ def run_digest(run, record_digests: Iterable[str] | None = None) -> str:
 def legacy_digest(previous: str, run) -> str:
     """The digest of runs sealed before seal version 2 (kept as they were: recomputing them
     would launder whatever was changed in them)."""
-    from .models import ChangeRecord
-
     h = hashlib.sha256(previous.encode())
     h.update(json.dumps([run.id, run.inventory_sha256, run.only, run.status, run.summary,
                          run.error], sort_keys=True).encode())
@@ -84,14 +86,74 @@ def legacy_digest(previous: str, run) -> str:
     return h.hexdigest()
 
 
+# ---------------------------------------------------------------------------- writing records
+
+_SQLITE_WRITES = threading.Lock()
+
+
+def _writing():
+    """SQLite takes one writer at a time and makes the others sleep and retry: in one process,
+    queueing the threads on a lock is faster than their retries."""
+    return _SQLITE_WRITES if connection.vendor == "sqlite" else nullcontext()
+
+
+# In this process with SQLite, a batch's outcomes wait for the next write of the run's journal
+# (the next batch's insert, or the end of the apply): SQLite takes one writer at a time, and
+# one transaction per batch instead of two keeps the threads from queueing on it. A kill
+# meanwhile leaves those records "started", outcome unknown, which is the truth.
+_DEFERRED: dict[int, list[list]] = {}
+_DEFERRED_LOCK = threading.Lock()
+
+
+def _take_deferred(run_id: int) -> list[list]:
+    with _DEFERRED_LOCK:
+        return _DEFERRED.pop(run_id, [])
+
+
+def write_records(run_id: int, records: list[tuple]) -> None:
+    """Journal changes (key, action, before, after, outcome, attempts, duration_ms, error),
+    each with its digest, in one statement, with the outcomes of earlier batches still
+    waiting. A record already there (a batch run again after its worker was lost) is kept."""
+    if not records:
+        return
+    rows = [(*record, record_digest(run_id, *record)) for record in records]
+    with _writing(), transaction.atomic():
+        ChangeRecord.objects.update_outcomes(run_id, _take_deferred(run_id))
+        ChangeRecord.objects.insert_rows(run_id, rows)
+
+
+def write_outcomes(run_id: int, records: list[tuple], *, defer: bool = False) -> None:
+    """The outcomes of changes journaled as started: (key, action, before, after, outcome,
+    attempts, duration_ms, error), each with its new digest. With `defer` (a run applied in
+    this process) and SQLite, they wait for the run's next write (see _DEFERRED)."""
+    if not records:
+        return
+    rows = [[key, outcome, attempts, duration, error,
+             record_digest(run_id, key, action, before, after, outcome, attempts, duration,
+                           error)]
+            for key, action, before, after, outcome, attempts, duration, error in records]
+    if defer and connection.vendor == "sqlite":
+        with _DEFERRED_LOCK:
+            _DEFERRED.setdefault(run_id, []).extend(rows)
+        return
+    with _writing(), transaction.atomic():
+        ChangeRecord.objects.update_outcomes(run_id, rows)
+
+
+def flush_outcomes(run_id: int) -> None:
+    """Write the outcomes still waiting (the end of an apply in this process)."""
+    rows = _take_deferred(run_id)
+    if rows:
+        with _writing(), transaction.atomic():
+            ChangeRecord.objects.update_outcomes(run_id, rows)
+
+
 # ---------------------------------------------------------------------------- closing runs
 
 def seal(run_id: int, status: str, *, error: str = "", pending_after: int | None = None):
     """Close a run and seal it at the end of the chain. A run already sealed stays as it was
     (a run is sealed once). Two processes sealing at once cannot fork the chain: `seq` is
     unique, and the loser seals again after the winner."""
-    from .models import Run
-
     for _ in range(20):
         try:
             with transaction.atomic():
@@ -139,8 +201,6 @@ def close_dead_runs() -> list[int]:
     """Close and seal every run that can no longer close itself: a running run whose process
     died (`interrupted`), and a run that an older version left `crashed` and unsealed. (A run
     of another status without a seal is not sealed here: `verify` reports it.)"""
-    from .models import Run
-
     closed = []
     now = timezone.now()
     unsealed = Run.objects.filter(seq__isnull=True, status__in=[Run.RUNNING, Run.CRASHED])
@@ -171,8 +231,6 @@ class Problem:
 def verify() -> tuple[list[Problem], int, str]:
     """Walk the chain in seal order. Returns the problems found (each naming its run and,
     where it is one record, that record), the number of sealed runs and the last seal."""
-    from .models import Run
-
     problems: list[Problem] = []
     previous, expected, count = "", 1, 0
     for run in Run.objects.filter(seq__isnull=False).order_by("seq").iterator():
@@ -208,8 +266,6 @@ def _check_records(run) -> tuple[list[Problem], list[str]]:
     """Each record against its own digest, and the run's records against the count and id
     range its seal holds: a record forged, moved in from another run, inserted or deleted.
     Also the records' stored digests, in id order, for the run's seal (one read of them)."""
-    from .models import ChangeRecord
-
     problems, ids, digests = [], [], []
     for rec in run.changes.order_by("id").iterator(chunk_size=5000):
         ids.append(rec.id)

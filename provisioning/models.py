@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import models
+import json
+
+from django.db import connection, models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -125,6 +128,60 @@ class Run(models.Model):
         ordering = ["-id"]
 
 
+OUTCOMES_PER_STATEMENT = 1000  # 6 parameters each: well under SQLite's 32,766
+
+
+class ChangeRecordManager(models.Manager):
+    """The journal's queries. Its writes are plain SQL: the ORM's bulk_create and bulk_update
+    cost more per row than the changes of a fast backend (an LDAP add) take to apply. Their
+    caller computes the digests (provisioning.journal) and holds the transaction."""
+
+    def insert_rows(self, run_id: int, rows: list[tuple]) -> None:
+        """Insert records (key, action, before, after, outcome, attempts, duration_ms, error,
+        digest) in one statement. A record already there (a batch run again after its worker
+        was lost) is kept."""
+        quote = connection.ops.quote_name
+        columns = ("run_id", "key", "action", "before", "after", "outcome", "attempts",
+                   "duration_ms", "error", "at", "digest")
+        sql = (f"INSERT INTO {quote(self.model._meta.db_table)} "
+               f"({', '.join(quote(c) for c in columns)}) "
+               f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT DO NOTHING")
+        at = connection.ops.adapt_datetimefield_value(timezone.now())
+        values = [(run_id, key, action, json.dumps(before), json.dumps(after), outcome,
+                   attempts, duration, error, at, digest)
+                  for key, action, before, after, outcome, attempts, duration, error, digest
+                  in rows]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, values)
+
+    def update_outcomes(self, run_id: int, rows: list[list]) -> None:
+        """Set the outcomes of records journaled as started: rows of (key, outcome, attempts,
+        duration_ms, error, digest), one UPDATE ... FROM statement per thousand (PostgreSQL,
+        SQLite >= 3.33)."""
+        quote = connection.ops.quote_name
+        table = quote(self.model._meta.db_table)
+        cast = "::integer" if connection.vendor == "postgresql" else ""
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), OUTCOMES_PER_STATEMENT):
+                chunk = rows[start:start + OUTCOMES_PER_STATEMENT]
+                values = ", ".join([f"(%s, %s, %s{cast}, %s, %s, %s)"] * len(chunk))
+                cursor.execute(
+                    f"WITH v(k, o, a, d, e, g) AS (VALUES {values}) "
+                    f"UPDATE {table} SET {quote('outcome')} = v.o, {quote('attempts')} = v.a, "
+                    f"{quote('duration_ms')} = v.d, {quote('error')} = v.e, "
+                    f"{quote('digest')} = v.g FROM v "
+                    f"WHERE {table}.{quote('run_id')} = %s AND {table}.{quote('key')} = v.k",
+                    [value for row in chunk for value in row] + [run_id])
+
+    def not_applied(self, run_id: int):
+        """A run's records that did not end `ok`: failed, skipped, or still started."""
+        return self.filter(run_id=run_id).exclude(outcome=ChangeRecord.OK)
+
+    def finished(self, run_id: int):
+        """A run's records that have an outcome."""
+        return self.filter(run_id=run_id).exclude(outcome=ChangeRecord.STARTED)
+
+
 class ChangeRecord(models.Model):
     """One change of a run, journaled `started` before it is applied and with its outcome
     after; `skipped` when a change it depends on failed. `digest` covers its own fields."""
@@ -144,15 +201,11 @@ class ChangeRecord(models.Model):
     at = models.DateTimeField(auto_now_add=True)
     digest = models.CharField(max_length=64, blank=True)
 
+    objects = ChangeRecordManager()
+
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["run", "key"], name="one_record_per_key")]
 
     LEGACY_DIGESTED = ("key", "action", "before", "after", "outcome", "attempts", "error")
 
-
-def run_digest(run: Run) -> str:
-    """A sealed run's digest (provisioning.journal.run_digest)."""
-    from .journal import run_digest as digest
-
-    return digest(run)

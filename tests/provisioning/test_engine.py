@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from provisioning.diff import diff, diff_one
 from provisioning.drivers import ProvisioningError, Scope
 from provisioning.engine import DestructivePlanError, apply_plan, make_plan, schedule
-from provisioning.journal import verify
-from provisioning.models import ChangeRecord, Run, run_digest
+from provisioning.journal import run_digest, verify
+from provisioning.models import ChangeRecord, Run
 from provisioning.resources import (
     ARCHIVE,
     CREATE,

@@ -81,10 +81,10 @@ def assert_chained() -> None:
 def test_a_run_left_running_by_a_dead_process_is_closed_interrupted_by_the_next_apply():
     dead = Run.objects.create(pid=dead_pid(), host=socket.gethostname(),
                               heartbeat=timezone.now())
-    from provisioning.tasks import journal
+    from provisioning.journal import write_records
 
-    journal(dead.id, [("memory.account:x", "create", {}, {"name": "X"}, ChangeRecord.STARTED,
-                       0, 0.0, "")])
+    write_records(dead.id, [("memory.account:x", "create", {}, {"name": "X"},
+                             ChangeRecord.STARTED, 0, 0.0, "")])
     result = converge(make_inventory(members=1, people=2), MemoryDriver())
     dead.refresh_from_db()
     assert dead.status == Run.INTERRUPTED and dead.finished_at and "interrupted" in dead.error
@@ -238,13 +238,16 @@ def test_a_backend_dying_after_the_apply_closes_the_run_failed_and_prints_the_fa
 @pytest.mark.parametrize("where", ["choosing the batch's driver", "journaling outcomes"])
 def test_anything_raising_once_the_run_opened_closes_it_failed_and_sealed(
         capsys, dying, monkeypatch, where):
-    from provisioning import tasks
+    from provisioning import batches
+    from provisioning.executors import InProcessExecutor
 
     def refuse(*args, **kwargs):
         raise ProvisioningError(f"{where}: refused")
 
-    monkeypatch.setattr(tasks, "driver_for" if where.startswith("choosing")
-                        else "journal_outcomes", refuse)
+    if where.startswith("choosing"):
+        monkeypatch.setattr(InProcessExecutor, "driver_for", refuse)
+    else:
+        monkeypatch.setattr(batches, "journal_outcomes", refuse)
     code, out, err = cli(capsys, "apply", str(dying), "--yes")
     run = Run.objects.get()
     assert code == 1 and f"error: run {run.id}: the apply stopped: {where}: refused" in err
@@ -256,9 +259,9 @@ def test_a_later_batch_raising_keeps_the_earlier_batches_outcomes_inside_the_sea
         capsys, dying, monkeypatch):
     """In this process, a batch's outcomes are written with the next write of the journal:
     a run stopped by a later batch still has them written before it is sealed."""
-    from provisioning import tasks
+    from provisioning.executors import InProcessExecutor
 
-    real, calls = tasks.driver_for, []
+    real, calls = InProcessExecutor.driver_for, []
 
     def second_refused(*args, **kwargs):
         calls.append(args)
@@ -266,7 +269,7 @@ def test_a_later_batch_raising_keeps_the_earlier_batches_outcomes_inside_the_sea
             raise ProvisioningError("second batch: refused")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tasks, "driver_for", second_refused)
+    monkeypatch.setattr(InProcessExecutor, "driver_for", second_refused)
     code, _, err = cli(capsys, "apply", str(dying), "--yes")
     run = Run.objects.get()
     assert code == 1 and len(calls) > 1 and "second batch: refused" in err
@@ -309,22 +312,22 @@ def test_a_batch_run_twice_keeps_one_record_per_change_and_a_closed_run_takes_no
     plan = make_plan(inv, [drv])
     run = Run.objects.create()
     payload = [c.to_payload() for c in plan.pending if c.level == 0]
-    from provisioning import engine
+    from provisioning import batches, engine
 
-    engine._LOCAL_DRIVERS[run.id] = {"memory": drv}
+    batches.open_local_run(run.id, [drv])
     try:
         for _ in range(2):  # a worker lost mid-task: the task runs again
             apply_batch.apply(args=([], run.id, "memory", payload)).get()
         records = ChangeRecord.objects.filter(run=run)
         assert records.count() == len(payload)
         assert set(records.values_list("outcome", flat=True)) == {ChangeRecord.OK}
-        engine._LOCAL_DRIVERS.pop(run.id)  # as when the run closes
+        batches.close_local_run(run.id)  # as when the run closes
         engine.finish_run(run.id, Run.INTERRUPTED, None)
         applied = drv.applied
         late = apply_batch.apply(args=([], run.id, "memory", payload)).get()
         assert drv.applied == applied and all("was closed" in e for e in late["errors"].values())
     finally:
-        engine._LOCAL_DRIVERS.pop(run.id, None)
+        batches.close_local_run(run.id)
     assert_chained()
 
 
