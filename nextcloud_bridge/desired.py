@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from provisioning.access import seat_groups
 from provisioning.inventory import Inventory, Member, Seat
 from provisioning.naming import (
     EXTRANET_FOLDER,
@@ -28,7 +29,6 @@ from provisioning.naming import (
     member_group_labels,
     member_groups,
     mount_point,
-    seat_groups,
     staff_group,
 )
 from provisioning.resources import Resource
@@ -134,7 +134,7 @@ def _people(inventory: Inventory, members: list[Member],
                        frozenset(s.member for s in seats), (f"{GROUP}:{MANAGED_GROUP}",))
         for s in seats:
             member = by_code[s.member]
-            groups = seat_groups(member.code, s.elected, s.assemblies, member.services)
+            groups = seat_groups(member.code, s.roles, s.assemblies, member.services)
             admin = administered_groups(member, s)
             deps = (user_key, *(f"{GROUP}:{g}" for g in sorted(set(groups) | set(admin))))
             yield Resource(f"{MEMBERSHIP}:{member.code}/{p.uid}",
