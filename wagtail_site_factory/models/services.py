@@ -18,7 +18,7 @@ from wagtail.models import Orderable
 from mutualis.client_address import client_address
 from mutualis.throttle import increment
 
-from .pages import SitePage
+from .base import SitePage
 
 
 class AgendaPage(SitePage):
