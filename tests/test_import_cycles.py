@@ -44,7 +44,7 @@ def describe(graph: grimp.ImportGraph, group: list[str]) -> str:
     following = sorted(graph.find_modules_directly_imported_by(start) & set(group))[0]
     chain = (start, *graph.find_shortest_chain(importer=following, imported=start))
     steps = []
-    for importer, imported in zip(chain, chain[1:]):
+    for importer, imported in zip(chain, chain[1:], strict=False):
         line = graph.get_import_details(importer=importer, imported=imported)[0]
         steps.append(f"  {importer} -> {imported} (line {line['line_number']}: "
                      f"{line['line_contents']})")
