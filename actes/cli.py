@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from mutualis.cli_support import ensure_database, err, out
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("actes-classification",
@@ -33,26 +35,22 @@ def register(subparsers) -> None:
 
 
 def _member(code: str):
+    from provisioning import people
     from provisioning.drivers import ProvisioningError
-    from provisioning.models import RegistryMember
 
-    member = RegistryMember.objects.filter(code=code.upper()).first()
+    member = people.member(code.upper(), archived_too=True)
     if member is None:
         raise ProvisioningError(f"no member with code {code} in the registry")
     return member
 
 
 def _refused(exc) -> int:
-    from mutualis.cli import err
-
     for message in exc.messages:
         err.print(f"error: {message}")
     return 1
 
 
 def cmd_classification(args: argparse.Namespace) -> int:
-    from mutualis.cli import ensure_database, out
-
     from .services import ActRefused, import_classification
     from .transmission import fetch_classification
 
@@ -68,8 +66,6 @@ def cmd_classification(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from mutualis.cli import ensure_database
-
     from .opendata import export_register, export_scdl
     from .services import ActRefused
 
@@ -84,8 +80,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from mutualis.cli import ensure_database, out
-
     from .transmission import refresh_pending
 
     ensure_database()
@@ -95,8 +89,6 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from mutualis.cli import ensure_database, err, out
-
     from .services import verify_register
 
     ensure_database()

@@ -333,6 +333,12 @@ def register_document(member: RegistryMember, *, kind: str, title: str, url: str
                    mode=ELECTRONIC, url=url, sha256=sha256)
 
 
+def on_document_published(sender, *, member: RegistryMember, kind: str, title: str, url: str,
+                          sha256: str, **kwargs) -> None:
+    """convocation's `document_published`: the document goes into the register."""
+    register_document(member, kind=kind, title=title, url=url, sha256=sha256)
+
+
 def verify_register(member: RegistryMember) -> list[str]:
     """What is wrong with the member's register: a broken chain, or a text that no longer
     matches the hash it was published with. Empty when everything holds."""

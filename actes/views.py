@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mutualis.private_files import serve_private
+from provisioning import people
 from provisioning.access import staffed_members
 from provisioning.models import RegistryMember
 
@@ -194,7 +195,7 @@ def member_settings(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _public_member(code: str) -> RegistryMember:
-    return get_object_or_404(RegistryMember, code=code.upper(), active=True)
+    return get_object_or_404(people.members(), code=code.upper())
 
 
 def register(request: HttpRequest, code: str) -> HttpResponse:

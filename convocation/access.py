@@ -1,8 +1,8 @@
 """Who may touch what, through the registry's access layer (`provisioning.access`): a user is
-staff of a member when they hold an active seat there with a non-elected role (secrétaire de
-mairie, DGS, agent); syndicate superusers reach every member. The convocation pages only ever
-show members that subscribe to the `convocation` service: the others' assemblies are not
-offered, their sittings are not listed, and their URLs answer 404.
+staff of a member when an active seat of theirs there holds a staff role (secrétaire de
+mairie, DGS, agent), whatever other role it holds; syndicate superusers reach every member.
+The convocation pages only ever show members that subscribe to the `convocation` service: the
+others' assemblies are not offered, their sittings are not listed, and their URLs answer 404.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from provisioning import people
 from provisioning.access import staffed_members, standing
 from provisioning.models import RegistryAssembly, RegistryMember
 
@@ -29,7 +30,7 @@ def members_of(user) -> QuerySet[RegistryMember]:
 
 
 def assemblies_of(user) -> QuerySet[RegistryAssembly]:
-    return RegistryAssembly.objects.filter(member__in=members_of(user), active=True)
+    return people.assemblies(members_of(user))
 
 
 def sittings_of(user) -> QuerySet[Sitting]:

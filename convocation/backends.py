@@ -1,7 +1,8 @@
 """The only place where convocation reaches other packages' backends, through their public
 functions: the Nextcloud bridge (dossier files for the tablets), the agendas (the sitting in
-the assembly's calendar), the site factory (sittings and acts on the member's website) and
-the acts app (its publication register).
+the assembly's calendar) and the site factory (sittings and acts on the member's website).
+The acts app, which imports convocation, hears of the documents put online through
+`signals.document_published` and writes them in its publication register.
 
 Each failure of a backend reaches the staff as one sentence: `cause(exc)` gives it.
 """
@@ -93,10 +94,12 @@ class Act:
 
 
 def register_publication(member, kind: str, title: str, url: str, sha256: str) -> None:
-    """Write what was put online in the member's publication register (the acts app)."""
-    from actes.services import register_document
+    """Have what was put online written in the member's publication register (the acts
+    app's receiver does it)."""
+    from .signals import document_published
 
-    register_document(member, kind=kind, title=title, url=url, sha256=sha256)
+    document_published.send(sender=Act, member=member, kind=kind, title=title, url=url,
+                            sha256=sha256)
 
 
 def publish_act(act: Act) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from mutualis.cli_support import ensure_database, out
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("convocation-reminders",
@@ -18,8 +20,6 @@ def register(subparsers) -> None:
 
 
 def cmd_reminders(args: argparse.Namespace) -> int:
-    from mutualis.cli import ensure_database, out
-
     from .tasks import send_reminders
 
     ensure_database()
@@ -28,8 +28,6 @@ def cmd_reminders(args: argparse.Namespace) -> int:
 
 
 def cmd_savings(args: argparse.Namespace) -> int:
-    from mutualis.cli import ensure_database, out
-
     from .reports import yearly_savings
 
     ensure_database()

@@ -26,6 +26,7 @@ from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTempl
 from reportlab.platypus.flowables import KeepTogether
 
 from provisioning.catalogue import role_label
+from provisioning.people import member_seats
 
 from .models import Sitting
 from .rules import long_date
@@ -77,8 +78,7 @@ def check_pdf(content: bytes, title: str) -> int:
 
 def president_of(sitting: Sitting) -> str:
     """Who signs the convocation: the maire or the président of the member."""
-    for seat in sitting.member.seats.filter(active=True, person__active=True).select_related(
-            "person"):
+    for seat in member_seats(sitting.member):
         for role in ("maire", "president"):
             if role in (seat.roles or []):
                 label = role_label(role, seat.person.civility)

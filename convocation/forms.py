@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from mutualis import uploads
 from provisioning.models import RegistryPerson
+from provisioning.people import assembly_seats, people_among
 
 from .dossier import DossierError, check_pdf
-from .models import Annex, Answer, Guest, Movement, Proxy, Sitting, assembly_seats
+from .models import Annex, Answer, Guest, Movement, Proxy, Sitting
 
 
 def pdf_field(label: str, required: bool = True) -> forms.FileField:
@@ -63,7 +64,7 @@ class ItemForm(forms.Form):
     def __init__(self, *args, sitting: Sitting, **kwargs):
         super().__init__(*args, **kwargs)
         ids = [seat.person_id for seat in assembly_seats(sitting.assembly)]
-        self.fields["rapporteur"].queryset = RegistryPerson.objects.filter(pk__in=ids)
+        self.fields["rapporteur"].queryset = people_among(ids)
 
     def clean_project(self):
         return clean_pdf(self.cleaned_data["project"], _("Le projet de délibération"))
@@ -98,8 +99,8 @@ class MovementForm(forms.Form):
 
     def __init__(self, *args, sitting: Sitting, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = RegistryPerson.objects.filter(
-            pk__in=sitting.convocations.values("person_id"))
+        self.fields["person"].queryset = people_among(
+            sitting.convocations.values_list("person_id", flat=True))
         self.fields["item"].queryset = sitting.items.all()
 
 
@@ -110,8 +111,8 @@ class RollCallForm(forms.Form):
 
     def __init__(self, *args, sitting: Sitting, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["present"].queryset = RegistryPerson.objects.filter(
-            pk__in=sitting.convocations.values("person_id"))
+        self.fields["present"].queryset = people_among(
+            sitting.convocations.values_list("person_id", flat=True))
 
 
 class VoteForm(forms.Form):
@@ -139,7 +140,7 @@ class AnswerForm(forms.Form):
     def __init__(self, *args, sitting: Sitting, person: RegistryPerson, **kwargs):
         super().__init__(*args, **kwargs)
         ids = [s.person_id for s in assembly_seats(sitting.assembly) if s.person_id != person.pk]
-        self.fields["holder"].queryset = RegistryPerson.objects.filter(pk__in=ids)
+        self.fields["holder"].queryset = people_among(ids)
 
     def clean(self):
         data = super().clean()

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mutualis.private_files import TokenPath, private_storage
-from provisioning.models import RegistryAssembly, RegistryMember, RegistryPerson, RegistrySeat
+from provisioning.models import RegistryAssembly, RegistryMember, RegistryPerson
+from provisioning.people import assembly_seats
 
 from .rules import jours_francs, note_required
 
@@ -32,14 +33,6 @@ def _upload_to(instance: models.Model, filename: str) -> str:
     if sitting is None:
         sitting = instance.item.sitting  # an annex
     return f"convocation/{sitting.assembly.member.code}/{sitting.pk or 'new'}/{filename}"
-
-
-def assembly_seats(assembly: RegistryAssembly) -> list[RegistrySeat]:
-    """The members in office of an assembly, from the registry, by name."""
-    seats = (RegistrySeat.objects.filter(member_id=assembly.member_id, active=True,
-                                         person__active=True)
-             .select_related("person").order_by("person__surname", "person__given_name"))
-    return [s for s in seats if assembly.slug in (s.assemblies or [])]
 
 
 class Sitting(models.Model):

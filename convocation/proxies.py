@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from provisioning.models import RegistryPerson
+from provisioning.people import assembly_seats
 
-from .models import Proxy, Sitting, assembly_seats, lock
+from .models import Proxy, Sitting, lock
 from .rules import long_date
 
 

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from mutualis.links import member_url
 from nextcloud_bridge.agendas.ics import PARIS
-from provisioning.models import RegistryPerson, RegistrySeat
+from provisioning import people
+from provisioning.models import RegistryPerson
 
 from . import proxies
 from .models import AccessToken, Answer, Convocation, Receipt, Sitting, audit
@@ -61,11 +62,7 @@ def link_url(member, token: str) -> str:
 
 def still_seated(convocation: Convocation) -> bool:
     """The person is active and still sits in the assembly."""
-    sitting = convocation.sitting
-    seat = RegistrySeat.objects.filter(member_id=sitting.assembly.member_id,
-                                       person_id=convocation.person_id, active=True,
-                                       person__active=True).first()
-    return seat is not None and sitting.assembly.slug in (seat.assemblies or [])
+    return people.sits_in(convocation.person_id, convocation.sitting.assembly)
 
 
 def resolve(token: str) -> Convocation:

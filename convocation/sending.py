@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 
 from mutualis.private_files import dossier_dir, private_storage
 from provisioning.access import subscribes
+from provisioning.people import assembly_seats
 
 from . import backends, delivery, dossier, mail
-from .models import Convocation, Dispatch, Sitting, assembly_seats, audit
+from .models import Convocation, Dispatch, Sitting, audit
 from .rules import lateness_message, long_date
 from .timestamp import TimestampError, configured_authority, timestamp
 

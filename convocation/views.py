@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from mutualis.private_files import serve_private
+from provisioning import people
 
 from . import access, acts, outcome, quorum, receipts, reports, sending, tasks
 from .forms import (
@@ -87,7 +88,7 @@ AUTO_IDS = {"edit_form": "seance-%s", "note_form": "note-%s", "item_form": "poin
 
 
 def _assemblies(sitting: Sitting):
-    return sitting.assembly.member.assemblies.filter(active=True)
+    return people.assemblies([sitting.assembly.member])
 
 
 def _forms(sitting: Sitting) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from mutualis.cli_support import ensure_database
 from provisioning.drivers import ProvisioningError
 
 
@@ -35,7 +36,7 @@ def _config(args: argparse.Namespace) -> dict | None:
 def cmd_passwd_link(args: argparse.Namespace) -> int:
     from .services import issue_activation_link
 
-    _ensure_database()
+    ensure_database()
     try:
         link = issue_activation_link(args.uid, _config(args))
     except ProvisioningError as exc:
@@ -45,9 +46,10 @@ def cmd_passwd_link(args: argparse.Namespace) -> int:
         print(link)
         return 0
     from portal.welcome import send_welcome_mails
-    from provisioning.models import RegistryPerson
+    from provisioning import people
 
-    address = RegistryPerson.objects.filter(uid=args.uid).values_list("email", flat=True).first()
+    person = people.person(args.uid, disabled_too=True)
+    address = person.email if person is not None else ""
     if not address or not send_welcome_mails({args.uid: link}):
         print(f"error: the link for {args.uid} could not be mailed"
               + ("" if address else ": the registry knows no address for this account")
@@ -55,12 +57,3 @@ def cmd_passwd_link(args: argparse.Namespace) -> int:
         return 1
     print(f"Activation link mailed to {address}.")
     return 0
-
-
-def _ensure_database() -> None:
-    """The tokens' table exists once migrations ran; the CLI runs them when they lag."""
-    try:
-        from mutualis.cli import ensure_database
-    except ImportError:
-        return
-    ensure_database()

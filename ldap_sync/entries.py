@@ -70,15 +70,16 @@ def account_attrs(p: Person) -> dict[str, Any]:
 def member_groups(m: Member, people: list[Person]) -> Iterator[tuple[str, str, list[str]]]:
     """(cn, description, member uids) of every group of a member.
 
-    staff: people whose seat has no elected role; elus: those whose seat has one; an assembly:
-    those who sit in it; a service: everybody of the member (the apps filter on it).
+    staff: people whose seat holds a staff role; elus: those whose seat holds an elected one
+    (a seat with both is in both, `provisioning.access`); an assembly: those who sit in it; a
+    service: everybody of the member (the apps filter on it).
     """
     seats = [(p.uid, p.seat(m.code)) for p in people]
     everyone = sorted(uid for uid, _ in seats)
     labels = member_group_labels(m.code, m.name, [(a.slug, a.name) for a in m.assemblies],
                                  m.services)
     staff, elected = staff_group(m.code), elected_group(m.code)
-    yield staff, labels[staff], sorted(uid for uid, s in seats if not s.elected)
+    yield staff, labels[staff], sorted(uid for uid, s in seats if s.staff)
     yield elected, labels[elected], sorted(uid for uid, s in seats if s.elected)
     for a in m.assemblies:
         gid = assembly_group(m.code, a.slug)

@@ -14,9 +14,9 @@ MIN_DISTINCT_CHARACTERS = 5
 def account_person(uid: str) -> SimpleNamespace:
     """What the password must not resemble: the account's uid, names and email, as the
     registry holds them."""
-    from provisioning.models import RegistryPerson
+    from provisioning import people
 
-    person = RegistryPerson.objects.filter(uid=uid).first()
+    person = people.person(uid, disabled_too=True)
     return SimpleNamespace(
         username=uid, first_name=getattr(person, "given_name", ""),
         last_name=getattr(person, "surname", ""), email=getattr(person, "email", ""))

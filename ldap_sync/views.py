@@ -45,10 +45,9 @@ def _page(request: HttpRequest, context: dict, status: int = 200) -> HttpRespons
 def _places(uid: str) -> list[dict]:
     """Where the person logs in next: the login page of each member they sit in."""
     from mutualis.links import member_url
-    from provisioning.models import RegistryMember
+    from provisioning import people
 
-    members = RegistryMember.objects.filter(seats__person__uid=uid, seats__active=True,
-                                            active=True).distinct().order_by("name")
+    members = people.members_of(uid).order_by("name")
     return [{"member": m, "url": member_url(m, "/connexion/")} for m in members]
 
 

@@ -131,11 +131,11 @@ def inventory_mail() -> dict:
     """The `smtp` backend of the last applied inventory (no secret in it), or {}."""
     from django.db.utils import OperationalError, ProgrammingError
 
-    from provisioning.models import RegistrySyndicate
+    from provisioning import people
 
     try:
-        return (RegistrySyndicate.objects.filter(active=True).values_list("mail", flat=True)
-                .first()) or {}
+        syndicate = people.syndicate()
+        return (syndicate.mail if syndicate is not None else None) or {}
     except (OperationalError, ProgrammingError):  # no registry yet (before the first migrate)
         return {}
 

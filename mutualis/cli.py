@@ -16,31 +16,11 @@ import sys
 from rich.console import Console
 from rich.markup import escape
 
+# Also what the Ansible collection's module_utils import from here.
+from .cli_support import ensure_database, err, out, setup_django
+
 PLUGIN_PACKAGES = ("ldap_sync", "nextcloud_bridge", "wagtail_site_factory", "convocation",
                    "signature", "actes", "portal")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualis.settings")
-    import django
-
-    django.setup()
-
-
-def ensure_database() -> None:
-    """Create or upgrade the database when it lags behind the code (first run, upgrade)."""
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        os.makedirs(settings.VAR_DIR, exist_ok=True)
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        call_command("migrate", verbosity=0, interactive=False)
 
 
 def load(path: str):

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from provisioning import people
 from provisioning.backends import embedded_services
-from provisioning.models import RegistryMember
 
 from .links import app_url, member_url
 
@@ -19,7 +19,7 @@ def prepare() -> Iterator[str]:
     from portal.admin_account import issue_admin_link
     from signature.demo_pki import issue_demo_credentials
 
-    members = list(RegistryMember.objects.filter(active=True).order_by("name"))
+    members = list(people.members().order_by("name"))
     imported = sum(import_example_classification(m) for m in members)
     if imported:
         yield (f"Example @ctes classification given to {imported} members (replaced by the "

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from provisioning import keys
+from provisioning.access import seat_groups
 from provisioning.inventory import Inventory, Member, Seat
 from provisioning.naming import (
     EXTRANET_FOLDER,
@@ -29,7 +30,6 @@ from provisioning.naming import (
     member_group_labels,
     member_groups,
     mount_point,
-    seat_groups,
     staff_group,
 )
 from provisioning.resources import Resource
@@ -135,7 +135,7 @@ def _people(inventory: Inventory, members: list[Member],
                        frozenset(s.member for s in seats), (GROUP(MANAGED_GROUP),))
         for s in seats:
             member = by_code[s.member]
-            groups = seat_groups(member.code, s.elected, s.assemblies, member.services)
+            groups = seat_groups(member.code, s.roles, s.assemblies, member.services)
             admin = administered_groups(member, s)
             deps = (user_key, *(GROUP(g) for g in sorted(set(groups) | set(admin))))
             yield Resource(MEMBERSHIP(member.code, p.uid),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from mutualis.cli_support import ensure_database, out
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -16,8 +18,6 @@ def register(subparsers) -> None:
 
 
 def cmd_admin_link(args: argparse.Namespace) -> int:
-    from mutualis.cli import ensure_database, out
-
     from .admin_account import issue_admin_link
 
     ensure_database()

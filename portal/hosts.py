@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
+from provisioning import people
 from provisioning.models import RegistryMember
 
 
 def member_of_request(request: HttpRequest) -> RegistryMember | None:
     host = request.get_host().rsplit(":", 1)[0].lower()
-    return RegistryMember.objects.filter(hostname=host, active=True).first()
+    return people.member_at(host)
 
 
 def layout_for(member: RegistryMember | None) -> str:
@@ -21,7 +22,6 @@ def layout_for(member: RegistryMember | None) -> str:
 
 def syndicate_name() -> str:
     """The syndicate of the last applied inventory, else the product's name."""
-    from provisioning.models import RegistrySyndicate
-
-    return (RegistrySyndicate.objects.filter(active=True).values_list("name", flat=True)
-            .first()) or settings.WAGTAIL_SITE_NAME
+    syndicate = people.syndicate()
+    return syndicate.name if syndicate is not None and syndicate.name else (
+        settings.WAGTAIL_SITE_NAME)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mutualis.links import member_url
-from provisioning import access
+from provisioning import access, people
 from provisioning.catalogue import ROLES, role_label
 from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
 
@@ -39,9 +39,8 @@ def _waiting_folders(person: RegistryPerson, member: RegistryMember) -> list:
 
 
 def summary(person: RegistryPerson, member: RegistryMember) -> dict:
-    seat = RegistrySeat.objects.filter(person=person, member=member, active=True).first()
-    others = (RegistryMember.objects.filter(seats__person=person, seats__active=True,
-                                            active=True).exclude(pk=member.pk).distinct())
+    seat = people.seat(person, member)
+    others = people.members_of(person).exclude(pk=member.pk)
     return {
         "roles": role_labels(seat, person.civility) if seat else [],
         "title": seat.title if seat else "",

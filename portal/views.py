@@ -16,8 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mutualis.links import member_url
-from provisioning import access
-from provisioning.models import RegistryMember
+from provisioning import access, people
 
 from . import space
 from .hosts import layout_for, member_of_request, syndicate_name
@@ -61,8 +60,8 @@ def landing(request: HttpRequest) -> HttpResponse:
     if target is not None:
         return redirect(target)
     standing = access.standing(request.user)
-    places = RegistryMember.objects.filter(
-        active=True, pk__in=standing.staff_of | standing.official_of).order_by("name")
+    places = people.members().filter(
+        pk__in=standing.staff_of | standing.official_of).order_by("name")
     links = [{"member": m, "url": member_url(m, "/connexion/")} for m in places]
     return render(request, "portal/elsewhere.html", page_context(request, places=links), status=403)
 
@@ -70,7 +69,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 @login_required
 def officials_space(request: HttpRequest) -> HttpResponse:
     member = member_of_request(request)
-    person = access.person_for(request.user)
+    person = people.person_for(request.user)
     if member is None or person is None or member.pk not in access.standing(
             request.user).official_of:
         return landing(request)
@@ -82,7 +81,7 @@ def officials_space(request: HttpRequest) -> HttpResponse:
 @require_POST
 def open_convocation(request: HttpRequest, pk: int) -> HttpResponse:
     """The official's own convocation, opened as their personal link would open it."""
-    person = access.person_for(request.user)
+    person = people.person_for(request.user)
     member = member_of_request(request)
     if person is None or member is None:
         raise Http404

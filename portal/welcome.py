@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from ldap_sync.services import validity
 from mutualis.links import member_url
-from provisioning.models import RegistryPerson, RegistrySeat
+from provisioning import people
+from provisioning.models import RegistryPerson
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,10 @@ def send_welcome_mails(links: dict[str, str]) -> int:
     """Mail each new account's link to its person over one connection; returns how many
     left."""
     try:
-        seats = (RegistrySeat.objects.filter(active=True, member__active=True)
-                 .select_related("member").order_by("member__name"))
-        people = (RegistryPerson.objects.filter(uid__in=list(links)).exclude(email="")
-                  .prefetch_related(Prefetch("seats", seats, to_attr="places")))
+        found = (people.people_with_uids(links).exclude(email="")
+                 .prefetch_related(Prefetch("seats", people.places(), to_attr="places")))
         days = validity().days
-        messages = [welcome_message(p, links[p.uid], days) for p in people]
+        messages = [welcome_message(p, links[p.uid], days) for p in found]
         if not messages:
             return 0
         with get_connection() as connection:

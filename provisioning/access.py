@@ -1,22 +1,89 @@
-"""Who a logged-in user is for each member, read from the registry: the one rule for what a
-role allows.
+"""Who may do what: the one rule for what a role allows, and the rights of a logged-in user.
 
-A Django user is the registry person whose uid is their username. In a member where they hold
-an active seat, they are *staff* when one of their roles is not an elected one (secrétaire de
-mairie, DGS, agent) and an *official* when one is elected (maire, adjoint, conseiller…); a
-person may be both in two members (a maire who is also an EPCI's vice-président). Syndicate
-superusers are staff of every member.
+The rule. A person's rights in a member come from each role their seat holds, role by role:
+a role the catalogue marks as elected (maire, adjoint, conseiller…) makes them an *official*
+of the member, any other role of the catalogue (secrétaire de mairie, DGS, agent) makes them
+*staff* of it. A seat with both kinds of roles (a DGS who is also a conseiller municipal) is
+both: the directory puts it in `<code>-staff` and in `<code>-elus`, Nextcloud in both groups,
+the staff pages of the apps open to it and so does the officials' space. A role the catalogue
+does not know gives nothing. Rights that belong to one role name it (the DGS installs the
+officials' signing credentials, the secrétaire de mairie administers the Nextcloud groups).
+
+The functions on role lists below are pure: `inventory.Seat`, the directory's entries, the
+Nextcloud desired state and the apps all call them, so the rule is written once.
+
+The rights of a user. A Django user is the registry person whose uid is their username; they
+are staff (or an official) of the members where an active seat of theirs says so; syndicate
+superusers are staff of every member. The registry is read through `provisioning.people`,
+imported where it is used: this module stays importable without Django, for the inventory and
+the drivers' desired states.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-
-from django.db.models import QuerySet
+from typing import TYPE_CHECKING
 
 from .catalogue import ROLES
-from .models import RegistryMember, RegistryPerson, RegistrySeat
+from .naming import assembly_group, elected_group, service_group, staff_group
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from .models import RegistryMember
+
+
+# ------------------------------------------------------------------ the rule, on role lists
+
+def is_elected(role: str) -> bool:
+    """An official's role (maire, adjoint, conseiller…)."""
+    return role in ROLES and ROLES[role]["elected"]
+
+
+def is_staff_role(role: str) -> bool:
+    """A staff role (secrétaire de mairie, DGS, agent): known, and not elected."""
+    return role in ROLES and not ROLES[role]["elected"]
+
+
+def is_official(roles: Iterable[str]) -> bool:
+    """One of the roles is an elected one."""
+    return any(is_elected(r) for r in roles or ())
+
+
+def is_staff(roles: Iterable[str]) -> bool:
+    """One of the roles is a staff one, whatever the others are."""
+    return any(is_staff_role(r) for r in roles or ())
+
+
+def elected_roles(roles: Iterable[str]) -> list[str]:
+    """The seat's roles that make it an official's, in their order."""
+    return [r for r in roles or () if is_elected(r)]
+
+
+def rank_groups(code: str, roles: Iterable[str]) -> list[str]:
+    """`<code>-staff` and/or `<code>-elus`: the groups the roles of a seat give."""
+    roles = list(roles or ())
+    return ([staff_group(code)] if is_staff(roles) else []) + (
+        [elected_group(code)] if is_official(roles) else [])
+
+
+def seat_groups(code: str, roles: Iterable[str], assemblies: Iterable[str],
+                services: Iterable[str]) -> list[str]:
+    """Every group of the member a seat puts a person in: those of its roles, the assemblies
+    they sit in, and every service group of the member (the apps filter on it)."""
+    groups = rank_groups(code, roles)
+    groups += [assembly_group(code, a) for a in assemblies]
+    groups += [service_group(code, s) for s in services]
+    return sorted(set(groups))
+
+
+def subscribes(member, service: str) -> bool:
+    """The (active) member subscribes to the service."""
+    return member.active and service in (member.services or [])
+
+
+# ------------------------------------------------------------------ the rights of a user
 
 @dataclass(frozen=True)
 class Standing:
@@ -34,68 +101,89 @@ class Standing:
     def is_official_somewhere(self) -> bool:
         return bool(self.official_of)
 
+    def is_staff_of(self, member) -> bool:
+        return self.superuser or member.pk in self.staff_of
+
+    def is_official_of(self, member) -> bool:
+        return member.pk in self.official_of
+
 
 NOBODY = Standing(False, frozenset(), frozenset())
 
 
-def is_elected(role: str) -> bool:
-    return ROLES.get(role, {}).get("elected", False)
-
-
-def active_seats(user) -> QuerySet[RegistrySeat]:
-    return RegistrySeat.objects.filter(person__uid=user.get_username(), person__active=True,
-                                       active=True, member__active=True)
+def standing_from(superuser: bool, seats: Iterable[tuple[int, Iterable[str]]]) -> Standing:
+    """The standing given by (member id, roles) pairs of active seats."""
+    staff, official = set(), set()
+    for member_id, roles in seats:
+        roles = list(roles or ())
+        if is_staff(roles):
+            staff.add(member_id)
+        if is_official(roles):
+            official.add(member_id)
+    return Standing(superuser, frozenset(staff), frozenset(official))
 
 
 def standing(user) -> Standing:
     """The user's standing, computed once per user object (a request's user lives one
     request)."""
+    from . import people
+
     if user is None or not user.is_authenticated or not user.is_active:
         return NOBODY
     cached = getattr(user, "_mutualis_standing", None)
     if cached is not None:
         return cached
-    staff, official = set(), set()
-    for member_id, roles in active_seats(user).values_list("member_id", "roles"):
-        roles = roles or []
-        if any(not is_elected(r) for r in roles):
-            staff.add(member_id)
-        if any(is_elected(r) for r in roles):
-            official.add(member_id)
-    result = Standing(user.is_superuser, frozenset(staff), frozenset(official))
+    result = standing_from(user.is_superuser,
+                           people.user_seats(user).values_list("member_id", "roles"))
     user._mutualis_standing = result
     return result
-
-
-def person_for(user) -> RegistryPerson | None:
-    """The registry person a logged-in user is, if any."""
-    if user is None or not user.is_authenticated:
-        return None
-    return RegistryPerson.objects.filter(uid=user.get_username(), active=True).first()
 
 
 def staffed_members(user, service: str | None = None) -> QuerySet[RegistryMember]:
     """The members the user works for (every member for a superuser), optionally only those
     subscribing to `service`."""
+    from . import people
+
     s = standing(user)
-    members = RegistryMember.objects.filter(active=True)
+    members = people.members()
     if not s.superuser:
         members = members.filter(pk__in=s.staff_of)
-    return _subscribing(members, service) if service else members
+    return people.subscribing(members, service) if service else members
 
 
 def seated_members(user, service: str | None = None) -> QuerySet[RegistryMember]:
     """The members where the user sits as an official."""
-    members = RegistryMember.objects.filter(active=True, pk__in=standing(user).official_of)
-    return _subscribing(members, service) if service else members
+    from . import people
+
+    members = people.members().filter(pk__in=standing(user).official_of)
+    return people.subscribing(members, service) if service else members
 
 
-def _subscribing(members: QuerySet[RegistryMember], service: str) -> QuerySet[RegistryMember]:
-    # SQLite has no JSON containment lookup: the services lists are read, they are short.
-    ids = [pk for pk, services in members.values_list("pk", "services")
-           if service in (services or [])]
-    return members.filter(pk__in=ids)
+def staff_seats(person, service: str | None = None) -> list:
+    """The person's active seats that make them staff, optionally only in the members that
+    subscribe to `service`; each seat's member is loaded."""
+    from . import people
+
+    return [s for s in people.seats_of(person) if is_staff(s.roles)
+            and (service is None or subscribes(s.member, service))]
 
 
-def subscribes(member: RegistryMember, service: str) -> bool:
-    return member.active and service in (member.services or [])
+def official_seats(member) -> list:
+    """The member's active seats that make their person an official, by name."""
+    from . import people
+
+    return [s for s in people.member_seats(member) if is_official(s.roles)]
+
+
+def group_members(member, group: str) -> set[int]:
+    """The ids of the people in one of the member's naming groups (`<code>-staff`,
+    `<code>-elus`, `<code>-<assembly>`), as the directory fills them."""
+    from . import people
+
+    found: set[int] = set()
+    for s in people.member_seats(member):
+        groups = rank_groups(member.code, s.roles)
+        groups += [assembly_group(member.code, a) for a in s.assemblies or ()]
+        if group.lower() in groups:
+            found.add(s.person_id)
+    return found

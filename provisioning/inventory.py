@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .catalogue import ROLES
+from . import access
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,15 @@ class Seat:
     assemblies: tuple[str, ...]  # assembly slugs of that member
     title: str = ""  # free text shown in directories, e.g. "Adjointe aux finances"
 
+    # What the roles make the person in the member, by the one rule (`provisioning.access`):
+    # a seat with a staff role and an elected role is both.
     @property
     def elected(self) -> bool:
-        return any(ROLES[r]["elected"] for r in self.roles)
+        return access.is_official(self.roles)
+
+    @property
+    def staff(self) -> bool:
+        return access.is_staff(self.roles)
 
 
 @dataclass(frozen=True)

@@ -123,17 +123,6 @@ def member_groups(code: str, assemblies: Iterable[str], services: Iterable[str])
             + [service_group(code, s) for s in services])
 
 
-def seat_groups(code: str, elected: bool, assemblies: Iterable[str],
-                services: Iterable[str]) -> list[str]:
-    """The member's groups a seat puts a person in, by the directory's rule: staff or elected,
-    the assemblies they sit in, and every service group of the member (the apps filter on it).
-    """
-    groups = [elected_group(code) if elected else staff_group(code)]
-    groups += [assembly_group(code, a) for a in assemblies]
-    groups += [service_group(code, s) for s in services]
-    return sorted(set(groups))
-
-
 def group_code(gid: str) -> str | None:
     """The member code a group id belongs to ('79174-staff' -> '79174'), else None.
 

@@ -15,6 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+from mutualis.cli_support import ensure_database
+
 from .errors import SignatureError
 
 
@@ -154,26 +156,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if all_ok(reports) else 1
 
 
-def _database() -> None:
-    from mutualis.cli import ensure_database
-
-    ensure_database()
-
-
 def cmd_import_key(args: argparse.Namespace) -> int:
-    from provisioning.models import RegistryMember, RegistryPerson
+    from provisioning import people
 
     from .workflow import install_key
 
-    _database()
+    ensure_database()
     data, password = _read(args.file, "PKCS#12"), _password(args.password_env)
     if args.person:
-        person = RegistryPerson.objects.filter(uid=args.person).first()
+        person = people.person(args.person, disabled_too=True)
         if person is None:
             raise SignatureError(f"no person with uid {args.person} in the registry")
         key = install_key(data, password, person=person)
     else:
-        member = RegistryMember.objects.filter(code=args.seal.upper()).first()
+        member = people.member(args.seal.upper(), archived_too=True)
         if member is None:
             raise SignatureError(f"no member {args.seal} in the registry")
         key = install_key(data, password, member=member)
@@ -184,7 +180,7 @@ def cmd_import_key(args: argparse.Namespace) -> int:
 def cmd_demo_credentials(args: argparse.Namespace) -> int:
     from .demo_pki import issue_demo_credentials
 
-    _database()
+    ensure_database()
     issued = issue_demo_credentials(organisation=args.organisation)
     print(f"{issued} demo signing credential{'s' if issued != 1 else ''} issued (officials "
           "who had one keep it); they sign with no password.")
@@ -192,13 +188,13 @@ def cmd_demo_credentials(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from provisioning.models import RegistryMember
+    from provisioning import people
 
     from . import audit
     from .models import Folder
 
-    _database()
-    member = RegistryMember.objects.filter(code=args.member.upper()).first()
+    ensure_database()
+    member = people.member(args.member.upper(), archived_too=True)
     if member is None:
         raise SignatureError(f"no member {args.member} in the registry")
     if args.verify:
@@ -217,7 +213,7 @@ def cmd_seal(args: argparse.Namespace) -> int:
     from .models import Folder
     from .workflow import run_seal
 
-    _database()
+    ensure_database()
     _quiet()
     folder = Folder.objects.filter(pk=args.folder).first()
     if folder is None:
@@ -235,7 +231,7 @@ def cmd_renew(args: argparse.Namespace) -> int:
     horizon = HORIZON_DAYS if args.horizon_days is None else args.horizon_days
     if horizon < 0:
         raise SignatureError(f"--horizon-days must be zero or more, not {horizon}")
-    _database()
+    ensure_database()
     _quiet()
     run = renew_documents(horizon_days=horizon, dry_run=args.dry_run)
     labels = {"renewed": "RENEWED", "would_renew": "TO RENEW", "failed": "FAILED"}

@@ -26,19 +26,18 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from mutualis import conf
-from provisioning.access import is_elected
-from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
+from provisioning import access, people
+from provisioning.models import RegistryMember, RegistryPerson
 
 from . import workflow
+from .access import DGS, person_of
 from .credential_forms import Pkcs11Form, Pkcs12Form
 from .demo_pki import is_demo_certificate
 from .errors import SignatureError
 from .models import SigningKey
-from .views import _person
 from .workflow.people import SERVICE
 
 PAGE_SIZE = 25
-DGS = "dgs"
 
 
 @dataclass(frozen=True)
@@ -80,13 +79,13 @@ def describe(key: SigningKey | None) -> Credential | None:
 def _member(request: HttpRequest, code: str) -> tuple[RegistryPerson | None, RegistryMember]:
     """The member whose credentials the user manages: the syndicate manages every member's,
     a DGS their member's."""
-    member = RegistryMember.objects.filter(code=code, active=True).first()
-    if member is None or SERVICE not in (member.services or []):
+    member = people.member(code)
+    if member is None or not access.subscribes(member, SERVICE):
         raise Http404(_("Collectivité introuvable."))
     if request.user.is_superuser:
-        return workflow.person_for(request.user), member
-    person = _person(request)
-    seat = RegistrySeat.objects.filter(person=person, member=member, active=True).first()
+        return people.person_for(request.user), member
+    person = person_of(request)
+    seat = people.seat(person, member)
     if seat is None:
         raise Http404(_("Collectivité introuvable."))
     if DGS not in (seat.roles or []):
@@ -95,26 +94,10 @@ def _member(request: HttpRequest, code: str) -> tuple[RegistryPerson | None, Reg
     return person, member
 
 
-def _official_seats(member: RegistryMember):
-    seats = (RegistrySeat.objects.filter(member=member, active=True, person__active=True)
-             .select_related("person").order_by("person__surname", "person__given_name"))
-    return [s for s in seats if any(is_elected(r) for r in s.roles or [])]
-
-
-def manages_credentials(person: RegistryPerson | None) -> list[RegistryMember]:
-    """The members whose credentials the person installs, as their DGS."""
-    if person is None:
-        return []
-    seats = (RegistrySeat.objects.filter(person=person, active=True, member__active=True)
-             .select_related("member").order_by("member__name"))
-    return [s.member for s in seats
-            if DGS in (s.roles or []) and SERVICE in (s.member.services or [])]
-
-
 @login_required
 def credentials(request: HttpRequest, code: str) -> HttpResponse:
     person, member = _member(request, code)
-    page = Paginator(_official_seats(member), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(access.official_seats(member), PAGE_SIZE).get_page(request.GET.get("page"))
     ids = [seat.person_id for seat in page]
     keys = {k.person_id: k for k in SigningKey.objects.filter(
         kind=SigningKey.PERSONAL, active=True, person_id__in=ids)}
@@ -125,11 +108,11 @@ def credentials(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _official(member: RegistryMember, uid: str) -> RegistryPerson:
-    for seat in RegistrySeat.objects.filter(member=member, active=True, person__uid=uid,
-                                            person__active=True).select_related("person"):
-        if any(is_elected(r) for r in seat.roles or []):
-            return seat.person
-    raise Http404(_("Élu introuvable."))
+    official = people.person(uid)
+    seat = people.seat(official, member) if official is not None else None
+    if seat is None or not access.is_official(seat.roles):
+        raise Http404(_("Élu introuvable."))
+    return official
 
 
 @sensitive_post_parameters("passphrase", "pin")
@@ -185,6 +168,6 @@ def _installed(request: HttpRequest, member: RegistryMember, official: RegistryP
 
 @login_required
 def my_credential(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     return render(request, "signature/my_credential.html", {
         "person": person, "credential": describe(workflow.active_key(person))})

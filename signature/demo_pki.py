@@ -231,19 +231,18 @@ def officials_without_key(pki: DemoPKI):
     """The active people holding an elected seat in an active member that subscribes to the
     parapheur, who have no active signing key (or only one of a former demo PKI): a queryset
     of RegistryPerson."""
-    from provisioning.access import is_elected
-    from provisioning.models import RegistryPerson, RegistrySeat
+    from provisioning import people
+    from provisioning.access import is_official
 
     from .models import SigningKey
 
-    seats = (RegistrySeat.objects.filter(active=True, person__active=True, member__active=True)
-             .values_list("person_id", "roles", "member__services"))
+    seats = people.seats().values_list("person_id", "roles", "member__services")
     ids = {person_id for person_id, roles, services in seats.iterator(chunk_size=500)
-           if "parapheur" in (services or []) and any(is_elected(r) for r in roles or [])}
+           if "parapheur" in (services or []) and is_official(roles)}
     keys = SigningKey.objects.filter(kind=SigningKey.PERSONAL, active=True, person_id__in=ids)
     keyed = {person_id for person_id, pem in keys.values_list("person_id", "certificate")
              .iterator(chunk_size=500) if not _from_another_demo_root(pem, pki)}
-    return RegistryPerson.objects.filter(pk__in=ids - keyed).order_by("uid")
+    return people.people_among(ids - keyed).order_by("uid")
 
 
 def issue_demo_credentials(directory: Path | None = None, organisation: str = "") -> int:

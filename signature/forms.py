@@ -8,8 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mutualis import uploads
-from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
+from provisioning.models import RegistryMember, RegistryPerson
 from provisioning.naming import member_group_labels
+from provisioning.people import assemblies, member_seats, people_of
 
 from .models import ANY, MODES, SEAL, SIGNATURE, STEP_KINDS, VISA, Circuit, StepActor
 from .workflow import StepSpec
@@ -142,20 +143,10 @@ def actor_key(actor: StepActor | RegistryPerson | str) -> str:
     return GROUP + actor
 
 
-def member_seats(member: RegistryMember):
-    """The member's active seats of active people, in name order (one query)."""
-    return (RegistrySeat.objects.filter(member=member, active=True, person__active=True)
-            .select_related("person").order_by("person__surname", "person__given_name"))
-
-
-def member_people(member: RegistryMember):
-    return RegistryPerson.objects.filter(seats__member=member, seats__active=True, active=True)
-
-
 def group_labels(member: RegistryMember) -> dict[str, str]:
     """The member's naming groups a step may name, with the labels people know them by."""
-    assemblies = member.assemblies.filter(active=True).values_list("slug", "name")
-    return member_group_labels(member.code, member.name, assemblies, ())
+    slugs = assemblies([member]).values_list("slug", "name")
+    return member_group_labels(member.code, member.name, slugs, ())
 
 
 @dataclass
@@ -393,9 +384,9 @@ class DelegationForm(forms.Form):
 
     def __init__(self, *args, member: RegistryMember, **kwargs):
         super().__init__(*args, **kwargs)
-        people = member_people(member)
-        self.fields["delegator"].queryset = people
-        self.fields["delegate"].queryset = people
+        sitting = people_of(member)
+        self.fields["delegator"].queryset = sitting
+        self.fields["delegate"].queryset = sitting
 
     def clean(self):
         data = super().clean()

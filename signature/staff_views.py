@@ -1,7 +1,8 @@
 """The parapheur's staff pages under /parapheur/collectivites/<code>/: the member's circuits and
-delegations, edited by the member's staff (a seat whose roles are not elected ones: secrétaire
-de mairie, DGS, agent). A member the user does not sit in, or another member's circuit or
-delegation, is a 404; an elected person of the member gets a 403.
+delegations, edited by the member's staff (a seat that holds a staff role: secrétaire de
+mairie, DGS, agent; also an elected one or not, see `provisioning.access`). A member the user
+does not sit in, or another member's circuit or delegation, is a 404; an official of the
+member with no staff role gets a 403.
 
 Circuits are never deleted, only deactivated, and versioned. A folder reads its circuit's
 steps as it goes (`Folder.circuit`, steps by position) and its bordereau names them, so a
@@ -31,10 +32,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from provisioning.catalogue import ROLES
-from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
+from provisioning import access, people
+from provisioning.models import RegistryMember, RegistryPerson
 
 from . import audit, workflow
+from .access import person_of
 from .errors import SignatureError, as_clause
 from .forms import (
     ActorChoices,
@@ -45,7 +47,6 @@ from .forms import (
     group_labels,
 )
 from .models import Circuit, Delegation, Folder, StepActor
-from .views import _person
 from .workflow.people import SERVICE
 
 PAGE_SIZE = 25
@@ -53,30 +54,14 @@ STEPS_PREFIX = "etapes"
 FOLDER_TYPES = ("Délibération", "Arrêté", "Bon de commande", "Convocation")
 
 
-def _is_staff_seat(seat: RegistrySeat) -> bool:
-    """Staff, as the naming groups say (`<code>-staff`): a seat with no elected role."""
-    return not any(ROLES.get(role, {}).get("elected") for role in seat.roles)
-
-
-def _staff_seats(person: RegistryPerson):
-    return (RegistrySeat.objects.filter(person=person, active=True, member__active=True)
-            .select_related("member").order_by("member__name"))
-
-
-def managed_members(person: RegistryPerson) -> list[RegistryMember]:
-    """The members subscribing to the parapheur whose staff the person is."""
-    return [seat.member for seat in _staff_seats(person)
-            if _is_staff_seat(seat) and SERVICE in (seat.member.services or [])]
-
-
 def _staff_member(request: HttpRequest, code: str) -> tuple[RegistryPerson, RegistryMember]:
     """The user and the member whose circuits and delegations they edit: a member they do not
     sit in does not exist for them (404); its elected people may not edit them (403)."""
-    person = _person(request)
-    seat = _staff_seats(person).filter(member__code=code).first()
-    if seat is None or SERVICE not in (seat.member.services or []):
+    person = person_of(request)
+    seat = people.seats_of(person).filter(member__code=code).first()
+    if seat is None or not access.subscribes(seat.member, SERVICE):
         raise Http404(_("Collectivité introuvable."))
-    if not _is_staff_seat(seat):
+    if not access.is_staff(seat.roles):
         raise PermissionDenied(_("Seuls les agents de la collectivité gèrent ses circuits et "
                                  "ses délégations."))
     return person, seat.member

@@ -21,9 +21,11 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from mutualis.private_files import serve_private
-from provisioning.models import RegistryMember, RegistryPerson
+from provisioning import people
+from provisioning.models import RegistryPerson
 
 from . import audit, workflow
+from .access import managed_members, manages_credentials, person_of
 from .errors import SignatureError
 from .forms import (
     ActionForm,
@@ -41,15 +43,8 @@ DONE = {"approve": _("Dossier visé."), "sign": _("Dossier signé."),
         "reject": _("Dossier rejeté : il revient à la personne qui l'a déposé.")}
 
 
-def _person(request: HttpRequest) -> RegistryPerson:
-    person = workflow.person_for(request.user)
-    if person is None:
-        raise PermissionDenied("Votre compte n'est rattaché à aucune personne de l'annuaire.")
-    return person
-
-
 def _folder(request: HttpRequest, pk: int) -> tuple[RegistryPerson, Folder]:
-    person = _person(request)
+    person = person_of(request)
     folder = (Folder.objects.select_related("member", "circuit", "submitter")
               .filter(pk=pk, member__in=workflow.parapheur_members(person)).first())
     if folder is None:
@@ -60,13 +55,9 @@ def _folder(request: HttpRequest, pk: int) -> tuple[RegistryPerson, Folder]:
 @sensitive_post_parameters("passphrase")
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    # the staff pages import this module
-    from .credential_views import manages_credentials
-    from .staff_views import managed_members
-
     if request.user.is_superuser and workflow.person_for(request.user) is None:
         return _syndicate(request)
-    person = _person(request)
+    person = person_of(request)
     waiting = workflow.waiting_for(person)
     key = workflow.active_key(person)
     form = BatchForm(folders=waiting, key=key)
@@ -93,7 +84,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def _syndicate(request: HttpRequest) -> HttpResponse:
     """The syndicate's view of the parapheur: the members that subscribe to it."""
-    members = workflow.subscribing(RegistryMember.objects.filter(active=True)).order_by("name")
+    members = workflow.subscribing(people.members()).order_by("name")
     page = Paginator(members, 50).get_page(request.GET.get("page"))
     return render(request, "signature/syndicate.html", {"person": None, "page": page})
 
@@ -102,8 +93,6 @@ def _syndicate(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def folder_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from .staff_views import managed_members  # the staff pages import this module
-
     person, folder = _folder(request, pk)
     capacities = workflow.capacities(folder, person)
     key = workflow.active_key(person)
@@ -212,7 +201,7 @@ def folder_audit(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
-    person = _person(request)
+    person = person_of(request)
     members = workflow.parapheur_members(person)
     form = SubmitForm(members=members)
     if request.method == "POST":
@@ -237,7 +226,7 @@ def submit(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
-    _person(request)
+    person_of(request)
     form, reports, verdict = VerifyForm(), None, None
     if request.method == "POST":
         form = VerifyForm(request.POST, request.FILES)

@@ -10,27 +10,13 @@ sites, the editors of the same members, the workflows of their pages...).
 from __future__ import annotations
 
 import django_filters
-from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
 from wagtail.admin.filters import PopularTagsFilter, WagtailFilterSet
 
 from .isolation import popular_tags, visible
-from .tenancy import EditorScope, scope_for
+from .tenancy import scope_for
 
 _installed = False
 MODEL_FILTERS = (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)
-
-
-def colleagues(scope: EditorScope, user) -> QuerySet:
-    users = get_user_model().objects.filter(
-        Q(pk=user.pk) | Q(groups__in=_groups(scope))).distinct()
-    return users
-
-
-def _groups(scope: EditorScope) -> QuerySet:
-    from .models import MemberSite
-
-    return MemberSite.objects.filter(code__in=scope.codes, group__isnull=False).values("group")
 
 
 def confine(filterset: WagtailFilterSet) -> None:

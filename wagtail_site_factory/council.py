@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from provisioning.catalogue import ROLES, role_label
-from provisioning.models import RegistryMember, RegistrySeat
+from provisioning import people
+from provisioning.access import elected_roles
+from provisioning.catalogue import role_label
 
 # Order in which officials are listed: the maire first, then adjoints, then the others.
 ROLE_ORDER = ("maire", "president", "maire-delegue", "vice-president", "adjoint",
@@ -21,11 +22,9 @@ class Official:
 
 
 def elected_officials(code: str) -> list[Official]:
-    seats = (RegistrySeat.objects.filter(member__code=code, active=True, person__active=True)
-             .select_related("person").order_by("person__surname", "person__given_name"))
     officials = []
-    for seat in seats:
-        elected = [r for r in seat.roles if ROLES.get(r, {}).get("elected")]
+    for seat in people.member_seats(code):
+        elected = elected_roles(seat.roles)
         if not elected:
             continue
         rank = min(ROLE_ORDER.index(r) if r in ROLE_ORDER else len(ROLE_ORDER) for r in elected)
@@ -38,5 +37,5 @@ def elected_officials(code: str) -> list[Official]:
 
 def mairie_email(code: str) -> str:
     """The member's contact address, as the registry holds it."""
-    return (RegistryMember.objects.filter(code=code, active=True)
-            .values_list("email", flat=True).first()) or ""
+    member = people.member(code)
+    return (member.email if member is not None else "") or ""

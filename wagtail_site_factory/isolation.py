@@ -40,6 +40,19 @@ from .tenancy import EditorScope, scope_for_user
 _installed = False
 
 
+def colleagues(scope: EditorScope, user) -> QuerySet:
+    """The user and the editors of the same members (their groups are the members' editors'
+    groups)."""
+    return get_user_model().objects.filter(
+        Q(pk=user.pk) | Q(groups__in=_editor_groups(scope))).distinct()
+
+
+def _editor_groups(scope: EditorScope) -> QuerySet:
+    from .models import MemberSite
+
+    return MemberSite.objects.filter(code__in=scope.codes, group__isnull=False).values("group")
+
+
 def visible(model: type[Model], user) -> QuerySet | None:
     """The objects of `model` that `user` may see; None when no confinement applies."""
     scope = scope_for_user(user)
@@ -57,8 +70,6 @@ def visible(model: type[Model], user) -> QuerySet | None:
     if _site_field(model):  # alerts, site settings
         return objects.filter(site_id__in=scope.site_ids)
     if model is get_user_model():
-        from .admin_filters import colleagues
-
         return objects.filter(pk__in=colleagues(scope, user).values("pk"))
     if issubclass(model, Group):
         prefixes = Q(pk__in=[])

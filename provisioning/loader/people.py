@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .. import catalogue, naming
+from .. import access, catalogue, naming
 from ..inventory import Assembly, Seat
 from ..quoting import shown
 from ..schema import UID_PATTERN
@@ -61,7 +61,7 @@ class PeopleChecks(CheckerBase):
         if not (code and kind):
             return Seat(member=code or "", roles=tuple(roles), assemblies=())
         sits = set(explicit)
-        if any(catalogue.ROLES[r]["elected"] for r in roles):
+        if access.is_official(roles):
             sits.add(catalogue.DEFAULT_ASSEMBLY[kind])
         if any(r in catalogue.BUREAU_ROLES for r in roles) and any(
                 a.slug == "bureau" for a in assemblies):

@@ -7,35 +7,23 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from provisioning import catalogue
+from provisioning import access, catalogue, people
 from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
-from provisioning.naming import elected_group, staff_group
+from provisioning.people import person_for as person_for  # the parapheur's name for it
 
 from ..errors import AccessDenied
 from ..models import Step
 
-
-def person_for(user) -> RegistryPerson | None:
-    """The registry person a logged-in Django user is (username == uid)."""
-    if user is None or not user.is_authenticated:
-        return None
-    return RegistryPerson.objects.filter(uid=user.get_username(), active=True).first()
-
-
-def members_of(person: RegistryPerson) -> QuerySet[RegistryMember]:
-    return RegistryMember.objects.filter(seats__person=person, seats__active=True,
-                                         active=True).distinct()
-
-
 SERVICE = "parapheur"
 
 
+def members_of(person: RegistryPerson) -> QuerySet[RegistryMember]:
+    return people.members_of(person)
+
+
 def subscribing(members: QuerySet[RegistryMember]) -> QuerySet[RegistryMember]:
-    """Those of the members that subscribe to the parapheur. (SQLite has no JSON containment
-    lookup: the services lists are read, and they are short.)"""
-    ids = [pk for pk, services in members.values_list("pk", "services")
-           if SERVICE in (services or [])]
-    return members.filter(pk__in=ids)
+    """Those of the members that subscribe to the parapheur."""
+    return people.subscribing(members, SERVICE)
 
 
 def parapheur_members(person: RegistryPerson) -> QuerySet[RegistryMember]:
@@ -53,7 +41,7 @@ def check_member(person: RegistryPerson | None, member: RegistryMember) -> Regis
 
 
 def seat(person: RegistryPerson, member: RegistryMember) -> RegistrySeat | None:
-    return RegistrySeat.objects.filter(person=person, member=member, active=True).first()
+    return people.seat(person, member)
 
 
 def role_label(person: RegistryPerson, member: RegistryMember) -> str:
@@ -78,15 +66,7 @@ def display_name(person: RegistryPerson) -> str:
 
 def group_members(member: RegistryMember, group: str) -> set[int]:
     """The ids of the people in one of the member's naming groups."""
-    seats = RegistrySeat.objects.filter(member=member, active=True, person__active=True)
-    found: set[int] = set()
-    for s in seats.only("person_id", "roles", "assemblies"):
-        elected = any(catalogue.ROLES.get(r, {}).get("elected") for r in s.roles)
-        groups = {elected_group(member.code) if elected else staff_group(member.code)}
-        groups |= {f"{member.code.lower()}-{a}" for a in s.assemblies}
-        if group.lower() in groups:
-            found.add(s.person_id)
-    return found
+    return access.group_members(member, group)
 
 
 def step_actors(step: Step, member: RegistryMember) -> set[int]:

@@ -68,7 +68,7 @@ class MemoryDriver(BaseDriver):
         for m in inventory.members:
             own = frozenset([m.code])
             people = inventory.people_of(m.code)
-            groups = {staff_group(m.code): [p.uid for p in people if not p.seat(m.code).elected],
+            groups = {staff_group(m.code): [p.uid for p in people if p.seat(m.code).staff],
                       elected_group(m.code): [p.uid for p in people if p.seat(m.code).elected]}
             for a in m.assemblies:
                 groups[assembly_group(m.code, a.slug)] = [

@@ -187,13 +187,6 @@ def test_archived_names():
     assert naming.unarchived("Photos") == ("Photos", False)
 
 
-def test_seat_groups():
-    assert naming.seat_groups("79174", True, ("conseil-municipal",), ("extranet", "agenda")) == [
-        "79174-conseil-municipal", "79174-elus", "79174-svc-agenda", "79174-svc-extranet"]
-    assert naming.seat_groups("2A004", False, (), ("extranet",)) == [
-        "2a004-staff", "2a004-svc-extranet"]
-
-
 def test_group_codes():
     assert naming.group_code("79174-staff") == "79174"
     assert naming.group_code("2a004-conseil-municipal") == "2A004"

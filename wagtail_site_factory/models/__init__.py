@@ -1,6 +1,7 @@
 from .alerts import SiteAlert
+from .base import SitePage
 from .municipal import ACT_KINDS, ActIndexPage, ActPage, MunicipalLifePage, SittingPage
-from .pages import HomePage, NewsIndexPage, NewsPage, QuickLink, SitePage, StandardPage
+from .pages import HomePage, NewsIndexPage, NewsPage, QuickLink, StandardPage
 from .services import AgendaPage, ContactPage, DemarcheLink, DemarchesPage
 from .settings import CommuneSettings
 from .syndicate import SyndicatePage

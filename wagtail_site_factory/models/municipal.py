@@ -17,7 +17,7 @@ from wagtail.documents import get_document_model_string
 from wagtail.fields import RichTextField
 from wagtail.search import index
 
-from .pages import SitePage
+from .base import SitePage
 
 ACT_KINDS = [
     ("deliberation", _("Délibération")),

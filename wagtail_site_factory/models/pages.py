@@ -4,69 +4,17 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page, Site
+from wagtail.models import Orderable
 from wagtail.search import index
-from wagtail.url_routing import RouteResult
 
-from .. import pagecache
-from .settings import CommuneSettings
-
-
-class SitePage(Page):
-    """What every page of a commune's site shares: the commune's settings in the context, and
-    the per-site page cache for anonymous visitors."""
-
-    cacheable = True
-    show_in_menus_default = True
-
-    class Meta:
-        abstract = True
-
-    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        context = super().get_context(request, *args, **kwargs)
-        context["commune"] = CommuneSettings.for_request(request)
-        return context
-
-    def serve(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        site = Site.find_for_request(request)
-        if not (self.cacheable and site and pagecache.is_cacheable(request)):
-            return super().serve(request, *args, **kwargs)
-        return pagecache.serve_cached(
-            site.pk, request, lambda: super(SitePage, self).serve(request, *args, **kwargs),
-            page=self)
-
-
-# The stylesheet's path on every site, `/_theme/`: Wagtail serves only paths of words.
-STYLESHEET_SLUG = "_theme"
-
-
-class ThemedRoot:
-    """A site's root page: it also answers `/_theme/`, the site's stylesheet."""
-
-    def route(self, request: HttpRequest, path_components: list[str]) -> RouteResult:
-        if path_components == [STYLESHEET_SLUG] and self.live:
-            return RouteResult(self, kwargs={"stylesheet": True})
-        return super().route(request, path_components)
-
-    def serve(self, request: HttpRequest, *args, stylesheet: bool = False,
-              **kwargs) -> HttpResponse:
-        if stylesheet:
-            from ..stylesheet import stylesheet as css
-
-            response = HttpResponse(css(self.theme_settings(request)),
-                                    content_type="text/css; charset=utf-8")
-            response["Cache-Control"] = "public, max-age=86400"
-            return response
-        return super().serve(request, *args, **kwargs)
-
-    def theme_settings(self, request: HttpRequest) -> CommuneSettings | None:
-        return CommuneSettings.for_request(request)
+from .base import SitePage, ThemedRoot
+from .services import AgendaPage
 
 
 class HomePage(ThemedRoot, SitePage):
@@ -91,15 +39,9 @@ class HomePage(ThemedRoot, SitePage):
                            .order_by("-date", "-pk")[:3])
         events, available = upcoming_events(request, context["commune"].code, limit=3)
         context["events"], context["available"] = events, available
-        context["agenda_page"] = self.get_children().live().type(_agenda_model()).first()
+        context["agenda_page"] = self.get_children().live().type(AgendaPage).first()
         context["links"] = self.quick_links.select_related("link_page")
         return context
-
-
-def _agenda_model():
-    from .services import AgendaPage
-
-    return AgendaPage
 
 
 class QuickLink(Orderable):

@@ -19,7 +19,7 @@ from mutualis import conf
 from mutualis.client_address import client_address
 from mutualis.throttle import increment
 
-from .pages import SitePage
+from .base import SitePage
 
 
 class AgendaPage(SitePage):

@@ -12,7 +12,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from .pages import SitePage, ThemedRoot
+from .base import SitePage, ThemedRoot
 from .tenancy import MemberSite
 
 MEMBERS_PER_PAGE = 100

@@ -9,7 +9,8 @@ from wagtail.models import Page, Site
 from .. import richtext
 from ..links import page_href
 from ..models import SiteAlert
-from ..models.pages import STYLESHEET_SLUG, QuickLink
+from ..models.base import STYLESHEET_SLUG
+from ..models.pages import QuickLink
 from ..stylesheet import stylesheet_version
 
 register = template.Library()
