@@ -57,7 +57,7 @@ def issue_token(convocation: Convocation) -> str:
 
 def link_url(member, token: str) -> str:
     """The personal link, on the member's own host: officials work on their commune's."""
-    return member_url(member, reverse("convocation:link", args=[token]))
+    return member_url(member, reverse("convocation_link:link", args=[token]))
 
 
 def still_seated(convocation: Convocation) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import link_views, views
 
 app_name = "convocation"
 urlpatterns = [
@@ -22,7 +22,9 @@ urlpatterns = [
     path("seances/<int:pk>/rapport.<str:fmt>", views.report, name="report"),
     path("seances/<int:pk>/documents/<str:name>", views.staff_document, name="document"),
     path("economies/", views.savings, name="savings"),
-    path("l/<str:token>/", views.link, name="link"),
-    path("l/<str:token>/reponse/", views.link_answer, name="link-answer"),
-    path("l/<str:token>/documents/<str:name>", views.link_document, name="link-document"),
+    # links mailed before the personal link moved to the officials' space keep working
+    path("l/<str:token>/", link_views.link, name="legacy-link"),
+    path("l/<str:token>/reponse/", link_views.link_answer, name="legacy-link-answer"),
+    path("l/<str:token>/documents/<str:name>", link_views.link_document,
+         name="legacy-link-document"),
 ]

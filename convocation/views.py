@@ -1,9 +1,7 @@
 """Pages of the convocation app.
 
-Staff pages (`/convocation/…`, linked from the Wagtail admin menu): every one of them checks
-that the user is staff of the member whose sitting it touches. Members' pages
-(`/convocation/l/<token>/…`): the personal link, for tablets; opening it records the receipt
-before anything is shown.
+Staff pages (linked from the Wagtail admin menu): every one of them checks that the user is
+staff of the member whose sitting it touches. The members' personal link is in link_views.py.
 """
 
 from __future__ import annotations
@@ -20,16 +18,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from mutualis.private_files import serve_private
 from provisioning import people
 
-from . import access, acts, outcome, quorum, receipts, reports, sending, tasks
+from . import access, acts, outcome, quorum, reports, sending, tasks
 from .forms import (
     AnnexForm,
-    AnswerForm,
     GuestForm,
     ItemForm,
     MovementForm,
@@ -38,7 +34,8 @@ from .forms import (
     SittingForm,
     VoteForm,
 )
-from .models import AgendaItem, Annex, Answer, Dispatch, Publication, Sitting, audit
+from .link_views import dispatched_file
+from .models import AgendaItem, Annex, Dispatch, Publication, Sitting, audit
 from .rules import long_date
 
 log = logging.getLogger(__name__)
@@ -334,7 +331,7 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @staff_only
 def staff_document(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     sitting = access.sitting_for(request.user, pk)
-    return _document(request, Dispatch.objects.filter(sitting=sitting).first(), name)
+    return dispatched_file(request, Dispatch.objects.filter(sitting=sitting).first(), name)
 
 
 @staff_only
@@ -354,86 +351,3 @@ def savings(request: HttpRequest) -> HttpResponse:
     return render(request, "convocation/savings.html", {
         "year": year, "figures": figures, "members": members,
         "years": range(date.today().year, date.today().year - 6, -1)})
-
-
-# ------------------------------------------------------------------ members: personal link
-
-def _document(request: HttpRequest, dispatch: Dispatch | None, name: str) -> HttpResponse:
-    record = next((r for r in (dispatch.files if dispatch else []) if r["name"] == name), None)
-    if record is None:
-        raise Http404
-    return serve_private(request, record["path"], name, inline=True)
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "same-origin"  # the token never leaves the site
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
-def _link_page(request: HttpRequest, token: str, convocation, form=None,
-               status: int = 200) -> HttpResponse:
-    sitting = convocation.sitting
-    current = receipts.current_answer(convocation)
-    form = form or AnswerForm(sitting=sitting, person=convocation.person, initial={
-        "choice": current.choice or None, "holder": current.holder})
-    dispatch = Dispatch.objects.filter(sitting=sitting).first()
-    files = dispatch.files if dispatch else []
-    return _private(render(request, "convocation/link.html", {
-        "token": token, "convocation": convocation, "sitting": sitting,
-        "receipt": convocation.receipt, "current": current, "form": form,
-        "combined": next((f for f in files if f["name"] == "dossier-complet.pdf"), None),
-        "on_tablets": bool(dispatch and dispatch.published_paths),
-        "files": [f for f in files if f["name"] != "dossier-complet.pdf"],
-        "history": convocation.answers.select_related("proxy__holder").order_by("-at", "-pk"),
-        "open": timezone.now() < sitting.starts_at,
-        "items": sitting.items.select_related("rapporteur").order_by("position"),
-    }, status=status))
-
-
-@never_cache
-def link(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        convocation = receipts.resolve(token)
-    except receipts.LinkInvalid as exc:
-        return _private(render(request, "convocation/link_invalid.html", {"message": str(exc)},
-                               status=404))
-    receipts.acknowledge(convocation, request.META.get("HTTP_USER_AGENT", ""))
-    convocation.refresh_from_db()
-    return _link_page(request, token, convocation)
-
-
-@never_cache
-def link_document(request: HttpRequest, token: str, name: str) -> HttpResponse:
-    try:
-        convocation = receipts.resolve(token)
-    except receipts.LinkInvalid as exc:
-        raise Http404 from exc
-    receipts.acknowledge(convocation, request.META.get("HTTP_USER_AGENT", ""))
-    return _private(_document(request, Dispatch.objects.filter(sitting=convocation.sitting)
-                              .first(), name))
-
-
-@never_cache
-@require_POST
-def link_answer(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        convocation = receipts.resolve(token)
-    except receipts.LinkInvalid as exc:
-        return _private(render(request, "convocation/link_invalid.html", {"message": str(exc)},
-                               status=404))
-    receipts.acknowledge(convocation, request.META.get("HTTP_USER_AGENT", ""))
-    convocation.refresh_from_db()
-    form = AnswerForm(request.POST, sitting=convocation.sitting, person=convocation.person)
-    if not form.is_valid():
-        return _link_page(request, token, convocation, form, 400)
-    d = form.cleaned_data
-    try:
-        receipts.answer(convocation, d["choice"], d.get("holder"), d.get("sittings") or 1)
-    except receipts.AnswerRefused as exc:
-        form.add_error(None, str(exc))
-        return _link_page(request, token, convocation, form, 400)
-    messages.success(request, _("Votre réponse est enregistrée : %(choice)s.") % {
-        "choice": dict(Answer.CHOICES)[d["choice"]]})
-    return redirect("convocation:link", token)

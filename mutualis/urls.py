@@ -16,6 +16,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("", include("ldap_sync.urls")),
     path("", include("portal.urls")),
+    path("espace-elus/convocation/", include("convocation.link_urls")),
+    path("espace-elus/parapheur/", include("signature.official_urls")),
     path("convocation/", include("convocation.urls")),
     path("parapheur/", include("signature.urls")),
     path("actes/", include("actes.urls")),

@@ -62,4 +62,4 @@ def convocation_link(person: RegistryPerson, member: RegistryMember, pk: int) ->
         sent_at__isnull=False).select_related("sitting").first()
     if convocation is None:
         return None
-    return reverse("convocation:link", args=[issue_token(convocation)])
+    return reverse("convocation_link:link", args=[issue_token(convocation)])

@@ -136,6 +136,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses after too many failures
     "ldap_sync.auth.LdapBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "portal.backends.StaffAdminAccessBackend",  # the registry's staff open the Wagtail admin
 ]
 
 # HTTPS, secure cookies and HSTS: production.py.

@@ -84,11 +84,11 @@ def test_without_nextcloud_the_sending_goes_on_and_the_sitting_is_on_the_site(
     body = smtp.to(council.elected[0].email)[0].get_body(("plain",)).get_content()
     token = link_pattern(council).search(body).group(1)
     official = Client()
-    link = official.get(reverse("convocation:link", args=[token]),
+    link = official.get(reverse("convocation_link:link", args=[token]),
                         HTTP_HOST=council.member.hostname)
     assert link.status_code == 200 and "dossier-complet.pdf" in link.content.decode()
     assert "hors connexion" not in text(link)  # no Nextcloud: no tablet folder to point at
-    document = official.get(reverse("convocation:link-document",
+    document = official.get(reverse("convocation_link:link-document",
                                     args=[token, "dossier-complet.pdf"]),
                             HTTP_HOST=council.member.hostname)
     assert b"".join(document.streaming_content).startswith(b"%PDF")

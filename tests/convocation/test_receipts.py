@@ -30,7 +30,7 @@ def test_opening_the_link_records_the_receipt_first(client, council):
     person = council.elected[1]
     token = tokens[person.uid]
     assert not Receipt.objects.exists()
-    page = client.get(reverse("convocation:link", args=[token]), HTTP_USER_AGENT="Tablette")
+    page = client.get(reverse("convocation_link:link", args=[token]), HTTP_USER_AGENT="Tablette")
     assert page.status_code == 200
     receipt = Receipt.objects.get(convocation__person=person)
     assert receipt.user_agent == "Tablette"
@@ -38,16 +38,16 @@ def test_opening_the_link_records_the_receipt_first(client, council):
     assert "Accusé de réception enregistré" in html and "dossier-complet.pdf" in html
     assert page["Referrer-Policy"] == "same-origin" and "no-store" in page["Cache-Control"]
     # A second opening keeps the first receipt's time.
-    client.get(reverse("convocation:link", args=[token]))
+    client.get(reverse("convocation_link:link", args=[token]))
     assert Receipt.objects.get(convocation__person=person).at == receipt.at
     # A document through the link, and no other file.
-    doc = client.get(reverse("convocation:link-document", args=[token, "dossier-complet.pdf"]))
+    doc = client.get(reverse("convocation_link:link-document", args=[token, "dossier-complet.pdf"]))
     assert doc.status_code == 200 and b"".join(doc.streaming_content).startswith(b"%PDF")
-    assert client.get(reverse("convocation:link-document",
+    assert client.get(reverse("convocation_link:link-document",
                               args=[token, "..%2Fsecret.pdf"])).status_code == 404
     # Opening a document first also records the receipt.
     other = council.elected[2]
-    client.get(reverse("convocation:link-document", args=[tokens[other.uid],
+    client.get(reverse("convocation_link:link-document", args=[tokens[other.uid],
                                                           "00-convocation.pdf"]))
     assert Receipt.objects.filter(convocation__person=other).exists()
     assert AuditEntry.objects.filter(sitting=sitting, action="receipt").count() == 2
@@ -58,12 +58,12 @@ def test_opening_the_link_records_the_receipt_first(client, council):
 def test_answers_through_the_link_until_the_sitting(client, council):
     sitting, tokens = prepared(council)
     me, holder = council.elected[1], council.elected[2]
-    url = reverse("convocation:link-answer", args=[tokens[me.uid]])
+    url = reverse("convocation_link:link-answer", args=[tokens[me.uid]])
     assert client.post(url, {"choice": "present"}).status_code == 302
     page = client.post(url, {"choice": "proxy"})
     assert page.status_code == 400 and "Choisissez le membre" in page.content.decode()
     other = council.elected[3]
-    client.post(reverse("convocation:link-answer", args=[tokens[other.uid]]),
+    client.post(reverse("convocation_link:link-answer", args=[tokens[other.uid]]),
                 {"choice": "proxy", "holder": holder.pk, "sittings": 1})
     page = client.post(url, {"choice": "proxy", "holder": holder.pk, "sittings": 1})
     assert "détient déjà le pouvoir" in page.content.decode()
@@ -86,13 +86,13 @@ def test_links_expire_the_day_after_the_sitting_and_withdrawn_members_lose_them(
     local_end = timezone.localtime(found.expires_at)
     assert local_end.date() == sitting.local_start.date() + timedelta(days=2)
     assert (local_end.hour, local_end.minute) == (0, 0)
-    assert client.get(reverse("convocation:link", args=["x" * 43])).status_code == 404
+    assert client.get(reverse("convocation_link:link", args=["x" * 43])).status_code == 404
     AccessToken.objects.filter(pk=found.pk).update(expires_at=timezone.now())
-    page = client.get(reverse("convocation:link", args=[token]))
+    page = client.get(reverse("convocation_link:link", args=[token]))
     assert page.status_code == 404 and "a expiré" in page.content.decode()
     assert not Receipt.objects.exists()
     RegistrySeat.objects.filter(person=council.elected[2]).update(active=False)
-    page = client.get(reverse("convocation:link", args=[tokens[council.elected[2].uid]]))
+    page = client.get(reverse("convocation_link:link", args=[tokens[council.elected[2].uid]]))
     assert page.status_code == 404 and "ne siégez plus" in page.content.decode()
     assert not Receipt.objects.exists()
 
@@ -103,18 +103,18 @@ def test_reminders_go_to_members_who_have_not_opened(client, council, smtp, sett
     sitting, tokens = prepared(council, days_ahead=3)
     far, _far_tokens = prepared(council, days_ahead=9)
     opened, withdrawn = council.elected[0], council.elected[1]
-    client.get(reverse("convocation:link", args=[tokens[opened.uid]]))
+    client.get(reverse("convocation_link:link", args=[tokens[opened.uid]]))
     RegistrySeat.objects.filter(person=withdrawn).update(active=False)
     assert tasks.send_reminders.delay().get() == len(council.elected) - 2
     reminded = {r.rcpt_tos[0] for r in smtp.received}
     assert reminded == {p.email for p in council.elected[2:]}
     message = smtp.to(council.elected[2].email)[0]
     assert "Rappel de convocation" in str(message["Subject"])
-    new = re.search(r"/convocation/l/([A-Za-z0-9_-]+)/",
+    new = re.search(r"/espace-elus/convocation/([A-Za-z0-9_-]+)/",
                     message.get_body(("plain",)).get_content()).group(1)
     assert new != tokens[council.elected[2].uid]
     for token in (new, tokens[council.elected[2].uid]):  # both links work
-        assert client.get(reverse("convocation:link", args=[token])).status_code == 200
+        assert client.get(reverse("convocation_link:link", args=[token])).status_code == 200
     assert tasks.send_reminders.delay().get() == 0  # once only
     assert not far.convocations.filter(reminded_at__isnull=False).exists()
 

@@ -29,7 +29,7 @@ from .sittings import make_sitting, paris
 
 def link_pattern(council: Council) -> re.Pattern:
     """Personal links point at the member's own host (MUTUALIS_BASE_URL's scheme and port)."""
-    return re.compile(rf"http://{re.escape(council.member.hostname)}/convocation/l/"
+    return re.compile(rf"http://{re.escape(council.member.hostname)}/espace-elus/convocation/"
                       r"([A-Za-z0-9_-]+)/")
 
 

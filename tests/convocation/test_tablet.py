@@ -25,7 +25,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "convocatio
 def test_a_member_acknowledges_and_answers_on_a_tablet(live_server, council):
     sitting, tokens = prepared(council, items=3, annexes=1)
     me, holder = council.elected[1], council.elected[3]
-    url = live_server.url + reverse("convocation:link", args=[tokens[me.uid]])
+    url = live_server.url + reverse("convocation_link:link", args=[tokens[me.uid]])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

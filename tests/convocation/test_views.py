@@ -123,7 +123,7 @@ def test_every_view_refuses_another_members_staff(client, council, settings):
 @pytest.mark.django_db
 def test_after_the_sitting_attendance_votes_acts_reports_and_savings(client, council):
     sitting, tokens = prepared(council, items=2, annexes=0)
-    client.get(reverse("convocation:link", args=[tokens[council.elected[0].uid]]))
+    client.get(reverse("convocation_link:link", args=[tokens[council.elected[0].uid]]))
     e = council.elected
     from convocation import receipts
 

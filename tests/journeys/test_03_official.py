@@ -15,9 +15,9 @@ def test_the_maire_answers_his_convocation_and_finds_his_space(demo, chromium, s
     page, site = maire.page, demo.site(MELLE)
 
     open_mail(maire, demo.mailbox, MAIRE["email"], "Convocation")
-    page.locator('a[href*="/convocation/l/"]').first.click()
+    page.locator('a[href*="/espace-elus/convocation/"]').first.click()
     maire.look("convocation link")
-    assert page.url.startswith(site + "/convocation/l/")
+    assert page.url.startswith(site + "/espace-elus/convocation/")
     assert "Budget primitif 2027" in maire.text()
     # The dossier comes from the link only: a PDF, typed and never sniffed.
     dossier = page.locator('a[href*="/documents/"]').first.get_attribute("href")

@@ -77,9 +77,12 @@ def _reset_token() -> tuple[str, str]:
 
 # Real tokens of every token-bearing pattern, by view: (uidb64 or None, token).
 REAL_TOKENS = {
-    "convocation:link": lambda: (None, _convocation_token()),
-    "convocation:link-answer": lambda: (None, _convocation_token()),
-    "convocation:link-document": lambda: (None, _convocation_token()),
+    "convocation_link:link": lambda: (None, _convocation_token()),
+    "convocation_link:link-answer": lambda: (None, _convocation_token()),
+    "convocation_link:link-document": lambda: (None, _convocation_token()),
+    "convocation:legacy-link": lambda: (None, _convocation_token()),
+    "convocation:legacy-link-answer": lambda: (None, _convocation_token()),
+    "convocation:legacy-link-document": lambda: (None, _convocation_token()),
     "ldap_sync:activation": lambda: (None, _activation_token()),
     "portal:admin-password": _reset_token,
     "wagtailadmin_password_reset_confirm": _reset_token,
@@ -162,14 +165,16 @@ def test_the_demo_servers_request_lines_are_masked():
     logger.addHandler(handler)
     try:
         # What runserver's WSGIRequestHandler.log_message sends.
-        for path in (f"/convocation/l/{token}/", f"/convocation/l/{token}/documents/x.pdf",
+        for path in (f"/espace-elus/convocation/{token}/",
+                     f"/espace-elus/convocation/{token}/documents/x.pdf",
+                     f"/convocation/l/{token}/",  # a link mailed before the move
                      f"/activation/{token}/", f"/compte-syndicat/MQ/{token}/",
                      f"/admin/password_reset/confirm/MQ/{token}/"):
             logger.info('"%s" %s %s', f"GET {path} HTTP/1.1", "404", "179",
                         extra={"status_code": 404, "request": None})
     finally:
         logger.removeHandler(handler)
-    assert len(lines) == 5 and all(MASK in line for line in lines)
+    assert len(lines) == 6 and all(MASK in line for line in lines)
     assert not [line for line in lines if token in line]
 
 

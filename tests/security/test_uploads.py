@@ -249,7 +249,7 @@ def download_urls(everything) -> dict[str, tuple[str, User | None, bool]]:
         "convocation dossier (staff)": (
             reverse("convocation:document", args=[sitting.pk, dossier]), secretary, True),
         "convocation dossier (official's link)": (
-            reverse("convocation:link-document", args=[tokens[uid], dossier]), None, True),
+            reverse("convocation_link:link-document", args=[tokens[uid], dossier]), None, True),
         "convocation publication": (
             reverse("convocation:publication", args=[sitting.pk, publication.pk]), secretary,
             False),
