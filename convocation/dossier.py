@@ -12,6 +12,7 @@ import io
 import math
 from dataclasses import dataclass, field
 
+import pikepdf
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from pypdf import PdfReader, PdfWriter
@@ -240,8 +241,12 @@ def assemble(parts: list[Part], title: str
                                                                 target_page_index=target))
     writer.page_mode = "/UseOutlines"
     writer.add_metadata({"/Title": title, "/Producer": "Mutualis"})
-    out = io.BytesIO()
-    writer.write(out)
+    merged, out = io.BytesIO(), io.BytesIO()
+    writer.write(merged)
+    # Saved linearized ("fast web view"): a browser's viewer shows the first pages of a large
+    # dossier from its first bytes and fetches the others by range (docs/espace-elus.md).
+    with pikepdf.open(merged) as pdf:
+        pdf.save(out, linearize=True)
     return out.getvalue(), entries, len(writer.pages)
 
 

@@ -1,6 +1,7 @@
 """The members' personal link (`/espace-elus/convocation/<token>/`), for tablets: opening it
 records the receipt before anything is shown. It needs no login: the token is the key, as the
-mail that carried it was addressed to the person alone."""
+mail that carried it was addressed to the person alone. Its page is part of the officials'
+space: the commune's look on its host (portal.views.page_context), a link back to the space."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from mutualis.private_files import serve_private
+from portal.views import page_context
 
 from . import receipts
 from .forms import AnswerForm
@@ -33,6 +35,11 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _invalid(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return render(request, "convocation/link_invalid.html",
+                  page_context(request, message=str(exc)), status=404)
+
+
 def _link_page(request: HttpRequest, token: str, convocation, form=None,
                status: int = 200) -> HttpResponse:
     sitting = convocation.sitting
@@ -41,7 +48,7 @@ def _link_page(request: HttpRequest, token: str, convocation, form=None,
         "choice": current.choice or None, "holder": current.holder})
     dispatch = Dispatch.objects.filter(sitting=sitting).first()
     files = dispatch.files if dispatch else []
-    return _private(render(request, "convocation/link.html", {
+    return _private(render(request, "convocation/link.html", page_context(request, **{
         "token": token, "convocation": convocation, "sitting": sitting,
         "receipt": convocation.receipt, "current": current, "form": form,
         "combined": next((f for f in files if f["name"] == "dossier-complet.pdf"), None),
@@ -50,7 +57,7 @@ def _link_page(request: HttpRequest, token: str, convocation, form=None,
         "history": convocation.answers.select_related("proxy__holder").order_by("-at", "-pk"),
         "open": timezone.now() < sitting.starts_at,
         "items": sitting.items.select_related("rapporteur").order_by("position"),
-    }, status=status))
+    }), status=status))
 
 
 @never_cache
@@ -58,8 +65,7 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
     try:
         convocation = receipts.resolve(token)
     except receipts.LinkInvalid as exc:
-        return _private(render(request, "convocation/link_invalid.html", {"message": str(exc)},
-                               status=404))
+        return _private(_invalid(request, exc))
     receipts.acknowledge(convocation, request.META.get("HTTP_USER_AGENT", ""))
     convocation.refresh_from_db()
     return _link_page(request, token, convocation)
@@ -82,8 +88,7 @@ def link_answer(request: HttpRequest, token: str) -> HttpResponse:
     try:
         convocation = receipts.resolve(token)
     except receipts.LinkInvalid as exc:
-        return _private(render(request, "convocation/link_invalid.html", {"message": str(exc)},
-                               status=404))
+        return _private(_invalid(request, exc))
     receipts.acknowledge(convocation, request.META.get("HTTP_USER_AGENT", ""))
     convocation.refresh_from_db()
     form = AnswerForm(request.POST, sitting=convocation.sitting, person=convocation.person)

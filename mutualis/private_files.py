@@ -3,18 +3,22 @@
 Nothing here is reachable under /media/. A view that checked the person's rights hands the
 file to `serve_private`, which streams it (or, with MUTUALIS_PRIVATE_ACCEL set, lets nginx
 send it from an `internal` location through X-Accel-Redirect; see docs/private-files.md).
+It answers a single byte range (RFC 9110 §14) as the web server would, so that a browser's
+PDF viewer fetches a large dossier page by page (docs/espace-elus.md).
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.utils.deconstruct import deconstructible
+from django.utils.http import http_date
 from django.utils.text import get_valid_filename
 from django.views.static import serve
 
@@ -111,13 +115,86 @@ def serve_private(request, fieldfile, filename: str, inline: bool = False) -> Ht
     inline = inline and kind == PDF
     accel = conf.MUTUALIS_PRIVATE_ACCEL
     if accel and isinstance(storage, PrivateStorage):
-        handle.close()
+        handle.close()  # the web server sends the file, and answers Range itself
         response = HttpResponse(content_type=kind)
         response["X-Accel-Redirect"] = accel.rstrip("/") + "/" + quote(name)
     else:
-        response = FileResponse(handle, content_type=kind)
+        response = _ranged(request, handle, storage, name, kind)
     response["Content-Disposition"] = _disposition(inline, filename)
     return harden(response, INLINE_PDF if inline else SANDBOX)
+
+
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 64 * 1024
+
+
+class _Slice:
+    """`length` bytes of an open file from `start`; closing it closes the file, even if it
+    was never read (a HEAD request)."""
+
+    def __init__(self, handle, start: int, length: int):
+        self.handle, self.remaining = handle, length
+        handle.seek(start)
+
+    def __iter__(self):
+        while self.remaining > 0:
+            chunk = self.handle.read(min(CHUNK, self.remaining))
+            if not chunk:
+                return
+            self.remaining -= len(chunk)
+            yield chunk
+
+    def close(self):
+        self.handle.close()
+
+
+def byte_range(header: str, size: int) -> tuple[int, int] | None | bool:
+    """(first, last) byte of a single `Range: bytes=` header, None when the header is to be
+    ignored (absent, malformed, several ranges: the whole file is sent), False when it cannot
+    be satisfied."""
+    match = RANGE.match(header.strip())
+    if match is None:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:  # a suffix: the last N bytes
+        suffix = int(last)
+        return (max(0, size - suffix), size - 1) if suffix and size else False
+    first = int(first)
+    if last and int(last) < first:
+        return None  # not a valid range: ignored
+    if first >= size:
+        return False
+    return first, min(int(last), size - 1) if last else size - 1
+
+
+def _ranged(request, handle, storage, name: str, kind: str) -> HttpResponse:
+    """The whole file, or the single range the request asks for (206), or a 416."""
+    size = storage.size(name)
+    try:
+        modified = http_date(storage.get_modified_time(name).timestamp())
+    except (NotImplementedError, OSError):
+        modified = None
+    header = request.META.get("HTTP_RANGE", "") if request is not None else ""
+    if_range = request.META.get("HTTP_IF_RANGE") if request is not None else None
+    wanted = byte_range(header, size) if header and if_range in (None, modified) else None
+    if wanted is False:
+        handle.close()
+        response = HttpResponse(status=416, content_type=kind)
+        response["Content-Range"] = f"bytes */{size}"
+    elif wanted is None:
+        response = FileResponse(handle, content_type=kind)
+    else:
+        first, last = wanted
+        response = StreamingHttpResponse(_Slice(handle, first, last - first + 1),
+                                         status=206, content_type=kind)
+        response["Content-Range"] = f"bytes {first}-{last}/{size}"
+        response["Content-Length"] = str(last - first + 1)
+    response["Accept-Ranges"] = "bytes"
+    if modified:
+        response["Last-Modified"] = modified  # what If-Range is compared with
+    return response
 
 
 NOT_UNDER_MEDIA = ("documents/", "wagtail_uploads/")

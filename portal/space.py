@@ -1,8 +1,15 @@
-"""What an official finds in their space on a member's host: their convocations, the folders
-waiting for their signature, their signing credential, their other members' spaces."""
+"""What an official finds in their space on a member's host: their convocations (answered or
+not) with their dossiers, the folders waiting for their signature, their signing credential,
+and one list of what waits for them in all the members where they are an official.
+
+A session is per host: an item of another member links to that member's own host, where the
+official acts (a convocation opens through a POST, so that no other site can open it, and
+record its receipt, for them).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.urls import reverse
@@ -14,46 +21,133 @@ from provisioning.catalogue import ROLES, role_label
 from provisioning.models import RegistryMember, RegistryPerson, RegistrySeat
 
 UPCOMING_LIMIT = 20
+COMBINED = "dossier-complet.pdf"  # convocation.dossier.COMBINED, without importing the PDF code
 
 
 def role_labels(seat: RegistrySeat, civility: str) -> list[str]:
     return [role_label(r, civility) for r in seat.roles if r in ROLES]
 
 
-def _convocations(person: RegistryPerson, member: RegistryMember) -> list:
-    from convocation.models import Convocation
+@dataclass(frozen=True)
+class Upcoming:
+    """One convocation to an upcoming sitting, with the answer that counts."""
+
+    convocation: object
+    choice: str  # "" when not answered yet
+    holder: RegistryPerson | None
+    received: bool
+    has_dossier: bool
+
+    @property
+    def sitting(self):
+        return self.convocation.sitting
+
+    @property
+    def open(self) -> bool:
+        """Answers are taken until the sitting starts."""
+        return timezone.now() < self.sitting.starts_at
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One thing waiting for the official, in one of their members, linked on its host."""
+
+    member: RegistryMember
+    kind: str  # "convocation" or "folder"
+    label: str
+    when: object  # the sitting's start, or the folder's last change
+    url: str
+    here: bool
+
+
+def _upcoming(person: RegistryPerson, members: list[RegistryMember]) -> list[Upcoming]:
+    from convocation.models import Convocation, Dispatch, Receipt
+    from convocation.receipts import current_answer
 
     since = timezone.now() - timedelta(days=1)
-    rows = (Convocation.objects.filter(person=person, sitting__assembly__member=member,
-                                       sent_at__isnull=False, sitting__starts_at__gte=since)
-            .select_related("sitting__assembly").order_by("sitting__starts_at"))
-    return list(rows[:UPCOMING_LIMIT])
+    rows = list(Convocation.objects.filter(
+        person=person, sitting__assembly__member__in=members, sent_at__isnull=False,
+        sitting__starts_at__gte=since)
+        .select_related("sitting__assembly__member").order_by("sitting__starts_at")
+        [:UPCOMING_LIMIT])
+    received = set(Receipt.objects.filter(convocation__in=rows)
+                   .values_list("convocation_id", flat=True))
+    with_dossier = {d.sitting_id for d in Dispatch.objects.filter(
+        sitting__in=[c.sitting_id for c in rows]) if any(
+            f.get("name") == COMBINED for f in d.files or [])}
+    found = []
+    for c in rows:
+        current = current_answer(c)
+        found.append(Upcoming(c, current.choice, current.holder, c.pk in received,
+                              c.sitting_id in with_dossier))
+    return found
 
 
-def _waiting_folders(person: RegistryPerson, member: RegistryMember) -> list:
-    if not access.subscribes(member, "parapheur"):
-        return []
-    from signature.workflow import waiting_for
+def _credential(person: RegistryPerson):
+    from signature import workflow
+    from signature.credential_views import describe
 
-    return [f for f in waiting_for(person) if f.member_id == member.pk]
+    return describe(workflow.active_key(person))
 
 
-def summary(person: RegistryPerson, member: RegistryMember) -> dict:
+def _official_members(person: RegistryPerson, official_of) -> list[RegistryMember]:
+    return list(people.members_of(person).filter(pk__in=official_of).order_by("name"))
+
+
+def _waiting(person: RegistryPerson, members: list[RegistryMember], here: RegistryMember,
+             upcoming: list[Upcoming], folders: list) -> list[Waiting]:
+    """Unanswered convocations and folders to sign, in every member, oldest first."""
+    items = []
+    for u in upcoming:
+        member = u.sitting.assembly.member
+        if u.choice or member not in members:
+            continue
+        path = f"{reverse('portal:space')}#convocation-{u.convocation.pk}"
+        items.append(Waiting(member, "convocation", u.sitting.assembly.name, u.sitting.starts_at,
+                             path if member == here else member_url(member, path),
+                             member == here))
+    for f in folders:
+        path = reverse("parapheur:folder", args=[f.pk])
+        items.append(Waiting(f.member, "folder", f"{f.reference} — {f.title}", f.updated_at,
+                             path if f.member == here else member_url(f.member, path),
+                             f.member == here))
+    return sorted(items, key=lambda w: (w.member.name, w.kind, w.when))
+
+
+def summary(person: RegistryPerson, member: RegistryMember, official_of=()) -> dict:
+    """Everything the space's home shows; `official_of` are the ids of the members where the
+    person is an official (their standing), this one included."""
     seat = people.seat(person, member)
-    others = people.members_of(person).exclude(pk=member.pk)
+    members = _official_members(person, set(official_of) | {member.pk})
+    convening = [m for m in members if access.subscribes(m, "convocation")]
+    signing = [m for m in members if access.subscribes(m, "parapheur")]
+    upcoming = _upcoming(person, convening) if convening else []
+    folders = []
+    if signing:
+        from signature.workflow import waiting_for
+
+        folders = [f for f in waiting_for(person) if f.member in signing]
+    parapheur = member in signing
     return {
         "roles": role_labels(seat, person.civility) if seat else [],
         "title": seat.title if seat else "",
-        "convocations": (_convocations(person, member)
-                         if access.subscribes(member, "convocation") else None),
-        "folders": _waiting_folders(person, member),
-        "parapheur": access.subscribes(member, "parapheur"),
-        "others": [{"member": m, "url": member_url(m, "/espace-elus/")} for m in others],
+        "convocations": ([u for u in upcoming if u.sitting.assembly.member == member]
+                         if member in convening else None),
+        "folders": [f for f in folders if f.member == member],
+        "parapheur": parapheur,
+        "credential": _credential(person) if parapheur else None,
+        "everywhere": (_waiting(person, members, member, upcoming, folders)
+                       if len(members) > 1 else None),
+        "others": [{"member": m, "url": member_url(m, reverse("portal:space")),
+                    "roles": role_labels(people.seat(person, m), person.civility)}
+                   for m in members if m != member],
     }
 
 
-def convocation_link(person: RegistryPerson, member: RegistryMember, pk: int) -> str | None:
-    """A fresh personal link to one of the person's convocations in this member."""
+def convocation_link(person: RegistryPerson, member: RegistryMember, pk: int,
+                     document: str = "") -> str | None:
+    """A fresh personal link to one of the person's convocations in this member, or to one
+    document of its dossier."""
     from convocation.models import Convocation
     from convocation.receipts import issue_token
 
@@ -62,4 +156,7 @@ def convocation_link(person: RegistryPerson, member: RegistryMember, pk: int) ->
         sent_at__isnull=False).select_related("sitting").first()
     if convocation is None:
         return None
-    return reverse("convocation_link:link", args=[issue_token(convocation)])
+    token = issue_token(convocation)
+    if document:
+        return reverse("convocation_link:link-document", args=[token, document])
+    return reverse("convocation_link:link", args=[token])

@@ -13,6 +13,8 @@ urlpatterns = [
     path("deconnexion/", LogoutView.as_view(), name="logout"),
     path("espace-elus/", views.officials_space, name="space"),
     path("espace-elus/convocations/<int:pk>/", views.open_convocation, name="convocation"),
+    path("espace-elus/convocations/<int:pk>/reponse/", views.answer_convocation,
+         name="convocation-answer"),
     path("compte-syndicat/<uidb64>/<token>/", views.AdminPasswordView.as_view(),
          name="admin-password"),
 ]

@@ -8,10 +8,12 @@ host, so sending them elsewhere silently would only ask them to log in again.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -66,29 +68,69 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/elsewhere.html", page_context(request, places=links), status=403)
 
 
-@login_required
-def officials_space(request: HttpRequest) -> HttpResponse:
+def _official_here(request: HttpRequest):
+    """(person, member) when the user is an official of this host's member, else None."""
     member = member_of_request(request)
     person = people.person_for(request.user)
     if member is None or person is None or member.pk not in access.standing(
             request.user).official_of:
+        return None
+    return person, member
+
+
+@login_required
+def officials_space(request: HttpRequest) -> HttpResponse:
+    here = _official_here(request)
+    if here is None:
         return landing(request)
-    return render(request, "portal/space.html",
-                  page_context(request, person=person, **space.summary(person, member)))
+    person, member = here
+    official_of = access.standing(request.user).official_of
+    return render(request, "portal/space.html", page_context(
+        request, person=person, **space.summary(person, member, official_of)))
 
 
 @login_required
 @require_POST
 def open_convocation(request: HttpRequest, pk: int) -> HttpResponse:
-    """The official's own convocation, opened as their personal link would open it."""
-    person = people.person_for(request.user)
-    member = member_of_request(request)
-    if person is None or member is None:
+    """The official's own convocation (or its combined dossier), opened as their personal
+    link would open it."""
+    here = _official_here(request)
+    if here is None:
         raise Http404
-    url = space.convocation_link(person, member, pk)
+    document = space.COMBINED if request.POST.get("document") == space.COMBINED else ""
+    url = space.convocation_link(*here, pk, document)
     if url is None:
         raise Http404(_("Convocation introuvable."))
-    return redirect(url)
+    return redirect(url + ("#reponse" if request.POST.get("to") == "reponse" else ""))
+
+
+@login_required
+@require_POST
+def answer_convocation(request: HttpRequest, pk: int) -> HttpResponse:
+    """Present or absent, in one tap from the space's home (a proxy names its holder on the
+    convocation's page)."""
+    from convocation import receipts
+    from convocation.models import Answer, Convocation
+
+    here = _official_here(request)
+    if here is None:
+        raise Http404
+    person, member = here
+    convocation = Convocation.objects.filter(
+        pk=pk, person=person, sitting__assembly__member=member,
+        sent_at__isnull=False).select_related("sitting").first()
+    choice = request.POST.get("choice")
+    if convocation is None or choice not in (Answer.PRESENT, Answer.ABSENT):
+        raise Http404(_("Convocation introuvable."))
+    try:
+        receipts.acknowledge(convocation, request.META.get("HTTP_USER_AGENT", ""))
+        receipts.answer(convocation, choice, by_user=request.user)
+    except receipts.AnswerRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Votre réponse est enregistrée : %(choice)s.") % {
+            "choice": dict(Answer.CHOICES)[choice]})
+    return redirect(f"{reverse('portal:space')}#convocation-{pk}")
 
 
 class AdminPasswordView(auth_views.PasswordResetConfirmView):

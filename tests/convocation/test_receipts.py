@@ -3,9 +3,11 @@ reminders (mailed through real SMTP)."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
+import pikepdf
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -128,3 +130,71 @@ def test_reminders_with_no_mail_server_wait_for_the_next_run(council, settings, 
     assert tasks.send_reminders.delay().get() == 0
     assert "Aucun serveur de courrier n'est configuré" in caplog.text
     assert not sitting.convocations.filter(reminded_at__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_a_large_dossier_opens_page_by_page_through_byte_ranges(client, council):
+    """The browser's viewer asks for the byte ranges of the pages it shows: the link answers
+    them as the production web server does (206, 416), on a dossier saved linearized."""
+    _sitting, tokens = prepared(council, items=3, annexes=2)
+    url = reverse("convocation_link:link-document",
+                  args=[tokens[council.elected[1].uid], "dossier-complet.pdf"])
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
+    body = b"".join(whole.streaming_content)
+    size = len(body)
+    # Saved for "fast web view": the first pages come from the first bytes.
+    with pikepdf.open(io.BytesIO(body)) as pdf:
+        assert pdf.is_linearized and pdf.check_linearization(io.StringIO())
+        assert len(pdf.open_outline().root) >= 4  # the bookmarks survived the saving
+
+    def ranged(header, **extra):
+        response = client.get(url, HTTP_RANGE=header, **extra)
+        return response, (b"".join(response.streaming_content) if response.streaming
+                          else response.content)
+
+    response, part = ranged("bytes=0-99")
+    assert response.status_code == 206 and part == body[:100]
+    assert response["Content-Range"] == f"bytes 0-99/{size}"
+    assert response["Content-Length"] == "100"
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff" and "no-store" in response[
+        "Cache-Control"]
+    response, part = ranged(f"bytes={size - 1000}-")
+    assert response.status_code == 206 and part == body[-1000:]
+    assert response["Content-Range"] == f"bytes {size - 1000}-{size - 1}/{size}"
+    response, part = ranged("bytes=-200")
+    assert response.status_code == 206 and part == body[-200:]
+    response, part = ranged(f"bytes=1000-{size + 5000}")  # past the end: up to the end
+    assert response.status_code == 206 and part == body[1000:]
+    assert response["Content-Range"] == f"bytes 1000-{size - 1}/{size}"
+    for unsatisfiable in (f"bytes={size}-", f"bytes={size + 10}-{size + 20}", "bytes=-0"):
+        response, part = ranged(unsatisfiable)
+        assert response.status_code == 416, unsatisfiable
+        assert response["Content-Range"] == f"bytes */{size}" and part == b""
+    # Malformed or several ranges: the whole file, as RFC 9110 lets a server answer.
+    for ignored in ("bytes=50-10", "bytes=0-1,5-6", "lines=1-2", "bytes=x-"):
+        response, part = ranged(ignored)
+        assert response.status_code == 200 and part == body, ignored
+    # If-Range: a range of the same file only.
+    response, part = ranged("bytes=0-9", HTTP_IF_RANGE=whole["Last-Modified"])
+    assert response.status_code == 206 and part == body[:10]
+    response, part = ranged("bytes=0-9", HTTP_IF_RANGE="Thu, 01 Jan 1970 00:00:00 GMT")
+    assert response.status_code == 200 and part == body
+
+
+@pytest.mark.django_db
+def test_the_link_page_is_part_of_the_officials_space_on_the_communes_host(client, council):
+    _sitting, tokens = prepared(council, items=1, annexes=0)
+    host = council.member.hostname
+    url = reverse("convocation_link:link", args=[tokens[council.elected[1].uid]])
+    html = client.get(url, HTTP_HOST=host).content.decode()
+    assert '<a class="space-back" href="/espace-elus/">Mon espace des élus</a>' in html
+    assert 'class="site-header"' in html and "/_theme/" in html  # the commune's look
+    assert "convocation.css" not in html
+    assert 'name="choice"' in html and "Je donne pouvoir à" in html
+    invalid = client.get(reverse("convocation_link:link", args=["x" * 43]), HTTP_HOST=host)
+    assert invalid.status_code == 404
+    page = invalid.content.decode()
+    assert "Lien non valable" in page and 'href="/espace-elus/"' in page
+    assert 'class="site-header"' in page
