@@ -11,3 +11,7 @@ PROXY_HOLDER = "Stéphane Bernardeau"
 OTHER_STAFF = {"uid": "mclebihan",
                "email": "marie-christine.le.bihan@celles-sur-belle.paysmellois.fr",
                "password": "celles sur belle en deux sevres"}
+EPCI = "cc-mellois-en-poitou.localhost"
+# Staff of the EPCI (its IT manager) and elected in Celles-sur-Belle's council: one account.
+TWO_HATS = {"uid": "yfavreau", "email": "yannick.favreau@mellois-en-poitou.paysmellois.fr",
+            "password": "agent du mellois et conseiller a celles"}

@@ -41,7 +41,9 @@ def test_the_maire_signs_a_folder_the_dgs_deposited(demo, chromium, sent_sitting
     maire = visitor(chromium, "parapheur-maire", viewport="tablet")
     log_in(maire, site, MAIRE["uid"], MAIRE["password"])
     maire.look("space with a folder to sign")
-    maire.page.get_by_role("link", name=re.compile("Arrêté de voirie")).click()
+    # The folder is listed in the space's parapheur section (and in the list across members).
+    parapheur = maire.page.get_by_role("region", name="Parapheur")
+    parapheur.get_by_role("link", name=re.compile("Arrêté de voirie")).click()
     maire.look("folder")
     assert re.search(r"/parapheur/dossiers/\d+/$", maire.page.url), maire.page.url
     demo.story["folder"] = maire.page.url
