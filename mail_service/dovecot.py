@@ -79,7 +79,7 @@ def userdb_conf(access: DirectoryAccess, mail_root: Path) -> str:
 
 
 def dovecot_conf(directory: Path, imap_port: int, sockets: Path, tls: TlsFiles,
-                 instance: str) -> str:
+                 instance: str, slow_failures: bool) -> str:
     account = mail_account()
     users = (["default_internal_user = dovecot", "default_login_user = dovenull",
               f"mail_uid = {account.pw_name}", f"mail_gid = {account.pw_gid}",
@@ -110,6 +110,9 @@ def dovecot_conf(directory: Path, imap_port: int, sockets: Path, tls: TlsFiles,
         "auth_username_chars = abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
         "01234567890.-_@",
         "auth_cache_size = 0",  # every login binds: slapd's policy sees each attempt
+        # A failed login waits 2 s, and more for an address that keeps failing (anvil's
+        # penalty); the tests, which fail on purpose from one address, turn both off.
+        f"auth_failure_delay = {2 if slow_failures else 0} secs",
         "mail_home = %h",
         "mail_location = maildir:~/Maildir",
         "mail_plugins = quota",
@@ -133,6 +136,8 @@ def dovecot_conf(directory: Path, imap_port: int, sockets: Path, tls: TlsFiles,
         "service auth {",
         f"  unix_listener {sockets / 'auth'} {{\n    mode = 0660\n    {socket_owner}  }}",
         "}",
+        *([] if slow_failures else [
+            "service anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}"]),
         "protocol imap {\n  mail_plugins = $mail_plugins imap_quota\n}",
         "plugin {",
         "  quota = count:User quota",
@@ -196,9 +201,11 @@ class Dovecot:
 
 
 def start_dovecot(directory: Path, access: DirectoryAccess, tls: TlsFiles, sockets: Path,
-                  imap_port: int | None = None) -> Dovecot:
+                  imap_port: int | None = None, slow_failures: bool = True) -> Dovecot:
     """Configure (again) and start the Dovecot instance of `directory`; its mailboxes are
-    kept from earlier runs. `sockets`: where to put the auth and LMTP sockets."""
+    kept from earlier runs. `sockets`: where to put the auth and LMTP sockets.
+    `slow_failures`: Dovecot's delays after a failed login (on but for the tests; slapd's
+    password policy locks the account after 5 failures either way)."""
     directory = Path(directory).resolve()
     check_plain_path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -217,5 +224,6 @@ def start_dovecot(directory: Path, access: DirectoryAccess, tls: TlsFiles, socke
             f.write(text)  # the userdb file holds the reader's password
     port = imap_port or free_port()
     instance = "mutualis-" + hashlib.sha256(str(directory).encode()).hexdigest()[:8]
-    (directory / CONF).write_text(dovecot_conf(directory, port, sockets, tls, instance))
+    (directory / CONF).write_text(dovecot_conf(directory, port, sockets, tls, instance,
+                                                        slow_failures))
     return Dovecot(directory, port, sockets).start()

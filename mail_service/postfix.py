@@ -111,7 +111,9 @@ def main_cf(directory: Path, hostname: str, tls: TlsFiles) -> str:
         "relay_transport": "error:5.7.1 this instance sends no mail outside",
         "smtpd_sasl_type": "dovecot",
         "smtpd_sasl_path": f"{SOCKETS}/auth",
-        "smtpd_sasl_auth_enable": "no",
+        # On both ports: Postfix applies the sender-login checks only where SASL is on. AUTH
+        # is offered after STARTTLS only (smtpd_tls_auth_only).
+        "smtpd_sasl_auth_enable": "yes",
         "smtpd_tls_cert_file": tls.cert,
         "smtpd_tls_key_file": tls.key,
         "smtpd_tls_security_level": "may",
@@ -162,7 +164,6 @@ def master_cf(smtp_port: int, submission_port: int) -> str:
             f"{HOST}:{submission_port} inet n - n - - smtpd\n"
             "  -o syslog_name=postfix/submission\n"
             "  -o smtpd_tls_security_level=encrypt\n"
-            "  -o smtpd_sasl_auth_enable=yes\n"
             "  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\n"
             "  -o smtpd_sender_restrictions=reject_sender_login_mismatch\n"
             "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n"
