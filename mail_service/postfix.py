@@ -27,6 +27,7 @@ Delivery: `virtual_transport` LMTP to Dovecot over its unix socket.
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import subprocess
@@ -133,8 +134,9 @@ def maps_names() -> list[str]:
 
 
 # master.cf: service type private unpriv chroot wakeup maxproc command. Nothing chrooted
-# (the instance's paths are absolute), no pickup (nothing is posted with sendmail).
+# (the instance's paths are absolute). pickup: `postqueue -f` checks that it answers.
 MASTER_SERVICES = """\
+pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
 tlsmgr    unix  -       -       n       1000?   1       tlsmgr
@@ -233,10 +235,20 @@ class Postfix:
         stop_process(self.process, timeout)
         self.process = None
 
-    def queue_is_empty(self) -> bool:
+    def queue(self) -> list[dict]:
+        """The messages waiting in the queue (`postqueue -j`: one JSON object each)."""
         run = subprocess.run([binary("postqueue", "postfix"), "-c", str(self.conf), "-j"],
                              capture_output=True, text=True)
-        return run.returncode == 0 and not run.stdout.strip()
+        if run.returncode != 0:
+            raise MailServerError(f"postqueue -j: {run.stderr.strip()}")
+        return [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
+
+    def flush(self) -> None:
+        """Try every deferred message now (after Dovecot came back, say)."""
+        run = subprocess.run([binary("postqueue", "postfix"), "-c", str(self.conf), "-f"],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            raise MailServerError(f"postqueue -f: {run.stderr.strip()}")
 
     def __enter__(self) -> Postfix:
         return self

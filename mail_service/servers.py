@@ -5,6 +5,7 @@ directory, the demo certificate, then configures Postfix (its queue holds Doveco
 sockets), starts Dovecot, then Postfix; `stop()` stops them in the other order. Layout:
 
     directory/
+    ├── reader.secret  the mail-reader account's password (directory.py), mode 0600
     ├── tls/        cert.pem, key.pem (tls.py)
     ├── dovecot/    dovecot.conf, LDAP files, run/, state/, mail/<uid>/Maildir, dovecot.log
     └── postfix/    conf/ (main.cf, master.cf, LDAP maps), queue/, data/, postfix.log
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .directory import DirectoryAccess, ensure_reader
+from .directory import DirectoryAccess, ensure_reader, reader_password
 from .dovecot import Dovecot, start_dovecot
 from .instance import HOST
 from .postfix import Postfix, configure_postfix
@@ -68,7 +69,7 @@ def start_mail_servers(directory: Path, admin_settings: dict,
     once, to give the mail-reader account its password. `slow_failures`: see start_dovecot."""
     directory = Path(directory).resolve()
     directory.mkdir(parents=True, exist_ok=True)
-    access = ensure_reader(admin_settings)
+    access = ensure_reader(admin_settings, reader_password(directory / "reader.secret"))
     tls = demo_certificate(directory / "tls", hostname)
     postfix = configure_postfix(directory / "postfix", access, tls, hostname=hostname)
     dovecot = start_dovecot(directory / "dovecot", access, tls, postfix.sockets,

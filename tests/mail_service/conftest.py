@@ -67,7 +67,9 @@ def mail_servers(mail_slapd):
     directory = Path(tempfile.mkdtemp(prefix="mutualis-mail-"))
     os.chmod(directory, 0o711)
     servers = start_mail_servers(directory, mail_slapd.settings(), slow_failures=False)
-    MailDirectory(mail_slapd).add_member(MEMBER, DOMAIN)
+    setup = MailDirectory(mail_slapd)
+    setup.add_member(MEMBER, DOMAIN)
+    setup.close()
     yield servers
     servers.stop()
     shutil.rmtree(directory, ignore_errors=True)

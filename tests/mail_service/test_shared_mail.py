@@ -245,3 +245,25 @@ def test_a_full_mailbox_refuses_the_next_message(mail_servers, mail_directory):
     wait_for(mail_servers, carol, "Undelivered Mail Returned to Sender")
     assert subjects(mail_servers, small) == [first]
     assert "Quota exceeded" in mail_servers.postfix.log.read_text()
+
+
+def test_mail_waits_in_postfix_while_dovecot_is_down(mail_servers, mail_directory):
+    bob = mail_directory.add_person("bob", PASSWORD)
+    before = subject_of("Avant")
+    with smtplib.SMTP(mail_servers.host, mail_servers.smtp_port, timeout=10) as smtp:
+        smtp.send_message(message("someone@example.org", bob.address, before))
+    wait_for(mail_servers, bob, before)
+    during = subject_of("Pendant la panne")
+    mail_servers.dovecot.stop()
+    try:
+        with smtplib.SMTP(mail_servers.host, mail_servers.smtp_port, timeout=10) as smtp:
+            smtp.send_message(message("someone@example.org", bob.address, during))
+        deadline = time.monotonic() + 20
+        while not any(m["queue_name"] == "deferred" for m in mail_servers.postfix.queue()):
+            assert time.monotonic() < deadline, mail_servers.postfix.queue()
+            time.sleep(0.1)
+    finally:
+        mail_servers.dovecot.start()
+    mail_servers.postfix.flush()
+    # Delivered once Dovecot is back, next to the mail it held before (kept on restart).
+    assert {before, during} <= set(wait_for(mail_servers, bob, during))
