@@ -175,10 +175,15 @@ class Dovecot:
 
     def start(self, timeout: float = 15.0) -> Dovecot:
         log = self.directory / LOG
-        self.process = subprocess.Popen(
-            [binary("dovecot", "dovecot-core"), "-F", "-c", str(self.directory / CONF)],
-            stdout=open(self.directory / "dovecot.out", "ab"), stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True)
+        out = open(self.directory / "dovecot.out", "ab")  # handed to the child, closed here
+        try:
+            # Its own session: a Ctrl-C meant for `mutualis demo` does not stop the mail.
+            self.process = subprocess.Popen(
+                [binary("dovecot", "dovecot-core"), "-F", "-c", str(self.directory / CONF)],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True)
+        finally:
+            out.close()
         try:
             wait_for_port(self.imap_port, self.process, log, "dovecot", timeout)
             wait_for_paths([self.lmtp_socket, self.auth_socket], self.process, log,

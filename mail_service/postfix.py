@@ -211,10 +211,14 @@ class Postfix:
         return run.stdout.strip()
 
     def start(self, timeout: float = 20.0) -> Postfix:
-        self.process = subprocess.Popen(
-            [binary("postfix", "postfix"), "-c", str(self.conf), "start-fg"],
-            stdout=open(self.log, "ab"), stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True)
+        out = open(self.log, "ab")  # handed to the child, closed here
+        try:
+            self.process = subprocess.Popen(
+                [binary("postfix", "postfix"), "-c", str(self.conf), "start-fg"],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True)
+        finally:
+            out.close()
         try:
             for port in (self.smtp_port, self.submission_port):
                 wait_for_port(port, self.process, self.log,
