@@ -78,8 +78,10 @@ def maps(access: DirectoryAccess) -> dict[str, str]:
     }
 
 
-def main_cf(directory: Path, hostname: str, tls: TlsFiles) -> str:
-    ldap = {name: f"ldap:{directory / 'conf' / name}" for name in maps_names()}
+def main_cf(directory: Path, hostname: str, tls: TlsFiles,
+            static: bool = False) -> str:
+    ldap = {name: (f"hash:{directory / 'conf' / name.replace('.cf', '')}" if static
+                   else f"ldap:{directory / 'conf' / name}") for name in maps_names()}
     params = {
         "compatibility_level": "3.6",
         "queue_directory": directory / "queue",
@@ -263,9 +265,13 @@ class Postfix:
 
 def configure_postfix(directory: Path, access: DirectoryAccess, tls: TlsFiles,
                       hostname: str = "mail.mutualis.test", smtp_port: int | None = None,
-                      submission_port: int | None = None) -> Postfix:
+                      submission_port: int | None = None,
+                      static_maps: dict[str, dict[str, str]] | None = None) -> Postfix:
     """Write the configuration of the Postfix instance of `directory` (again) and create its
-    queue; Dovecot is started next with `sockets=postfix.sockets`, then `postfix.start()`."""
+    queue; Dovecot is started next with `sockets=postfix.sockets`, then `postfix.start()`.
+
+    `static_maps` ({"ldap-domains.cf": {key: value}, ...} for the four maps): the same
+    Postfix on hash tables instead of LDAP, for the benchmark that compares the two."""
     directory = Path(directory).resolve()
     check_plain_path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -283,9 +289,16 @@ def configure_postfix(directory: Path, access: DirectoryAccess, tls: TlsFiles,
             f.write(text)  # holds the reader's password
     smtp_port = smtp_port or free_port()
     submission_port = submission_port or free_port()
-    (conf / "main.cf").write_text(main_cf(directory, hostname, tls))
+    (conf / "main.cf").write_text(main_cf(directory, hostname, tls, static_maps is not None))
     (conf / "master.cf").write_text(master_cf(smtp_port, submission_port))
     server = Postfix(directory, smtp_port, submission_port)
+    for name, table in (static_maps or {}).items():
+        path = conf / name.replace(".cf", "")
+        path.write_text("".join(f"{k} {v}\n" for k, v in table.items()))
+        run = subprocess.run([binary("postmap", "postfix"), "-c", str(conf), f"hash:{path}"],
+                             capture_output=True, text=True)
+        if run.returncode != 0:
+            raise MailServerError(f"postmap {path}: {run.stderr.strip()}")
     # Creates the queue's directories with their owners (postfix-files), checks the rest.
     check = server.postfix("check")
     if check.returncode != 0:
