@@ -6,7 +6,8 @@ The same Postfix and Dovecot (mail_service/) deliver `--messages` messages from 
 MX port, four SMTP connections in parallel) to `--people` mailboxes, once with the maps read
 live from slapd and once with the same answers in hash tables, `--rounds` times each,
 alternating; the rate is messages / (first send → last message in a Maildir), the best
-round of each kept. Target (issue 16): LDAP maps >= 80% of the hash-map rate. Dovecot's
+round of each kept. Then the LDAP searches per delivered message, read from slapd's stats
+log. Target (issue 16): LDAP maps >= 80% of the hash-map rate. Dovecot's
 user lookups go to slapd in both runs: only Postfix's maps differ.
 
 Runs on throwaway servers (root: under /tmp, which the `mail` user can reach); prints its
@@ -130,6 +131,41 @@ def run(work: Path, name: str, slapd, access, tls, people, messages: int,
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def count_queries(work: Path, slapd, access, tls, people, messages: int) -> dict[str, float]:
+    """LDAP searches per delivered message, by who asked: slapd run again with its `stats`
+    log (-d 256, one SRCH line per search) while `messages` go through the LDAP maps."""
+    import subprocess
+
+    from ldap_sync.server import _binary
+
+    slapd.stop()
+    log = work / "slapd-stats.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen([_binary("slapd"), "-h", slapd.url + "/", "-F",
+                                    str(slapd.workdir / "config"), "-d", "256"],
+                                   stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        run(work, "counted", slapd, access, tls, people, messages, None)
+    finally:
+        process.terminate()
+        process.wait()
+    filters = [line.split('filter="', 1)[1] for line in
+               log.read_text(errors="replace").splitlines()
+               if " SRCH " in line and 'filter="' in line]
+    kinds = {"domains": lambda f: "associatedDomain=" in f,
+             "mailboxes": lambda f: "mailRoutingAddress=" in f and "uid=" not in f,
+             "aliases and senders": lambda f: ("mailLocalAddress=" in f
+                                               and "mailRoutingAddress=" not in f),
+             "Dovecot's user lookups": lambda f: "uid=" in f}
+    counts = {name: sum(1 for f in filters if test(f)) / messages
+              for name, test in kinds.items()}
+    counts["all"] = len(filters) / messages
+    slapd.start()
+    return counts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=1000)
@@ -162,6 +198,9 @@ def main() -> int:
         print(f"  hash maps: {best['hash']:.0f} messages/s")
         print(f"  LDAP maps: {best['ldap']:.0f} messages/s ({share:.0%} of hash; "
               f"target >= 80%: {'met' if share >= 0.8 else 'NOT met'})")
+        counts = count_queries(work, slapd, access, tls, people, min(args.messages, 200))
+        print("  LDAP searches per delivered message: " + ", ".join(
+            f"{name} {value:.1f}" for name, value in counts.items()))
         return 0
     finally:
         slapd.stop()

@@ -60,26 +60,31 @@ def map_conf(access: DirectoryAccess, base: str, query: str, result: str,
 
 
 def maps(access: DirectoryAccess) -> dict[str, str]:
-    """The LDAP map files, by name. Postfix quotes %s for a filter (RFC 4515)."""
+    """The LDAP map files, by name. Postfix quotes %s, %u and %d for a filter (RFC 4515);
+    written as %u@%d, a key without a local part or a domain (Postfix also tries "@domain"
+    and "user") is not sent to slapd at all."""
     recipient = f"(objectClass={schema.RECIPIENT_CLASS})"
+    key = "%u@%d"
     return {
         "ldap-domains.cf": map_conf(
             access, access.members_dn,
             f"(&(objectClass={schema.DOMAIN_CLASS})({schema.DOMAIN}=%s))", schema.DOMAIN),
         "ldap-mailboxes.cf": map_conf(
             access, access.base_dn,
-            f"(&{recipient}({schema.ROUTING}=%s)({schema.ADDRESS}=%s))", schema.ROUTING),
+            f"(&{recipient}({schema.ROUTING}={key})({schema.ADDRESS}={key}))", schema.ROUTING),
         "ldap-aliases.cf": map_conf(
-            access, access.base_dn, f"(&{recipient}({schema.ADDRESS}=%s))", schema.ROUTING,
+            access, access.base_dn, f"(&{recipient}({schema.ADDRESS}={key}))", schema.ROUTING,
             special_result_attribute="member"),
         "ldap-senders.cf": map_conf(
             access, access.people_dn,
-            f"(&(objectClass=inetOrgPerson){recipient}({schema.ADDRESS}=%s))", "uid"),
+            f"(&(objectClass=inetOrgPerson){recipient}({schema.ADDRESS}={key}))", "uid"),
     }
 
 
 def main_cf(directory: Path, hostname: str, tls: TlsFiles,
             static: bool = False) -> str:
+    # Straight ldap: tables (each process keeps its connection for its lifetime): through
+    # proxymap(8) the benchmark delivered no faster (benchmarks/bench_mail.py).
     ldap = {name: (f"hash:{directory / 'conf' / name.replace('.cf', '')}" if static
                    else f"ldap:{directory / 'conf' / name}") for name in maps_names()}
     params = {
@@ -284,9 +289,15 @@ def configure_postfix(directory: Path, access: DirectoryAccess, tls: TlsFiles,
     conf = directory / "conf"
     conf.mkdir(exist_ok=True)
     for name, text in maps(access).items():
-        fd = os.open(conf / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        path = conf / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(text)  # holds the reader's password
+        if is_root():
+            # Readable by postfix's group too, for a process that opens its maps after
+            # dropping privileges (proxymap, should the maps go through it).
+            os.chown(path, 0, owner.pw_gid)
+            os.chmod(path, 0o640)
     smtp_port = smtp_port or free_port()
     submission_port = submission_port or free_port()
     (conf / "main.cf").write_text(main_cf(directory, hostname, tls, static_maps is not None))

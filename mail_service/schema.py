@@ -25,8 +25,8 @@ attribute the directory bridge already owns changes meaning:
 - A member's mail domain is `associatedDomain` (cosine, RFC 4524) on its branch
   `ou=<code>,ou=members`, with the AUXILIARY class `domainRelatedObject`.
 
-Each Postfix map filters on exactly the looked-up key and reads one attribute (maps.py), so
-a query returns only what is asked: no map is ever a dump of the directory.
+Each Postfix map filters on exactly the looked-up key and reads one attribute (postfix.py),
+so a query returns only what is asked: no map is ever a dump of the directory.
 """
 
 from __future__ import annotations
