@@ -61,6 +61,7 @@ def passdb_conf(access: DirectoryAccess) -> str:
 
 
 def userdb_conf(access: DirectoryAccess, mail_root: Path) -> str:
+    account = mail_account()
     recipient = f"(objectClass={schema.RECIPIENT_CLASS})"
     # An LMTP recipient is the mailbox address the entry both receives at and routes to
     # (a person whose mail is forwarded elsewhere is no mailbox of that address).
@@ -69,11 +70,19 @@ def userdb_conf(access: DirectoryAccess, mail_root: Path) -> str:
             "ldap_version = 3\n"
             f"dn = {access.bind_dn}\n"
             f"dnpass = {access.bind_password}\n"
-            f"base = {access.people_dn}\n"
-            "scope = onelevel\n"
+            # People and shared mailboxes (groups under ou=members) alike.
+            f"base = {access.base_dn}\n"
+            "scope = subtree\n"
             f"user_filter = (&{recipient}(|(uid=%u){by_address}))\n"
             f"user_attrs = =user=%{{ldap:uid}}, =home={mail_root}/%{{ldap:uid}}, "
-            f"=quota_rule=*:storage=%{{ldap:{schema.QUOTA}:0}}\n"
+            f"=quota_rule=*:storage=%{{ldap:{schema.QUOTA}:0}}, "
+            # Every mailbox is the mail user's: said in the reply, so that an IMAP process
+            # may look up the shared mailbox it opens (auth checks the uid it answers with).
+            f"=uid={account.pw_uid}, =gid={account.pw_gid}, "
+            # The ACL groups of a person: their groups' DNs, joined with commas by Dovecot
+            # and split at them again, so that "cn=<group>" is one of them (share_mailbox
+            # grants to it).
+            "memberOf=acl_groups\n"
             f"iterate_filter = (&{recipient}({schema.ROUTING}=*))\n"
             "iterate_attrs = =user=%{ldap:uid}\n")
 
@@ -115,7 +124,13 @@ def dovecot_conf(directory: Path, imap_port: int, sockets: Path, tls: TlsFiles,
         f"auth_failure_delay = {2 if slow_failures else 0} secs",
         "mail_home = %h",
         "mail_location = maildir:~/Maildir",
-        "mail_plugins = quota",
+        "mail_plugins = quota acl",
+        # Shared mailboxes: shared/<its uid>/INBOX, one copy whose flags every reader sees
+        # (no private index), opened for the groups its ACL file names (share_mailbox).
+        "namespace inbox {\n  inbox = yes\n  separator = /\n  prefix =\n}",
+        "namespace shared {\n  type = shared\n  separator = /\n"
+        "  prefix = shared/%%u/\n  location = maildir:%%h/Maildir\n"
+        "  subscriptions = no\n  list = children\n}",
         "lmtp_rcpt_check_quota = yes",
         "passdb {",
         "  driver = ldap",
@@ -138,8 +153,10 @@ def dovecot_conf(directory: Path, imap_port: int, sockets: Path, tls: TlsFiles,
         "}",
         *([] if slow_failures else [
             "service anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}"]),
-        "protocol imap {\n  mail_plugins = $mail_plugins imap_quota\n}",
+        "protocol imap {\n  mail_plugins = $mail_plugins imap_quota imap_acl\n}",
         "plugin {",
+        "  acl = vfile",
+        f"  acl_shared_dict = file:{directory / 'state' / 'shared-mailboxes.db'}",
         "  quota = count:User quota",
         "  quota_vsizes = yes",
         "}",
@@ -172,6 +189,20 @@ class Dovecot:
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    def share_mailbox(self, uid: str, group_cn: str) -> None:
+        """Open the shared mailbox `uid` to the members of the directory group `group_cn`
+        (read, flag, answer, file, delete: everything but changing who may). The file names
+        the group only; who is in it stays the directory's business."""
+        maildir = self.maildir(uid)
+        account = mail_account()
+        # The Maildir made now, whole: its readers may open it before its first message.
+        for path in (maildir.parent, maildir, *(maildir / d for d in ("cur", "new", "tmp"))):
+            path.mkdir(exist_ok=True)
+            os.chown(path, account.pw_uid, account.pw_gid)
+        acl = maildir / "dovecot-acl"
+        acl.write_text(f"group=cn={group_cn} lrwstipekx\n")
+        os.chown(acl, account.pw_uid, account.pw_gid)
 
     def start(self, timeout: float = 15.0) -> Dovecot:
         log = self.directory / LOG

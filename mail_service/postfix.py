@@ -19,9 +19,11 @@ Maps (ldap_table(5)), each filtering on exactly the looked-up key and reading on
 attribute (see schema.py for the attributes):
 - virtual_mailbox_domains: member branches whose associatedDomain is the domain;
 - virtual_mailbox_maps: an entry that receives at the address and routes it to itself;
-- virtual_alias_maps: the entry receiving at the address → its mailRoutingAddress; a list
-  (groupOfNames) → the mailRoutingAddress of each `member` (Postfix follows the DNs);
-- smtpd_sender_login_maps: a person receiving at the address → their uid (the SASL login).
+- virtual_alias_maps: the entry receiving at the address → its mailRoutingAddress (a
+  person, a shared mailbox); a list (groupOfNames without one) → the mailRoutingAddress of
+  each `member` (Postfix follows the DNs);
+- smtpd_sender_login_maps: a person receiving at the address → their uid (the SASL login);
+  a shared mailbox → the uids of its members.
 Delivery: `virtual_transport` LMTP to Dovecot over its unix socket.
 """
 
@@ -72,12 +74,18 @@ def maps(access: DirectoryAccess) -> dict[str, str]:
         "ldap-mailboxes.cf": map_conf(
             access, access.base_dn,
             f"(&{recipient}({schema.ROUTING}={key})({schema.ADDRESS}={key}))", schema.ROUTING),
+        # A routing address ends the expansion (a person, a shared mailbox: one copy);
+        # an entry without one (a list) is expanded to its members' addresses.
         "ldap-aliases.cf": map_conf(
             access, access.base_dn, f"(&{recipient}({schema.ADDRESS}={key}))", schema.ROUTING,
-            special_result_attribute="member"),
+            terminal_result_attribute=schema.ROUTING, special_result_attribute="member"),
+        # A person sends as their addresses; the members of a shared mailbox as its address
+        # (a list, with no routing address, gives nobody the right to send as it).
         "ldap-senders.cf": map_conf(
-            access, access.people_dn,
-            f"(&(objectClass=inetOrgPerson){recipient}({schema.ADDRESS}={key}))", "uid"),
+            access, access.base_dn,
+            f"(&{recipient}({schema.ADDRESS}={key})"
+            f"(|(objectClass=inetOrgPerson)({schema.ROUTING}=*)))", "uid",
+            special_result_attribute="member"),
     }
 
 

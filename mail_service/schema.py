@@ -22,6 +22,11 @@ attribute the directory bridge already owns changes meaning:
   postfix-book's class only requires `mail`, which every person of an inventory has. Only
   `mailQuota` of it is used; the definitions below are the published ones, so that a
   directory that already loads postfix-book.schema accepts the same entries.
+- A shared mailbox (`mairie@`, `secretariat@`) is a groupOfNames whose `member`s are the
+  people who read it and send as it, with `inetLocalMailRecipient` (its address, routed to
+  itself) and `uidObject` (core.schema, RFC 4519: its `uid`, the Dovecot user its Maildir
+  belongs to; it has no password, so nobody logs in as it). A list is a groupOfNames with
+  an address and no routing: mail to it goes to each member.
 - A member's mail domain is `associatedDomain` (cosine, RFC 4524) on its branch
   `ou=<code>,ou=members`, with the AUXILIARY class `domainRelatedObject`.
 
@@ -35,6 +40,7 @@ from __future__ import annotations
 RECIPIENT_CLASS = "inetLocalMailRecipient"
 QUOTA_CLASS = "PostfixBookMailAccount"
 DOMAIN_CLASS = "domainRelatedObject"
+SHARED_CLASS = "uidObject"
 ADDRESS = "mailLocalAddress"
 ROUTING = "mailRoutingAddress"
 QUOTA = "mailQuota"
@@ -105,6 +111,12 @@ def mailbox_mods(addresses: list[str], routing: str, quota_kb: int | None) -> li
 def list_mods(addresses: list[str]) -> list[tuple]:
     """A group entry made a list: mail to its addresses goes to every member's mailbox."""
     return [("objectClass", [RECIPIENT_CLASS]), (ADDRESS, addresses)]
+
+
+def shared_mailbox_mods(uid: str, address: str) -> list[tuple]:
+    """A group entry made a shared mailbox: one copy of its mail, read by its members."""
+    return [("objectClass", [RECIPIENT_CLASS, SHARED_CLASS]), ("uid", [uid]),
+            (ADDRESS, [address]), (ROUTING, [address])]
 
 
 def domain_mods(domain: str) -> list[tuple]:

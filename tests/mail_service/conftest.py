@@ -146,3 +146,15 @@ def _encode(attrs: list[tuple]) -> list[tuple[str, list[bytes]]]:
     for name, values in attrs:
         merged.setdefault(name, []).extend(v.encode() for v in values)
     return list(merged.items())
+
+
+def add_shared_mailbox(directory: MailDirectory, servers, local: str,
+                       readers: list[Person]) -> tuple[str, str]:
+    """A shared mailbox (e.g. mairie@) read by `readers`: (its uid, its address)."""
+    cn = f"{MEMBER}-{local}-{uuid.uuid4().hex[:6]}"
+    uid, address = f"shared-{cn}", f"{cn}@{DOMAIN}"
+    directory.conn.add_s(directory.layout.group_dn(MEMBER, cn), _encode(
+        [("objectClass", ["groupOfNames"]), ("cn", [cn]),
+         ("member", [p.dn for p in readers])] + schema.shared_mailbox_mods(uid, address)))
+    servers.dovecot.share_mailbox(uid, cn)
+    return uid, address

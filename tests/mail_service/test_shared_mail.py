@@ -18,7 +18,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from .conftest import DOMAIN
+from .conftest import DOMAIN, add_shared_mailbox
 
 PASSWORD = "correct horse battery"
 
@@ -267,3 +267,64 @@ def test_mail_waits_in_postfix_while_dovecot_is_down(mail_servers, mail_director
     mail_servers.postfix.flush()
     # Delivered once Dovecot is back, next to the mail it held before (kept on restart).
     assert {before, during} <= set(wait_for(mail_servers, bob, during))
+
+
+def test_a_shared_mailbox_is_one_copy_its_readers_share(mail_servers, mail_directory):
+    alice = mail_directory.add_person("alice", PASSWORD)
+    bob = mail_directory.add_person("bob", PASSWORD)
+    carol = mail_directory.add_person("carol", PASSWORD)
+    uid, mairie = add_shared_mailbox(mail_directory, mail_servers, "mairie", [alice, bob])
+    subject = subject_of("Demande d'état civil")
+    with smtplib.SMTP(mail_servers.host, mail_servers.smtp_port, timeout=10) as smtp:
+        smtp.send_message(message("habitant@example.org", mairie, subject))
+    folder = f"shared/{uid}/INBOX"
+
+    def flags(person) -> tuple[list[str], bytes]:
+        box = imap(mail_servers, person)
+        try:
+            typ, _ = box.select(f'"{folder}"')
+            assert typ == "OK", (person.uid, typ)
+            _, data = box.search(None, "ALL")
+            numbers = data[0].split()
+            subjects_, found = [], b""
+            for num in numbers:
+                _, parts = box.fetch(num, "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+                header = email.message_from_bytes(parts[0][1], policy=email.policy.default)
+                subjects_.append(str(header["Subject"]))
+                found += parts[0][0]
+            return subjects_, found
+        finally:
+            box.logout()
+
+    deadline = time.monotonic() + 20
+    while subject not in flags(alice)[0]:
+        assert time.monotonic() < deadline, mail_servers.postfix.log.read_text()[-1500:]
+        time.sleep(0.1)
+    # Alice flags it; Bob, reading the same mailbox, sees her flag.
+    box = imap(mail_servers, alice)
+    box.select(f'"{folder}"')
+    box.store(b"1", "+FLAGS", "\\Flagged")
+    box.logout()
+    assert b"\\Flagged" in flags(bob)[1]
+    # One copy: neither reader got it in their own inbox; Carol may not open it.
+    assert subject not in subjects(mail_servers, alice) + subjects(mail_servers, bob)
+    box = imap(mail_servers, carol)
+    typ, _ = box.select(f'"{folder}"')
+    box.logout()
+    assert typ == "NO"
+
+
+def test_readers_send_as_the_shared_mailbox_and_nobody_else_does(mail_servers,
+                                                                   mail_directory):
+    alice = mail_directory.add_person("alice", PASSWORD)
+    carol = mail_directory.add_person("carol", PASSWORD)
+    bob = mail_directory.add_person("bob", PASSWORD)
+    _, mairie = add_shared_mailbox(mail_directory, mail_servers, "mairie", [alice])
+    elus = mail_directory.add_list("elus", [alice, carol])
+    subject = subject_of("Au nom de la mairie")
+    submit(mail_servers, alice, message(mairie, bob.address, subject), sender=mairie)
+    assert subject in wait_for(mail_servers, bob, subject)
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        submit(mail_servers, carol, message(mairie, bob.address, "Non"), sender=mairie)
+    with pytest.raises(smtplib.SMTPRecipientsRefused):  # a list gives no right to send as it
+        submit(mail_servers, carol, message(elus, bob.address, "Non"), sender=elus)
