@@ -108,8 +108,8 @@ def dovecot_conf(directory: Path, imap_port: int, sockets: Path, tls: TlsFiles,
         "protocols = imap lmtp",
         f"listen = {HOST}",
         *users,
-        # Loopback only: IMAP offers STARTTLS; Dovecot allows a plaintext login from
-        # 127.0.0.1 (a "secured" connection), which the demo's web mail clients need.
+        # IMAP offers STARTTLS. Dovecot counts a connection from 127.0.0.1 as secured, so a
+        # client on this machine may also log in without it.
         "ssl = yes",
         f"ssl_cert = <{tls.cert}",
         f"ssl_key = <{tls.key}",
