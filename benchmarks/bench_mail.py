@@ -155,9 +155,11 @@ def count_queries(work: Path, slapd, access, tls, people, messages: int) -> dict
                log.read_text(errors="replace").splitlines()
                if " SRCH " in line and 'filter="' in line]
     kinds = {"domains": lambda f: "associatedDomain=" in f,
-             "mailboxes": lambda f: "mailRoutingAddress=" in f and "uid=" not in f,
-             "aliases and senders": lambda f: ("mailLocalAddress=" in f
-                                               and "mailRoutingAddress=" not in f),
+             "senders": lambda f: "inetOrgPerson" in f,
+             "mailboxes": lambda f: ("mailRoutingAddress=" in f and "uid=" not in f
+                                     and "inetOrgPerson" not in f),
+             "aliases": lambda f: ("mailLocalAddress=" in f and "mailRoutingAddress=" not in f
+                                   and "inetOrgPerson" not in f),
              "Dovecot's user lookups": lambda f: "uid=" in f}
     counts = {name: sum(1 for f in filters if test(f)) / messages
               for name, test in kinds.items()}
