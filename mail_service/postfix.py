@@ -285,15 +285,18 @@ def configure_postfix(directory: Path, access: DirectoryAccess, tls: TlsFiles,
 
     `static_maps` ({"ldap-domains.cf": {key: value}, ...} for the four maps): the same
     Postfix on hash tables instead of LDAP, for the benchmark that compares the two."""
+    if not is_root():
+        raise MailServerError("Postfix runs as root (its master hands each service to the "
+                              "postfix user): start the mail servers as root, or keep the "
+                              "embedded mail catcher (mail_service/server.py)")
     directory = Path(directory).resolve()
     check_plain_path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "queue").mkdir(exist_ok=True)  # root's; `postfix check` fills it
     data = directory / "data"
     data.mkdir(exist_ok=True)
-    if is_root():
-        owner = pwd.getpwnam("postfix")
-        os.chown(data, owner.pw_uid, owner.pw_gid)  # the data directory is mail_owner's
+    owner = pwd.getpwnam("postfix")
+    os.chown(data, owner.pw_uid, owner.pw_gid)  # the data directory is mail_owner's
     conf = directory / "conf"
     conf.mkdir(exist_ok=True)
     for name, text in maps(access).items():
@@ -301,11 +304,10 @@ def configure_postfix(directory: Path, access: DirectoryAccess, tls: TlsFiles,
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(text)  # holds the reader's password
-        if is_root():
-            # Readable by postfix's group too, for a process that opens its maps after
-            # dropping privileges (proxymap, should the maps go through it).
-            os.chown(path, 0, owner.pw_gid)
-            os.chmod(path, 0o640)
+        # Readable by postfix's group too, for a process that opens its maps after
+        # dropping privileges (proxymap, should the maps go through it).
+        os.chown(path, 0, owner.pw_gid)
+        os.chmod(path, 0o640)
     smtp_port = smtp_port or free_port()
     submission_port = submission_port or free_port()
     (conf / "main.cf").write_text(main_cf(directory, hostname, tls, static_maps is not None))
@@ -324,8 +326,7 @@ def configure_postfix(directory: Path, access: DirectoryAccess, tls: TlsFiles,
         raise MailServerError(f"postfix check of {directory} failed: "
                               f"{(check.stdout + check.stderr).strip()[-2000:]}")
     server.sockets.mkdir(exist_ok=True)
-    if is_root():
-        os.chown(server.sockets, owner.pw_uid, owner.pw_gid)  # in private/, postfix's
+    os.chown(server.sockets, owner.pw_uid, owner.pw_gid)  # in private/, postfix's
     return server
 
 
