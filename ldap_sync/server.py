@@ -1,9 +1,10 @@
 """A throwaway OpenLDAP server, configured the way Mutualis expects a directory to be.
 
 `start_slapd(workdir)` writes a cn=config (mdb database, memberof + refint + ppolicy overlays,
-the argon2 password module when the system has it, the mail schemas of mail_service/schema.py), loads the skeleton entries offline with
-`slapadd`, then runs `slapd` in the foreground on a loopback port. The test fixtures, the
-benchmarks and `mutualis services start` use it; production directories are configured by
+the argon2 password module when the system has it, the mail schemas of
+mail_service/schema.py), loads the skeleton entries offline with `slapadd`, then runs `slapd`
+in the foreground on a loopback port. The test fixtures, the benchmarks and `mutualis
+services start` use it; production directories are configured by
 their operators as docs/ldap-directory.md describes.
 """
 
