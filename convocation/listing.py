@@ -123,6 +123,10 @@ class SittingIndexView(IndexView):
             Column("deadline", label=_("Envoi au plus tard le"), accessor=deadline_text),
         ]
 
+    def get_page_subtitle(self):
+        members = list(access.host_members(self.request)[:2])
+        return members[0].name if len(members) == 1 else ""
+
     def get_header_more_buttons(self):
         return [Button(_("Économies"), url=reverse("convocation:savings"), icon_name="doc-full")]
 
