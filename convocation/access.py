@@ -34,20 +34,6 @@ def members_of(user) -> QuerySet[RegistryMember]:
     return staffed_members(user, SERVICE)
 
 
-def assemblies_of(user) -> QuerySet[RegistryAssembly]:
-    return people.assemblies(members_of(user))
-
-
-def sittings_of(user) -> QuerySet[Sitting]:
-    return Sitting.objects.filter(assembly__member__in=members_of(user))
-
-
-def sitting_for(user, sitting_id: int) -> Sitting:
-    """The sitting, if the user is staff of its (subscribing) member; 404 hides the others'."""
-    return get_object_or_404(sittings_of(user).select_related("assembly__member"),
-                             pk=sitting_id)
-
-
 def host_members(request: HttpRequest) -> QuerySet[RegistryMember]:
     """The subscribing members the user acts for on this request's host: the host's member
     alone (none if they are not its staff or it does not subscribe), else all of theirs."""

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from mutualis.private_files import serve_private
 from provisioning import people
@@ -38,12 +39,8 @@ from .models import AgendaItem, Annex, Dispatch, Publication, Sitting, audit
 from .rules import long_date
 
 log = logging.getLogger(__name__)
-
-
-def staff_only(view):
-    """Wagtail's admin already turned anonymous users away (its login page) and those
-    without admin access; what each user may touch is then `access.host_sitting`'s."""
-    return view
+# Wagtail's admin (register_admin_urls) turns away anonymous users (its login page) and those
+# without admin access before any view below; what a user may touch is `access.host_sitting`'s.
 
 
 def _detail(sitting: Sitting):
@@ -57,13 +54,12 @@ def _create_page(request: HttpRequest, form: SittingForm, status: int = 200) -> 
         "form": form, "action_url": reverse("convocation:sitting-create"),
         "page_title": _("Nouvelle séance"), "header_icon": "date",
         "breadcrumbs_items": [
-            {"url": reverse("wagtailadmin_home"), "label": _("Tableau de bord")},
+            *WagtailAdminTemplateMixin.breadcrumbs_items,
             {"url": reverse("convocation:sittings"), "label": _("Séances")},
             {"url": "", "label": _("Nouvelle séance")}],
         "submit_button_label": _("Créer la séance")}, status=status)
 
 
-@staff_only
 def sitting_create(request: HttpRequest) -> HttpResponse:
     # Only the assemblies of the host's subscribing member(s) are valid choices.
     assemblies = access.host_assemblies(request)
@@ -127,7 +123,6 @@ def _render_detail(request: HttpRequest, sitting: Sitting, status: int = 200,
     return render(request, "convocation/admin/sitting.html", context, status=status)
 
 
-@staff_only
 def sitting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, access.host_sitting(request, pk))
 
@@ -142,7 +137,6 @@ def _frozen(request: HttpRequest, sitting: Sitting) -> HttpResponse | None:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def sitting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.host_sitting(request, pk)
@@ -158,7 +152,6 @@ def sitting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def note_upload(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.host_sitting(request, pk)
@@ -173,7 +166,6 @@ def note_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.host_sitting(request, pk)
@@ -192,7 +184,6 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def annex_add(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.host_sitting(request, pk)
@@ -209,7 +200,6 @@ def annex_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.host_sitting(request, pk)
@@ -224,7 +214,6 @@ def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def send(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.host_sitting(request, pk)
@@ -253,7 +242,6 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ------------------------------------------------------------------ staff: after the sitting
 
-@staff_only
 @require_POST
 def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.host_sitting(request, pk)
@@ -266,7 +254,6 @@ def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def movement(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.host_sitting(request, pk)
@@ -281,7 +268,6 @@ def movement(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.host_sitting(request, pk)
@@ -297,7 +283,6 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def publish_acts(request: HttpRequest, pk: int) -> HttpResponse:
     sitting = access.host_sitting(request, pk)
@@ -310,14 +295,12 @@ def publish_acts(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 def publication_file(request: HttpRequest, pk: int, publication: int) -> HttpResponse:
     sitting = access.host_sitting(request, pk)
     p = get_object_or_404(Publication, pk=publication, sitting=sitting)
     return serve_private(request, p.file, p.file.name.rsplit("/", 1)[-1])
 
 
-@staff_only
 def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     sitting = access.host_sitting(request, pk)
     if fmt not in ("csv", "pdf"):
@@ -332,13 +315,11 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
-@staff_only
 def staff_document(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     sitting = access.host_sitting(request, pk)
     return dispatched_file(request, Dispatch.objects.filter(sitting=sitting).first(), name)
 
 
-@staff_only
 def savings(request: HttpRequest) -> HttpResponse:
     # A hand-edited ?annee= (letters, a huge number, "²" which str.isdigit() accepts and int()
     # refuses) falls back to this year, never a 500; so does ?membre=.
