@@ -124,9 +124,9 @@ def summary(person: RegistryPerson, member: RegistryMember, official_of=()) -> d
     upcoming = _upcoming(person, convening) if convening else []
     folders = []
     if signing:
-        from signature.workflow import waiting_for
+        from workspace.folders import waiting_folders
 
-        folders = [f for f in waiting_for(person) if f.member in signing]
+        folders = list(waiting_folders(person, signing))  # a few queries, however many
     parapheur = member in signing
     return {
         "roles": role_labels(seat, person.civility) if seat else [],
