@@ -103,12 +103,14 @@ def add_acts(filled: Filled, count: int) -> list[Act]:
     """`count` acts: four in five published, three in five transmitted (some acknowledged,
     some with a letter of the prefecture), one in twenty refused by the tiers."""
     member = filled.member
-    classification = Classification.objects.create(member=member, version_date=date(2025, 1, 1),
-                                                   source_sha256="0" * 64)
-    matter = Matter.objects.create(classification=classification, code="7.1", label="Fiscalité")
+    classification, _new = Classification.objects.get_or_create(
+        member=member, version_date=date(2025, 1, 1), defaults={"source_sha256": "0" * 64})
+    matter, _new = Matter.objects.get_or_create(classification=classification, code="7.1",
+                                                defaults={"label": "Fiscalité"})
     now = timezone.now()
+    first = Act.objects.filter(member=member).count()  # numbers stay unique when added to
     acts = Act.objects.bulk_create(
-        Act(member=member, number=f"2026_{i:04d}", nature=1, matter=matter,
+        Act(member=member, number=f"2026_{first + i:04d}", nature=1, matter=matter,
             decision_date=date(2026, 1, 1) + timedelta(days=i % 300),
             subject=f"Délibération n° {i} : tarifs et subventions",
             document=f"actes/{member.code}/{i}.pdf", sha256=hashlib.sha256(b"%d" % i).hexdigest(),
