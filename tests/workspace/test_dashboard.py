@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from actes.models import Act, PrefectureMessage, Transmission
 from convocation.models import Sitting
+from provisioning.models import RegistrySeat
+from signature.models import Folder
 from tests.factories import add_person
 
 from .data import add_acts, add_folders, add_sittings, fill, parapheur_council
@@ -35,7 +37,13 @@ def panel(html: str, name: str) -> str:
     return found.group(0) if found else ""
 
 
-def links(html: str, prefix: str) -> set[int]:
+# Where the rows link, whatever path the pages get: a sitting, a folder, an act.
+SITTING, FOLDER, ACT = "convocation:sitting", "signature:folder", "actes:act"
+
+
+def links(html: str, name: str) -> set[int]:
+    """The ids of the objects the html links to through the URL `name`."""
+    prefix = re.escape(reverse(name, args=[0])[:-2])
     return {int(pk) for pk in re.findall(rf'href="{prefix}(\d+)/"', html)}
 
 
@@ -60,7 +68,7 @@ def test_the_sittings_panel_gives_the_last_legal_sending_date_and_flags_late_one
     Sitting.objects.create(assembly=assembly, title="Séance passée", place="Mairie",
                            starts_at=now - timedelta(days=10), status=Sitting.CLOSED)
     html = panel(dashboard(client, melle), "sittings")
-    assert links(html, "/convocation/seances/") == {late.pk, in_time.pk, urgent.pk, sent.pk}
+    assert links(html, SITTING) == {late.pk, in_time.pk, urgent.pk, sent.pk}
     assert "3 séances à convoquer" in html and "1 en retard sur le délai légal" in html
     # 800 inhabitants: 3 jours francs, so sent at the latest 4 days before the sitting.
     day = timezone.localtime(in_time.starts_at).date() - timedelta(days=4)
@@ -80,7 +88,7 @@ def test_the_folders_panel_shows_what_waits_for_the_person_at_their_step(client,
     html = panel(dashboard(client, melle), "folders")
     mine = {f.pk for f in folders if f.status == "in_progress"
             and f.circuit_id == melle.visa_circuit.pk and f.position == 0}
-    assert links(html, "/parapheur/dossiers/") == mine
+    assert links(html, FOLDER) == mine
     assert f"{len(mine)} dossiers attendent votre visa" in html
     assert "Visa du secrétariat" in html and "Signature du maire" not in html
     assert f'href="{reverse("signature:index")}"' in html
@@ -95,7 +103,7 @@ def test_the_acts_panel_counts_what_to_publish_and_transmit(client, melle):
     to_transmit = [a for a in acts if a.pk not in sent]
     assert f"{len(to_publish)} actes à publier" in html
     assert f"{len(to_transmit)} actes à transmettre en préfecture" in html
-    shown = links(html, "/actes/")
+    shown = links(html, ACT)
     assert len(shown) == 10 and shown <= {a.pk for a in to_publish + to_transmit}
     newest = max(to_publish + to_transmit, key=lambda a: (a.decision_date, a.pk))
     assert newest.pk in shown
@@ -105,12 +113,13 @@ def test_the_acts_panel_counts_what_to_publish_and_transmit(client, melle):
 def test_the_prefecture_panel_shows_its_latest_answers(client, melle):
     acts = add_acts(melle, 60)
     html = panel(dashboard(client, melle), "prefecture")
+    # The refusals of today first, then acknowledgements and a letter of February.
     assert "accusé de réception" in html and "demande de pièces complémentaires" in html
-    assert "refusé" in html and "KO : enveloppe refusée" in html or "accusé" in html
+    assert html.count("KO : enveloppe refusée") == 3
     assert len(re.findall(r"<tr>", html)) == 1 + 10  # the header, ten answers
     letter = PrefectureMessage.objects.order_by("-received_on").first()
-    assert letter.act_id in links(html, "/actes/")
-    assert {a.pk for a in acts} >= links(html, "/actes/")
+    assert letter.act_id in links(html, ACT)
+    assert {a.pk for a in acts} >= links(html, ACT)
 
 
 def test_a_refusal_is_flagged_with_its_reason(client, melle):
@@ -118,31 +127,38 @@ def test_a_refusal_is_flagged_with_its_reason(client, melle):
     Transmission.objects.create(act=act, sequence=9, archive_name="t.tar.gz", archive=b"",
                                 state=Transmission.FAILED, error="KO : SIRET inconnu")
     html = panel(dashboard(client, melle), "prefecture")
-    assert "refusé" in html and "KO : SIRET inconnu" in html and 'name="warning"' not in html
-    assert "#icon-warning" in html
+    [row] = [r for r in html.split("</tr>") if "KO : SIRET inconnu" in r]
+    assert "refusé" in row and "#icon-warning" in row
 
 
 def test_another_members_objects_never_appear(client, melle):
     fill(melle, sittings=8, folders=20, acts=30)
     other = parapheur_council("Celles-sur-Belle")
-    theirs = fill(other, sittings=8, folders=20, acts=30)
-    # Their secrétaire is also staff of Melle: on Melle's host, Melle's objects only.
-    add_person(melle.member, "double", roles=["agent"])
-    html = dashboard(client, melle)
-    their_sittings = set(Sitting.objects.filter(assembly__member=theirs.member)
-                         .values_list("pk", flat=True))
-    their_acts = set(Act.objects.filter(member=theirs.member).values_list("pk", flat=True))
-    assert links(html, "/convocation/seances/")
-    assert not links(html, "/convocation/seances/") & their_sittings
-    assert links(html, "/actes/") and not links(html, "/actes/") & their_acts
-    assert theirs.member.code + "-" not in panel(html, "folders")
-    # The other member's staff see nothing of Melle's on their host, and nothing on Melle's.
-    mine = set(Act.objects.filter(member=melle.member).values_list("pk", flat=True))
-    html = dashboard(client, other)
-    assert not links(html, "/actes/") & mine
-    client.force_login(other.council.user())
+    fill(other, sittings=8, folders=20, acts=30)
+
+    def objects(member) -> dict[str, set[int]]:
+        return {SITTING: set(Sitting.objects.filter(
+                    assembly__member=member).values_list("pk", flat=True)),
+                FOLDER: set(Folder.objects.filter(
+                    member=member).values_list("pk", flat=True)),
+                ACT: set(Act.objects.filter(member=member).values_list("pk", flat=True))}
+
+    mine, theirs = objects(melle.member), objects(other.member)
+    # Their secrétaire is also an agent of Melle: on each host, that member's objects only.
+    RegistrySeat.objects.create(member=melle.member, person=other.secretary, roles=["agent"])
+    for host, own, foreign in ((melle, mine, theirs), (other, theirs, mine)):
+        html = dashboard(client, host, other.secretary)
+        for prefix in own:
+            shown = links(html, prefix)
+            assert shown <= own[prefix] and not shown & foreign[prefix], (host.member, prefix)
+        assert links(html, SITTING) and links(html, ACT)
+    assert links(dashboard(client, other, other.secretary), FOLDER)
+    # Staff of the other member alone get no panel of Melle's on Melle's host.
+    agent = add_person(other.member, "agent-celles", roles=["agent"])
+    client.force_login(other.council.user(agent))
     html = client.get("/admin/", HTTP_HOST=melle.member.hostname).content.decode()
     assert "workspace-" not in html
+    assert not any(links(html, prefix) for prefix in mine)
 
 
 def test_panels_absent_without_the_service_or_the_staff_standing(client, melle):
