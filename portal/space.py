@@ -145,9 +145,14 @@ def _official_members(person: RegistryPerson, official_of) -> list[RegistryMembe
     return list(people.members_of(person).filter(pk__in=official_of).order_by("name"))
 
 
+# The home lists this many folders per member; the parapheur's own page lists them all.
+FOLDERS_SHOWN = 20
+
+
 def _waiting(person: RegistryPerson, members: list[RegistryMember], here: RegistryMember,
              upcoming: list[Upcoming], folders: list) -> list[Waiting]:
-    """Unanswered convocations and folders to sign, in every member, oldest first."""
+    """Unanswered convocations and folders to sign, in every member, oldest first; past
+    FOLDERS_SHOWN folders in a member, one line links to that member's parapheur."""
     items = []
     for u in upcoming:
         member = u.sitting.assembly.member
@@ -157,12 +162,24 @@ def _waiting(person: RegistryPerson, members: list[RegistryMember], here: Regist
         items.append(Waiting(member, "convocation", u.sitting.assembly.name, u.sitting.starts_at,
                              path if member == here else member_url(member, path),
                              member == here))
+    listed: dict[int, int] = {}
     for f in folders:
+        listed[f.member.pk] = listed.get(f.member.pk, 0) + 1
+        if listed[f.member.pk] > FOLDERS_SHOWN:
+            continue
         path = reverse("parapheur:folder", args=[f.pk])
         items.append(Waiting(f.member, "folder", f"{f.reference} — {f.title}", f.updated_at,
                              path if f.member == here else member_url(f.member, path),
                              f.member == here))
-    return sorted(items, key=lambda w: (w.member.name, w.kind, w.when))
+    for member in members:
+        more = listed.get(member.pk, 0) - FOLDERS_SHOWN
+        if more > 0:
+            path = reverse("parapheur:index")
+            items.append(Waiting(member, "more-folders", str(more), None,
+                                 path if member == here else member_url(member, path),
+                                 member == here))
+    order = {"convocation": 0, "folder": 1, "more-folders": 2}
+    return sorted(items, key=lambda w: (w.member.name, order[w.kind], w.when or 0))
 
 
 def summary(person: RegistryPerson, member: RegistryMember, official_of=()) -> dict:
@@ -179,12 +196,14 @@ def summary(person: RegistryPerson, member: RegistryMember, official_of=()) -> d
 
         folders = list(waiting_folders(person, signing))  # a few queries, however many
     parapheur = member in signing
+    here = [f for f in folders if f.member == member]
     return {
         "roles": role_labels(seat, person.civility) if seat else [],
         "title": seat.title if seat else "",
         "convocations": ([u for u in upcoming if u.sitting.assembly.member == member]
                          if member in convening else None),
-        "folders": [f for f in folders if f.member == member],
+        "folders": here[:FOLDERS_SHOWN],
+        "folders_total": len(here),
         "parapheur": parapheur,
         "credential": _credential(person) if parapheur else None,
         "everywhere": (_waiting(person, members, member, upcoming, folders)
