@@ -183,8 +183,9 @@ class FolderIndexView(IndexView):
 # ------------------------------------------------------------------ a folder
 
 def staff_folder(request: HttpRequest, pk: int) -> Folder:
+    """One of the folders of the members the user works for here; any other is a 404."""
     folder = (Folder.objects.select_related("member", "circuit", "submitter")
-              .filter(pk=pk, member__in=members_here(request)).first())
+              .filter(pk=pk, member__in=staff_members_here(request)).first())
     if folder is None:
         raise Http404("Dossier introuvable.")
     return folder

@@ -11,18 +11,16 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
-from provisioning.models import RegistryPerson
 from signature import workflow
 from signature.errors import SignatureError
 from signature.models import ALL, ANY, SIGNATURE, VISA, AuditEntry, Circuit, Delegation, Folder
 from signature.workflow import StepSpec
-from tests.factories import add_person, make_pdf
+from tests.factories import make_pdf
 
 from .conftest import PASSWORD, login
 
