@@ -124,8 +124,11 @@ def test_the_listings_filters_and_forms_show_only_the_hosts_member(alpha):
         response = client.get(url)
         assert response.status_code == 200, url
         page = text(response)
-        for name in (SECRET, "Circuit confidentiel", "Délibération secrète", "Alphaville",
-                     "Sylvie", "Paul Adjoint", reg.alpha.code):
+        names = [SECRET, "Circuit confidentiel", "Alphaville", "Sylvie", "Paul Adjoint",
+                 reg.alpha.code]
+        if "folder_type=" not in url:  # else the filter's error repeats the value asked for
+            names.append("Délibération secrète")
+        for name in names:
             assert name not in page, (url, name)
     # a deposit naming Alphaville is refused, its types are not Bravoville's
     response = client.post("/admin/parapheur/deposer/", {
@@ -156,13 +159,13 @@ def test_alphavilles_staff_sees_its_objects_on_its_host_only(alpha):
 
 def test_the_menu_item_is_shown_to_the_staff_of_a_subscribing_member_only(alpha):
     reg = alpha["reg"]
-    assert 'href="/admin/parapheur/"' in text(logged_in(reg.secretaire, ALPHA_HOST)
+    assert '"url": "/admin/parapheur/"' in text(logged_in(reg.secretaire, ALPHA_HOST)
                                               .get("/admin/"))
     reg.bravo.services = ["extranet"]  # Bravoville no longer subscribes
     reg.bravo.save()
     bravo = logged_in(alpha["bravo_dgs"], BRAVO_HOST)
     home = bravo.get("/admin/")
-    assert home.status_code == 200 and 'href="/admin/parapheur/"' not in text(home)
+    assert home.status_code == 200 and '"url": "/admin/parapheur/"' not in text(home)
     assert bravo.get("/admin/parapheur/").status_code == 403
     # an official has no admin at all
     response = logged_in(reg.maire, ALPHA_HOST).get("/admin/parapheur/")
