@@ -106,6 +106,18 @@ class FolderFilterSet(WagtailFilterSet):
                                             .order_by("name", "-pk"))
 
 
+# The journal's actions, as the staff read them (an unknown one shows its code).
+JOURNAL_ACTIONS = {
+    "submitted": gettext_lazy("dossier déposé"), "resubmitted": gettext_lazy("dossier redéposé"),
+    "approved": gettext_lazy("visé"), "signed": gettext_lazy("signé"),
+    "sealed": gettext_lazy("cacheté"), "rejected": gettext_lazy("rejeté"),
+    "document_signed": gettext_lazy("document signé"), "blocked": gettext_lazy("en attente"),
+    "completed": gettext_lazy("circuit terminé"),
+    "published": gettext_lazy("déposé dans Nextcloud"),
+    "publication_failed": gettext_lazy("dépôt dans Nextcloud échoué"),
+    "archive_timestamp_renewed": gettext_lazy("horodatage d'archive renouvelé"),
+}
+
 STATUS_TAGS = {Folder.IN_PROGRESS: True, Folder.REJECTED: False, Folder.DONE: False}
 
 
@@ -199,8 +211,9 @@ def folder(request: HttpRequest, pk: int) -> HttpResponse:
     answer, context = folder_page(request, item, person, True, "signature:folder")
     if answer is not None:
         return answer
-    context["journal"] = (AuditEntry.objects.filter(member=item.member, folder=item)
-                          .order_by("seq"))
+    context["journal"] = [
+        {"entry": e, "action": JOURNAL_ACTIONS.get(e.action, e.action)}
+        for e in AuditEntry.objects.filter(member=item.member, folder=item).order_by("seq")]
     buttons = [
         HeaderButton(_("Bordereau (PDF)"), url=reverse("signature:report", args=[item.pk]),
                      icon_name="doc-full"),
@@ -210,7 +223,7 @@ def folder(request: HttpRequest, pk: int) -> HttpResponse:
                      url=reverse("signature:audit", args=[item.pk, "json"]),
                      icon_name="download"),
     ]
-    title = _("Dossier %(ref)s : %(title)s") % {"ref": item.reference, "title": item.title}
+    title = _("Dossier %(ref)s") % {"ref": item.reference}
     return admin_page(request, "signature/admin/folder.html", title, context, buttons=buttons)
 
 
