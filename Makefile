@@ -8,7 +8,7 @@ demo: setup
 	.venv/bin/mutualis demo
 
 test: setup
-	.venv/bin/pytest
+	bash scripts/test.sh
 
 lint: setup
 	.venv/bin/ruff check .

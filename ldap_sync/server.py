@@ -1,9 +1,10 @@
 """A throwaway OpenLDAP server, configured the way Mutualis expects a directory to be.
 
 `start_slapd(workdir)` writes a cn=config (mdb database, memberof + refint + ppolicy overlays,
-the argon2 password module when the system has it), loads the skeleton entries offline with
-`slapadd`, then runs `slapd` in the foreground on a loopback port. The test fixtures, the
-benchmarks and `mutualis services start` use it; production directories are configured by
+the argon2 password module when the system has it, the mail schemas of
+mail_service/schema.py), loads the skeleton entries offline with `slapadd`, then runs `slapd`
+in the foreground on a loopback port. The test fixtures, the benchmarks and `mutualis
+services start` use it; production directories are configured by
 their operators as docs/ldap-directory.md describes.
 """
 
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import ldap
 
+from mail_service.schema import INDEXED as MAIL_INDEXED
+from mail_service.schema import postfix_book_schema
 from provisioning.backends import free_port, stop_process
 
 from .layout import Layout
@@ -27,7 +30,8 @@ from .layout import Layout
 MODULE_DIRS = ("/usr/lib/ldap", "/usr/lib64/openldap", "/usr/lib/openldap",
                "/usr/local/libexec/openldap")
 SCHEMA_DIRS = ("/etc/ldap/schema", "/etc/openldap/schema", "/usr/local/etc/openldap/schema")
-SCHEMAS = ("core", "cosine", "inetorgperson", "nis")
+# misc: inetLocalMailRecipient, the mail routing attributes Postfix reads (mail_service/schema.py).
+SCHEMAS = ("core", "cosine", "inetorgperson", "nis", "misc")
 SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin",
                              "/usr/local/libexec"])
 
@@ -100,6 +104,7 @@ def config_ldif(workdir: Path, layout: Layout, admin_hash: str, module_dir: Path
         ("olcDbIndex", "cn eq,sub"), ("olcDbIndex", "ou eq"), ("olcDbIndex", "mail eq"),
         ("olcDbIndex", "member eq"), ("olcDbIndex", "memberOf eq"),
         ("olcDbIndex", "entryUUID eq"),
+        *(("olcDbIndex", f"{name} eq") for name in MAIL_INDEXED),
         ("olcLimits", f"dn.exact=\"{layout.admin_dn}\" size=unlimited time=unlimited"),
         ("olcAccess", "{0}to attrs=userPassword by self =w by anonymous auth by * none"),
         ("olcAccess", f"{{1}}to dn.subtree=\"{layout.policies_dn}\" by * none"),
@@ -118,6 +123,7 @@ def config_ldif(workdir: Path, layout: Layout, admin_hash: str, module_dir: Path
     text = _ldif(entries)
     text += "".join(f"include: file://{schema_dir / s}.ldif\n\n" for s in SCHEMAS)
     text += _ldif([
+        ("cn=postfix-book,cn=schema,cn=config", postfix_book_schema()),
         ("olcDatabase={-1}frontend,cn=config", frontend),
         ("olcDatabase={0}config,cn=config", [
             ("objectClass", "olcDatabaseConfig"), ("olcDatabase", "{0}config"),

@@ -5,8 +5,11 @@ every message into one Maildir, and a read-only web reader of that Maildir), the
 backend that finds its server at connection time (`backend.py`), and functions that read the
 demo's Maildir (`maildir.py`) for the tests and the browser journeys.
 
-Later (issue 16): the mail driver proper — domains, mailboxes, shared mailboxes and lists on
-Postfix and Dovecot reading the directory — which will also replace the embedded server.
+Shared mail (issue 16): Postfix and Dovecot instances of our own reading the directory
+(`servers.py`, `postfix.py`, `dovecot.py`, with `schema.py` for the attributes and why,
+`directory.py` for the account they read with, `tls.py` for the demo certificate; see
+docs/mail.md). Next: the mail driver that writes those attributes from the inventory, and
+these servers replacing the embedded one on the demo.
 
 Nothing here imports Django at import time except `backend.py`: the server process runs
 without Django.

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -60,9 +62,61 @@ class Waiting:
     here: bool
 
 
+def _ranks(sitting_ids: set[int]) -> dict[int, int]:
+    """Each sitting's place among its assembly's sittings (by start, then id), in one query:
+    how many of them come before it."""
+    from convocation.models import Sitting
+
+    before = (Sitting.objects.filter(assembly_id=OuterRef("assembly_id"))
+              .filter(Q(starts_at__lt=OuterRef("starts_at"))
+                      | Q(starts_at=OuterRef("starts_at"), pk__lt=OuterRef("pk")))
+              .order_by().values("assembly_id").annotate(n=Count("pk")).values("n"))
+    return dict(Sitting.objects.filter(pk__in=sitting_ids)
+                .annotate(rank=Coalesce(Subquery(before), 0)).values_list("pk", "rank"))
+
+
+def _answers(person: RegistryPerson, rows: list) -> dict[int, tuple[str, object]]:
+    """The answer that counts for each of the person's convocations, (choice, proxy holder),
+    as `convocation.receipts.current_answer` reads it one convocation at a time, in three
+    queries for all of them: the latest answer, or else a proxy given at an earlier sitting
+    that still covers this one (a proxy covers its first sitting and the following ones of
+    its assembly, `sittings` of them, unless revoked before the sitting started)."""
+    from convocation.models import Answer, Proxy
+
+    if not rows:
+        return {}
+    latest = {}
+    for a in (Answer.objects.filter(convocation__in=rows).select_related("proxy__holder")
+              .order_by("at", "pk")):
+        latest[a.convocation_id] = a
+    given = list(Proxy.objects.filter(
+        giver=person, assembly_id__in={c.sitting.assembly_id for c in rows},
+        first_sitting__starts_at__lte=max(c.sitting.starts_at for c in rows))
+        .select_related("holder").order_by("-created_at"))
+    ranks = _ranks({c.sitting_id for c in rows} | {p.first_sitting_id for p in given}
+                   | {a.proxy.first_sitting_id for a in latest.values() if a.proxy})
+
+    def covers(proxy, sitting) -> bool:
+        if proxy.revoked_at is not None and proxy.revoked_at <= sitting.starts_at:
+            return False
+        after = ranks[sitting.pk] - ranks[proxy.first_sitting_id]
+        return proxy.assembly_id == sitting.assembly_id and 0 <= after < proxy.sittings
+
+    found = {}
+    for c in rows:
+        answer = latest.get(c.pk)
+        if answer is not None and answer.choice != Answer.PROXY:
+            found[c.pk] = (answer.choice, None)
+        elif answer is not None and answer.proxy and covers(answer.proxy, c.sitting):
+            found[c.pk] = (Answer.PROXY, answer.proxy.holder)
+        else:
+            proxy = next((p for p in given if covers(p, c.sitting)), None)
+            found[c.pk] = (Answer.PROXY, proxy.holder) if proxy else ("", None)
+    return found
+
+
 def _upcoming(person: RegistryPerson, members: list[RegistryMember]) -> list[Upcoming]:
     from convocation.models import Convocation, Dispatch, Receipt
-    from convocation.receipts import current_answer
 
     since = timezone.now() - timedelta(days=1)
     rows = list(Convocation.objects.filter(
@@ -75,12 +129,9 @@ def _upcoming(person: RegistryPerson, members: list[RegistryMember]) -> list[Upc
     with_dossier = {d.sitting_id for d in Dispatch.objects.filter(
         sitting__in=[c.sitting_id for c in rows]) if any(
             f.get("name") == COMBINED for f in d.files or [])}
-    found = []
-    for c in rows:
-        current = current_answer(c)
-        found.append(Upcoming(c, current.choice, current.holder, c.pk in received,
-                              c.sitting_id in with_dossier))
-    return found
+    answers = _answers(person, rows)
+    return [Upcoming(c, *answers[c.pk], c.pk in received, c.sitting_id in with_dossier)
+            for c in rows]
 
 
 def _credential(person: RegistryPerson):
@@ -124,9 +175,9 @@ def summary(person: RegistryPerson, member: RegistryMember, official_of=()) -> d
     upcoming = _upcoming(person, convening) if convening else []
     folders = []
     if signing:
-        from signature.workflow import waiting_for
+        from workspace.folders import waiting_folders
 
-        folders = [f for f in waiting_for(person) if f.member in signing]
+        folders = list(waiting_folders(person, signing))  # a few queries, however many
     parapheur = member in signing
     return {
         "roles": role_labels(seat, person.civility) if seat else [],

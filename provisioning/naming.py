@@ -243,3 +243,60 @@ def split_calendar_id(calendar: str) -> tuple[str, str] | None:
     if len(head) != 2 or len(head[0]) not in (5, 9) or not head[1]:
         return None
     return head[0].upper(), head[1]
+
+
+# ---------------------------------------------------------------------------- mail addresses
+
+LOCAL_PART_MAX = 64  # RFC 5321
+# Local parts a member's functional addresses use (issue 16): never given to a person.
+FUNCTIONAL_LOCAL_PARTS = frozenset({"mairie", "secretariat", "elus", "contact", "postmaster",
+                                    "abuse", "dmarc", "noreply"})
+
+
+def mail_domain(text: str) -> str:
+    """A mail domain as Postfix and DNS take it: lower case, IDNA ('mairie-oé.fr' ->
+    'xn--mairie-o-i1a.fr')."""
+    return hostname(text)
+
+
+def default_mail_domain(member_slug: str, syndicate_mail_domain: str) -> str:
+    """A member that declares no mail domain of its own: '<slug>.<syndicate mail domain>'."""
+    return mail_domain(f"{member_slug}.{syndicate_mail_domain}")
+
+
+def mail_local_part(given_name: str, surname: str) -> str:
+    """'Jean-Pierre', 'Le Goff' -> 'jean-pierre.le-goff': prenom.nom in ASCII, lower case."""
+    words = [w for w in (slugify(given_name), slugify(surname)) if w]
+    local = ".".join(words)[:LOCAL_PART_MAX].strip(".-") or "personne"
+    return local
+
+
+def assign_mail_addresses(people: Iterable[tuple[str, str, str]], domain: str,
+                          known: dict[str, str] | None = None,
+                          reserved: Iterable[str] = ()) -> dict[str, str]:
+    """Give each person of one mail domain an address, unique in it and stable over time.
+
+    `people` yields (uid, given_name, surname); `known` maps uids to the addresses an earlier
+    apply gave them (kept even when the name changes, and never given to anybody else, like
+    uids); `reserved`: the local parts of the domain's functional addresses and lists (with
+    FUNCTIONAL_LOCAL_PARTS always). Newcomers are served in uid order; a local part already
+    taken gets the smallest free numeric suffix: jean.dupont, jean.dupont2, jean.dupont3...
+    """
+    known = {uid: address for uid, address in (known or {}).items()
+             if address.endswith("@" + domain)}
+    people = sorted(people, key=lambda p: p[0])
+    taken = set(FUNCTIONAL_LOCAL_PARTS) | {r.lower() for r in reserved}
+    taken |= {address.rsplit("@", 1)[0] for address in known.values()}
+    result = {uid: known[uid] for uid, _, _ in people if uid in known}
+    for uid, given, surname in people:
+        if uid in result:
+            continue
+        base = mail_local_part(given, surname)
+        local, n = base, 1
+        while local in taken:
+            n += 1
+            suffix = str(n)
+            local = base[: LOCAL_PART_MAX - len(suffix)] + suffix
+        taken.add(local)
+        result[uid] = f"{local}@{domain}"
+    return result

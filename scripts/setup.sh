@@ -10,6 +10,8 @@ DEBIAN_PACKAGES=(
     chromium                                    # browser tests (Playwright drives Debian's build)
     poppler-utils libnss3-tools softhsm2        # signature tests: pdfsig/pdftotext, certutil, SoftHSM2
     redis-server                                # the shared cache test (two web processes, one Redis)
+    postfix postfix-ldap                        # shared mail: Postfix with LDAP maps (mail_service/)
+    dovecot-imapd dovecot-lmtpd dovecot-ldap    # shared mail: IMAP, LMTP delivery, LDAP auth
 )
 
 missing=()

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -61,6 +62,8 @@ from wagtail.models import (
 )
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
+from convocation.models import Sitting as ConvocationSitting
+from provisioning.models import RegistryAssembly
 from tests.wagtail_site_factory.content import add_content, pdf_bytes, png_bytes
 from wagtail_site_factory.models import (
     CommuneSettings,
@@ -130,7 +133,12 @@ def build_member(code: str, name: str, editor: User) -> Member:
         for kind, model in (("uploaded_image", get_image_model()),
                             ("uploaded_document", get_document_model()))}
     news.refresh_from_db()
+    meeting = ConvocationSitting.objects.create(  # the convocation pages' (/admin/convocations/)
+        assembly=RegistryAssembly.objects.filter(member__code=code).first(),
+        title=f"{SEARCH} de {name}", place=f"Mairie de {name}",
+        starts_at=timezone.now() + timedelta(days=20))
     ids = {"home": home.pk, "page": news.pk, "market": market.pk, "sitting": content.sitting.pk,
+           "convocation_sitting": meeting.pk,
            "act": content.act.pk, "revision": news.latest_revision_id,
            "image": content.image.pk, "document": content.document.pk,
            "collection": member.collection_id, "site": member.site_id, "user": editor.pk,
@@ -244,7 +252,8 @@ PK_KINDS = {"wagtailadmin_api:pages": "page", "wagtailadmin_api:images": "image"
             "wagtailusers_groups": "group", "wagtailimages_chooser": "image",
             "wagtaildocs_chooser": "document",
             "wagtailsnippets_wagtail_site_factory_sitealert": "alert",
-            "wagtailsnippetchoosers_wagtail_site_factory_sitealert": "alert"}
+            "wagtailsnippetchoosers_wagtail_site_factory_sitealert": "alert",
+            "convocation": "convocation_sitting"}
 PK_BY_VIEW = {"wagtailadmin_workflows:edit_task": "task",
               "wagtailadmin_workflows:disable_task": "task",
               "wagtailadmin_workflows:enable_task": "task"}
@@ -277,6 +286,9 @@ NAMED = {
                                          "model_name": "communesettings"}],
     "wagtailimages:preview": [{"filter_spec": "original"}, {"filter_spec": "fill-80x80"}],
     "wagtailadmin_password_reset_confirm": [{"token": "set-password"}],
+    "convocation:report": [{"fmt": "pdf"}, {"fmt": "csv"}],
+    "convocation:document": [{"name": "dossier-complet.pdf"}],
+    "convocation:publication": [{"publication": "1"}],
     # Every bulk action Wagtail registers, and every tag model: see `bulk_actions` and
     # `tag_models` (their ids come in ?id=, the tag model's in the URL).
     "wagtail_bulk_action": "bulk", "wagtailadmin_tag_model_autocomplete": "tags",
@@ -379,7 +391,8 @@ class Request:
             k for k, v in self.query if v in KINDS]
 
 
-KINDS = {"home", "page", "market", "sitting", "act", "revision", "image", "document",
+KINDS = {"home", "page", "market", "sitting", "act", "convocation_sitting", "revision", "image",
+         "document",
          "collection", "site", "user", "user_uid", "group", "alert", "workflow", "task",
          "workflow_state", "task_state", "editing_session", "uploaded_image",
          "uploaded_document"}

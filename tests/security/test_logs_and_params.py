@@ -80,9 +80,9 @@ REAL_TOKENS = {
     "convocation_link:link": lambda: (None, _convocation_token()),
     "convocation_link:link-answer": lambda: (None, _convocation_token()),
     "convocation_link:link-document": lambda: (None, _convocation_token()),
-    "convocation:legacy-link": lambda: (None, _convocation_token()),
-    "convocation:legacy-link-answer": lambda: (None, _convocation_token()),
-    "convocation:legacy-link-document": lambda: (None, _convocation_token()),
+    "convocation_legacy:legacy-link": lambda: (None, _convocation_token()),
+    "convocation_legacy:legacy-link-answer": lambda: (None, _convocation_token()),
+    "convocation_legacy:legacy-link-document": lambda: (None, _convocation_token()),
     "ldap_sync:activation": lambda: (None, _activation_token()),
     "portal:admin-password": _reset_token,
     "wagtailadmin_password_reset_confirm": _reset_token,
@@ -263,9 +263,17 @@ def query_parameters_read_by_the_apps() -> set[tuple[str, str]]:
 # the good value the garbage is sent next to.
 ALPHA = "alphaville.localhost"
 PAGES = [
-    ("convocation/views.py", "page", ALPHA, "/convocation/"),
-    ("convocation/views.py", "annee", ALPHA, "/convocation/economies/"),
-    ("convocation/views.py", "membre", ALPHA, "/convocation/economies/"),
+    # The sittings listing's page, filters and sorting are Wagtail's IndexView's.
+    ("convocation/listing.py", "p", ALPHA, "/admin/convocations/"),
+    ("convocation/listing.py", "state", ALPHA, "/admin/convocations/"),
+    ("convocation/listing.py", "ordering", ALPHA, "/admin/convocations/resultats/"),
+    ("convocation/views.py", "annee", ALPHA, "/admin/convocations/economies/"),
+    ("convocation/views.py", "membre", ALPHA, "/admin/convocations/economies/"),
+    # The folders listing's page, filters and sorting are Wagtail's IndexView's.
+    ("signature/admin_views.py", "p", ALPHA, "/admin/parapheur/"),
+    ("signature/admin_views.py", "status", ALPHA, "/admin/parapheur/"),
+    ("signature/admin_views.py", "created_at_from", ALPHA, "/admin/parapheur/resultats/"),
+    ("signature/admin_views.py", "ordering", ALPHA, "/admin/parapheur/resultats/"),
     ("signature/credential_views.py", "page", ALPHA,
      "/admin/parapheur/collectivites/{code}/certificats/"),
     ("signature/staff_views.py", "page", ALPHA,

@@ -1,0 +1,82 @@
+"""The shared mail's servers together: Dovecot and Postfix of one directory.
+
+`start_mail_servers(directory, admin_settings)` makes the mail-reader account in the
+directory, the demo certificate, then configures Postfix (its queue holds Dovecot's
+sockets), starts Dovecot, then Postfix; `stop()` stops them in the other order. Layout:
+
+    directory/
+    ├── reader.secret  the mail-reader account's password (directory.py), mode 0600
+    ├── tls/        cert.pem, key.pem (tls.py)
+    ├── dovecot/    dovecot.conf, LDAP files, run/, state/, mail/<uid>/Maildir, dovecot.log
+    └── postfix/    conf/ (main.cf, master.cf, LDAP maps), queue/, data/, postfix.log
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .directory import DirectoryAccess, ensure_reader, reader_password
+from .dovecot import Dovecot, start_dovecot
+from .instance import HOST
+from .postfix import Postfix, configure_postfix
+from .tls import TlsFiles, demo_certificate
+
+DEFAULT_HOSTNAME = "mail.mutualis.test"
+
+
+@dataclass
+class MailServers:
+    directory: Path
+    access: DirectoryAccess
+    tls: TlsFiles
+    dovecot: Dovecot
+    postfix: Postfix
+
+    host = HOST
+
+    @property
+    def imap_port(self) -> int:
+        return self.dovecot.imap_port
+
+    @property
+    def smtp_port(self) -> int:
+        return self.postfix.smtp_port
+
+    @property
+    def submission_port(self) -> int:
+        return self.postfix.submission_port
+
+    def settings(self) -> dict:
+        return {"host": HOST, "smtp_port": self.smtp_port,
+                "submission_port": self.submission_port, "imap_port": self.imap_port,
+                "ca_file": str(self.tls.cert)}
+
+    def stop(self) -> None:
+        self.postfix.stop()
+        self.dovecot.stop()
+
+    def __enter__(self) -> MailServers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def start_mail_servers(directory: Path, admin_settings: dict,
+                       hostname: str = DEFAULT_HOSTNAME, slow_failures: bool = True) -> MailServers:
+    """`admin_settings`: a bind of the directory that may write (`Slapd.settings()`), used
+    once, to give the mail-reader account its password. `slow_failures`: see start_dovecot."""
+    directory = Path(directory).resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    access = ensure_reader(admin_settings, reader_password(directory / "reader.secret"))
+    tls = demo_certificate(directory / "tls", hostname)
+    postfix = configure_postfix(directory / "postfix", access, tls, hostname=hostname)
+    dovecot = start_dovecot(directory / "dovecot", access, tls, postfix.sockets,
+                            slow_failures=slow_failures)
+    try:
+        postfix.start()
+    except Exception:
+        dovecot.stop()
+        raise
+    return MailServers(directory, access, tls, dovecot, postfix)
