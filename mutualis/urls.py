@@ -19,7 +19,7 @@ urlpatterns = [
     path("espace-elus/convocation/", include("convocation.link_urls")),
     path("espace-elus/parapheur/", include("signature.official_urls")),
     path("convocation/", include("convocation.legacy_urls")),  # moved to the admin
-    path("parapheur/", include("signature.urls")),
+    path("parapheur/", include("signature.legacy_urls")),  # moved to /admin/parapheur/
     path("actes/", include("actes.urls")),
 ]
 

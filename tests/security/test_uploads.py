@@ -266,8 +266,9 @@ def download_urls(everything) -> dict[str, tuple[str, User | None, bool]]:
 def test_every_download_view_checks_rights_and_sends_files_safely(everything):
     outsider_member = make_council(name="Bravoville").member
     outsider = staff(outsider_member, "intrus")
+    host = everything[0].member.hostname  # the staff pages answer on the member's host
     for what, (url, user, inline) in download_urls(everything).items():
-        client = Client()
+        client = Client(HTTP_HOST=host)
         if user is not None:
             assert client.get(url).status_code in (302, 403, 404), f"{what}: anonymous"
             client.force_login(outsider)
@@ -293,7 +294,7 @@ def test_a_download_is_typed_by_its_bytes_never_by_its_name(everything):
     annex = folder.documents.get(kind=Document.ANNEX)
     (private_root() / annex.file.name).write_bytes(b"<html><script>x</script>")
     Document.objects.filter(pk=annex.pk).update(name="page.html")  # a name that says HTML
-    client = Client()
+    client = Client(HTTP_HOST=council.member.hostname)
     client.force_login(User.objects.get_or_create(username=council.secretary.uid)[0])
     response = client.get(reverse("signature:document", args=[folder.pk, annex.pk]))
     assert response["Content-Type"] == "application/octet-stream"
@@ -398,7 +399,7 @@ def post(everything, path: str, upload: SimpleUploadedFile):
     else:
         user, url, data, count = paths[path]
         body = data(upload)
-    client = Client()
+    client = Client(HTTP_HOST=everything[0].member.hostname)
     client.force_login(user)
     before, stored = count(), all_stored_names()
     response = client.post(url, body)
