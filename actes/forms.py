@@ -13,7 +13,8 @@ from .natures import NATURES
 
 
 class ActForm(forms.Form):
-    member = forms.ModelChoiceField(label=_("membre"), queryset=None)
+    """An act of the host's member (the admin's member: `access.host_member`)."""
+
     number = forms.CharField(label=_("numéro"), max_length=40,
                              help_text=_("2 à 15 caractères : chiffres, majuscules, « _ »."))
     nature = forms.TypedChoiceField(label=_("nature"), choices=NATURES, coerce=int)
@@ -25,19 +26,10 @@ class ActForm(forms.Form):
     document = uploads.CheckedFileField(label=_("acte signé (PDF)"))
     annexes = MultipleFileField(label=_("annexes (PDF)"), required=False)
 
-    def __init__(self, *args, members=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members
-
 
 class ClassificationForm(forms.Form):
-    member = forms.ModelChoiceField(label=_("membre"), queryset=None)
     file = uploads.CheckedFileField(
         kinds=None, label=_("fichier de classification de la préfecture (XML)"))
-
-    def __init__(self, *args, members=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members
 
 
 class SettingsForm(forms.ModelForm):
