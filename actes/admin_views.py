@@ -42,7 +42,8 @@ def _refused(request, exc: services.ActRefused) -> None:
 
 
 def _crumbs(*items: tuple[str, str]) -> list[dict]:
-    return [{"url": reverse("wagtailadmin_home"), "label": _("Accueil")},
+    """Wagtail's breadcrumbs (its home first), then the items (url, label)."""
+    return [*WagtailAdminTemplateMixin.breadcrumbs_items,
             *({"url": url, "label": label} for url, label in items)]
 
 
