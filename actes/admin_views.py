@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -329,7 +330,8 @@ class PublishView(ActOperationView):
         form = PostingForm(self.request.POST)
         posted_at = form.cleaned_data["posted_at"] if form.is_valid() else None
         entry = services.publish(self.object, posted_at=posted_at)
-        return _("Acte publié le %(at)s.") % {"at": entry.at.strftime("%d/%m/%Y %H:%M")}
+        at = timezone.localtime(entry.at)  # as the register shows it
+        return _("Acte publié le %(at)s.") % {"at": at.strftime("%d/%m/%Y %H:%M")}
 
 
 class TransmitView(ActOperationView):
