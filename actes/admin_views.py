@@ -154,6 +154,7 @@ class ActIndexView(HostMemberMixin, IndexView):
     def columns(self):
         return [
             TitleColumn("number", label=_("Numéro"), sort_key="number",
+                        classname="w-whitespace-nowrap",
                         get_url=lambda act: reverse("actes:act", args=[act.pk])),
             Column("subject", label=_("Objet"), sort_key="subject"),
             Column("get_nature_display", label=_("Nature"), sort_key="nature"),
