@@ -57,6 +57,13 @@ def test_an_act_recorded_and_published_is_checked_by_a_citizen(demo, chromium, s
     assert NUMBER in staff.text()
     staff.goto(site + "/admin/actes/?state=recorded", "acts not yet published")
     assert NUMBER not in staff.text()
+    # The member's settings and the prefecture's classification, as Wagtail forms.
+    staff.goto(site + "/admin/actes/parametres/79174/", "acts settings")
+    assert page.get_by_label("SIRET").is_visible()
+    staff.assert_accessible()
+    staff.goto(site + "/admin/actes/classification/", "acts classification")
+    assert "Classification en vigueur" in staff.text()
+    staff.assert_accessible()
     # An old bookmark of the staff pages lands in the admin.
     staff.goto(site + "/actes/", "old acts bookmark")
     assert page.url == site + "/admin/actes/", page.url
