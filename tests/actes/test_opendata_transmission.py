@@ -168,6 +168,8 @@ def test_a_secretary_records_publishes_and_follows_an_act(commune, tdt):
         "decision_date": "2026-03-03", "subject": "Tarifs", "matter": "7.1",
         "document": SimpleUploadedFile("d.pdf", pdf("D"), "application/pdf")})
     assert page.status_code == 400 and "il contient une espace" in page.content.decode()
+    page = client.post(reverse("actes:add"), {"number": "2026_045", "nature": DELIBERATION})
+    assert page.status_code == 400 and "Le formulaire contient des erreurs" in page.content.decode()
     assert not Act.objects.exists()
     page = client.post(reverse("actes:add"), {
         "number": "2026_045", "nature": DELIBERATION,
