@@ -20,7 +20,8 @@ urlpatterns = [
     path("espace-elus/parapheur/", include("signature.official_urls")),
     path("convocation/", include("convocation.legacy_urls")),  # moved to the admin
     path("parapheur/", include("signature.legacy_urls")),  # moved to /admin/parapheur/
-    path("actes/", include("actes.urls")),
+    path("actes/", include("actes.public_urls")),
+    path("actes/", include("actes.urls")),  # the old staff URLs, moved to /admin/actes/
 ]
 
 if settings.DEBUG or conf.MUTUALIS_SERVE_MEDIA:

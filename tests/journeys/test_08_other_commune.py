@@ -31,7 +31,7 @@ def test_another_communes_staff_is_refused_every_page_of_melle(demo, chromium, s
                own + "/admin/parapheur/collectivites/79174/circuits/",
                own + "/admin/parapheur/collectivites/79174/certificats/",
                own + "/admin/parapheur/collectivites/79174/delegations/",
-               own + "/actes/parametres/79174/",
+               own + "/admin/actes/parametres/79174/",
                own + editor]
     for url in refused:
         response = page.goto(url)

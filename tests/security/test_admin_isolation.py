@@ -146,9 +146,24 @@ def build_member(code: str, name: str, editor: User) -> Member:
            "group": member.group_id, "alert": content.alert.pk, "workflow": workflow.pk,
            "task": task.pk, "workflow_state": state.pk,
            "task_state": state.current_task_state.pk, "editing_session": session.pk,
+           "member_code": code, "actes_act": _act(code, name).pk,
            **{kind: upload.pk for kind, upload in uploads.items()}}
     markers = (low, f"{code}-", editor.username, f"-{code}")  # names, groups, user, files
     return Member(name, code, member.site.hostname, editor, ids, tags, markers)
+
+
+def _act(code: str, name: str):
+    """An act of the acts app (actes.Act), titled with SEARCH."""
+    from actes import services
+    from actes.natures import DELIBERATION
+    from provisioning.models import RegistryMember
+
+    member = RegistryMember.objects.get(code=code)
+    services.import_example_classification(member)
+    return services.record_act(member, number="2026_001", nature=DELIBERATION,
+                               decision_date=timezone.localdate(), subject=f"{SEARCH} de {name}",
+                               matter_code="1.1", filename=f"acte-{code}.pdf",
+                               pdf=pdf_bytes(name))
 
 
 @pytest.fixture
@@ -243,7 +258,7 @@ ID_PARAMS = {"page_id": "page", "parent_page_id": "home", "page_to_move_id": "pa
              "document_id": "document", "doc_id": "document", "collection_id": "collection",
              "revision_id": "revision", "workflow_state_id": "workflow_state",
              "task_state_id": "task_state", "task_id": "task", "workflow_pk": "workflow",
-             "session_id": "editing_session", "uidb64": "user_uid"}
+             "session_id": "editing_session", "uidb64": "user_uid", "code": "member_code"}
 # A `pk` names an object of the model of the view's namespace (or of the view itself).
 PK_KINDS = {"wagtailadmin_api:pages": "page", "wagtailadmin_api:images": "image",
             "wagtailadmin_api:documents": "document", "wagtailadmin_collections": "collection",
@@ -253,7 +268,8 @@ PK_KINDS = {"wagtailadmin_api:pages": "page", "wagtailadmin_api:images": "image"
             "wagtaildocs_chooser": "document",
             "wagtailsnippets_wagtail_site_factory_sitealert": "alert",
             "wagtailsnippetchoosers_wagtail_site_factory_sitealert": "alert",
-            "convocation": "convocation_sitting"}
+            "convocation": "convocation_sitting",
+            "actes": "actes_act"}
 PK_BY_VIEW = {"wagtailadmin_workflows:edit_task": "task",
               "wagtailadmin_workflows:disable_task": "task",
               "wagtailadmin_workflows:enable_task": "task"}
@@ -395,7 +411,7 @@ KINDS = {"home", "page", "market", "sitting", "act", "convocation_sitting", "rev
          "document",
          "collection", "site", "user", "user_uid", "group", "alert", "workflow", "task",
          "workflow_state", "task_state", "editing_session", "uploaded_image",
-         "uploaded_document"}
+         "uploaded_document", "member_code", "actes_act"}
 
 
 def requests_for(urls: list[AdminURL]) -> tuple[list[Request], list[str]]:

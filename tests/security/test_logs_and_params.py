@@ -280,8 +280,8 @@ PAGES = [
      "/admin/parapheur/collectivites/{code}/circuits/"),
     ("signature/staff_views.py", "page", ALPHA,
      "/admin/parapheur/collectivites/{code}/delegations/"),
-    ("actes/views.py", "page", ALPHA, "/actes/"),
-    ("actes/views.py", "page", ALPHA, "/actes/{code}/registre/"),
+    ("actes/admin_views.py", "p", ALPHA, "/admin/actes/"),  # Wagtail's listing reads it
+    ("actes/public_views.py", "page", ALPHA, "/actes/{code}/registre/"),
     ("wagtail_site_factory/models/pages.py", "page", ALPHA, "/actualites/"),
     ("wagtail_site_factory/models/syndicate.py", "page", "localhost", "/"),
     ("wagtail_site_factory/models/services.py", "envoye", ALPHA, "/demarches/"),

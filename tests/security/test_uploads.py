@@ -305,7 +305,7 @@ def test_with_nginx_in_front_a_private_file_is_handed_over_by_x_accel_redirect(e
                                                                               settings):
     settings.MUTUALIS_PRIVATE_ACCEL = "/_prive/"
     url, user, _ = download_urls(everything)["act"]
-    client = Client()
+    client = Client(HTTP_HOST=everything[0].member.hostname)
     client.force_login(user)
     response = client.get(url)
     act = everything[5]
@@ -375,12 +375,12 @@ def upload_paths(everything):
             lambda f: {"member": member, "title": "Subvention", "folder_type": "Délibération",
                        "documents": f}, Folder.objects.count),
         "act": (
-            secretary, reverse("actes:acts"),
+            secretary, reverse("actes:add"),
             lambda f: {"member": member, "number": "2026_002", "nature": DELIBERATION,
                        "decision_date": "2026-03-03", "subject": "Tarifs", "matter": "7.1",
                        "document": f}, Act.objects.count),
         "act annex": (
-            secretary, reverse("actes:acts"),
+            secretary, reverse("actes:add"),
             lambda f: {"member": member, "number": "2026_003", "nature": DELIBERATION,
                        "decision_date": "2026-03-03", "subject": "Tarifs", "matter": "7.1",
                        "document": file_upload("acte.pdf", pdf("Acte")), "annexes": [f]},
