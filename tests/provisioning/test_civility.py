@@ -92,7 +92,9 @@ def test_the_example_declares_or_implies_civilities():
     assert people["thomas.lhuillier"].civility == "m"  # DGS, civility: M.
     assert people["gaelle.damico"].civility == "mme"  # secrétaire de mairie, civility: Mme
     assert people["sylvain.gaborit"].civility == "m"  # maire here, vice-président there
-    assert people["yannick.favreau"].civility == ""  # agent: nothing says
+    assert people["loic.pairault"].civility == ""  # agent: nothing says
+    # an agent of the EPCI, "conseiller municipal" in Celles-sur-Belle: the role's form says
+    assert people["yannick.favreau"].civility == "m"
 
 
 # -- labels ----------------------------------------------------------------------------------

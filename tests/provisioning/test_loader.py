@@ -54,7 +54,7 @@ def test_example_members(inventory):
 
 def test_example_people_counts(inventory):
     assert len(inventory.people) == 160
-    assert sum(len(p.seats) for p in inventory.people) == 169
+    assert sum(len(p.seats) for p in inventory.people) == 170
     assert len({p.uid for p in inventory.people}) == 160
     assert len({p.email for p in inventory.people}) == 160
 
