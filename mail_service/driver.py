@@ -107,8 +107,8 @@ def desired_resources(inventory: Inventory, known: dict[str, list[str]]) -> Iter
             "addresses": sorted(box["addresses"]),
             "routing": box["addresses"][0],  # the first member's address is the mailbox's
             "quota": "" if quota is None else str(quota)},
-            frozenset(box["members"]),
-            (keys.LDAP_ACCOUNT(uid), *(DOMAIN(c) for c in box["members"])))
+            # Only on the account: a person of several members shares none of their domains.
+            frozenset(box["members"]), (keys.LDAP_ACCOUNT(uid),))
 
 
 # ---------------------------------------------------------------------------- the driver
@@ -268,16 +268,16 @@ class MailDriver(BaseDriver):
             self._modify(dn, [(ldap.MOD_REPLACE, "member", members),
                               (ldap.MOD_REPLACE, S.ADDRESS, [address]),
                               (ldap.MOD_REPLACE, S.ROUTING, [address])])
-        self._share(uid, cn)
+        self._share(uid, cn, tuple(want["readers"]))
 
-    def _share(self, uid: str, cn: str) -> None:
+    def _share(self, uid: str, cn: str, readers: tuple[str, ...]) -> None:
         """On the mail host: the Maildir made and its ACL naming the group (dovecot.py)."""
         if self.dovecot_dir is None:
             return
         from .dovecot import Dovecot
 
         try:
-            Dovecot(self.dovecot_dir, 0, self.dovecot_dir).share_mailbox(uid, cn)
+            Dovecot(self.dovecot_dir, 0, self.dovecot_dir).share_mailbox(uid, cn, readers)
         except OSError as exc:
             raise BackendError(f"the shared mailbox {uid} could not be opened to group {cn} "
                                f"under {self.dovecot_dir}: {exc.strerror}") from None
