@@ -58,6 +58,10 @@ class MailChecks(CheckerBase):
         taken: dict[str, str] = {ELECTED_LIST: "the list of the elected (elus@)"}
         for a in assemblies:
             taken.setdefault(a.slug, f'the list of assembly "{a.slug}"')
+        for i, a in enumerate(_items(raw.get("assemblies"))):
+            if isinstance(a, dict) and a.get("slug") in STANDARD_SHARED:
+                self.error(path + ("assemblies", i), f'assembly "{a["slug"]}" would take the '
+                           f'address of the shared mailbox "{a["slug"]}@": give it another slug')
         shared: dict[str, tuple[str, ...]] = {s: () for s in STANDARD_SHARED}
         declared = mail.get("shared") if isinstance(mail.get("shared"), dict) else {}
         for local, readers in declared.items():
