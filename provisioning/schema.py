@@ -183,8 +183,8 @@ INVENTORY_SCHEMA: dict = {
                                            "forwarded to mairie@."},
                 "shared": {
                     "type": "object", "description": "Shared mailboxes: local part -> the "
-                    "people (email, or uid when declared) who read it; mairie and secretariat exist always, "
-                    "read by the staff unless named here.",
+                    "people (email, or uid when declared) who read it; mairie and secretariat "
+                    "exist always, read by the staff unless named here.",
                     "additionalProperties": {"type": "array", "uniqueItems": True,
                                              "items": _text(EMAIL_MAX)},
                     "propertyNames": {"pattern": LOCAL_PART_PATTERN, "maxLength": 64}},
