@@ -30,11 +30,10 @@ def main() -> None:
 
     from ldap_sync.driver import LdapDriver
     from ldap_sync.server import start_slapd
+    from mail_service.driver import MailDriver
     from provisioning.engine import make_plan
     from provisioning.inventory import MemberMail
     from tests.ldap_sync import builder as B
-
-    from mail_service.driver import MailDriver
 
     base = B.many(args.people, members=args.members)
     members = tuple(dataclasses.replace(m, services=(*m.services, "messagerie"), mail=MemberMail(
