@@ -13,31 +13,23 @@ from .natures import NATURES
 
 
 class ActForm(forms.Form):
-    member = forms.ModelChoiceField(label=_("membre"), queryset=None)
-    number = forms.CharField(label=_("numéro"), max_length=40,
-                             help_text=_("2 à 15 caractères : chiffres, majuscules, « _ »."))
-    nature = forms.TypedChoiceField(label=_("nature"), choices=NATURES, coerce=int)
-    decision_date = forms.DateField(label=_("date de décision"),
-                                    widget=forms.DateInput(attrs={"type": "date"}))
-    subject = forms.CharField(label=_("objet"), widget=forms.Textarea(attrs={"rows": 3}))
-    matter = forms.CharField(label=_("classification (code de matière)"), max_length=20,
-                             required=False, help_text=_("Par exemple 1.1 ou 7.10.2."))
-    document = uploads.CheckedFileField(label=_("acte signé (PDF)"))
-    annexes = MultipleFileField(label=_("annexes (PDF)"), required=False)
+    """An act of the host's member (the admin's member: `access.host_member`)."""
 
-    def __init__(self, *args, members=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members
+    number = forms.CharField(label=_("Numéro"), max_length=40,
+                             help_text=_("2 à 15 caractères : chiffres, majuscules, « _ »."))
+    nature = forms.TypedChoiceField(label=_("Nature"), choices=NATURES, coerce=int)
+    decision_date = forms.DateField(label=_("Date de décision"),
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    subject = forms.CharField(label=_("Objet"), widget=forms.Textarea(attrs={"rows": 3}))
+    matter = forms.CharField(label=_("Classification (code de matière)"), max_length=20,
+                             required=False, help_text=_("Par exemple 1.1 ou 7.10.2."))
+    document = uploads.CheckedFileField(label=_("Acte signé (PDF)"))
+    annexes = MultipleFileField(label=_("Annexes (PDF)"), required=False)
 
 
 class ClassificationForm(forms.Form):
-    member = forms.ModelChoiceField(label=_("membre"), queryset=None)
     file = uploads.CheckedFileField(
-        kinds=None, label=_("fichier de classification de la préfecture (XML)"))
-
-    def __init__(self, *args, members=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members
+        kinds=None, label=_("Fichier de classification de la préfecture (XML)"))
 
 
 class SettingsForm(forms.ModelForm):
@@ -49,5 +41,5 @@ class SettingsForm(forms.ModelForm):
 
 
 class PostingForm(forms.Form):
-    posted_at = forms.DateTimeField(label=_("affiché ou mis à disposition le"), required=False,
+    posted_at = forms.DateTimeField(label=_("Affiché ou mis à disposition le"), required=False,
                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))

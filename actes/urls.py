@@ -1,20 +1,25 @@
+"""The acts' old staff URLs (/actes/…): moved into the Wagtail admin (/admin/actes/…); each
+answers with a permanent redirect there, so that bookmarks keep working. The public register
+stays at /actes/<code>/registre/ (public_urls, mounted before these)."""
+
 from django.urls import path
+from django.views.generic import RedirectView
 
-from . import views
+app_name = "actes_moved"
 
-app_name = "actes"
+
+def moved(name: str) -> RedirectView:
+    return RedirectView.as_view(pattern_name=f"actes:{name}", permanent=True, query_string=True)
+
+
 urlpatterns = [
-    path("", views.act_list, name="acts"),
-    path("<int:pk>/", views.act_detail, name="act"),
-    path("<int:pk>/acte.pdf", views.act_document, name="document"),
-    path("<int:pk>/publier/", views.act_publish, name="publish"),
-    path("<int:pk>/transmettre/", views.act_transmit, name="transmit"),
-    path("<int:pk>/actualiser/", views.act_refresh, name="refresh"),
-    path("classification/", views.classification_import, name="classification"),
-    path("classification/<str:code>/tiers/", views.classification_fetch,
-         name="classification-fetch"),
-    path("parametres/<str:code>/", views.member_settings, name="settings"),
-    path("<str:code>/registre/", views.register, name="register"),
-    path("<str:code>/registre.csv", views.register_csv, name="register-csv"),
-    path("<str:code>/deliberations.csv", views.deliberations_csv, name="deliberations-csv"),
+    path("", moved("acts")),
+    path("<int:pk>/", moved("act")),
+    path("<int:pk>/acte.pdf", moved("document")),
+    path("<int:pk>/publier/", moved("publish")),
+    path("<int:pk>/transmettre/", moved("transmit")),
+    path("<int:pk>/actualiser/", moved("refresh")),
+    path("classification/", moved("classification")),
+    path("classification/<str:code>/tiers/", moved("classification-fetch")),
+    path("parametres/<str:code>/", moved("settings")),
 ]

@@ -1,18 +1,25 @@
-"""The acts pages in the Wagtail admin menu, for staff of a member."""
+"""The acts' staff pages in the Wagtail admin (/admin/actes/), and their menu entry, shown to
+the staff of the host's member (`access.host_member`)."""
 
 from __future__ import annotations
 
-from django.urls import reverse
+from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from provisioning.access import standing
+from . import admin_urls
+from .access import host_member
 
 
 class ActsMenuItem(MenuItem):
     def is_shown(self, request) -> bool:
-        return standing(request.user).is_staff_somewhere
+        return host_member(request) is not None
+
+
+@hooks.register("register_admin_urls")
+def actes_admin_urls():
+    return [path("actes/", include((admin_urls.urlpatterns, "actes"), namespace="actes"))]
 
 
 @hooks.register("register_admin_menu_item")

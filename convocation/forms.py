@@ -32,7 +32,7 @@ def clean_pdf(upload: UploadedFile | None, title: str) -> UploadedFile | None:
 
 
 class SittingForm(forms.ModelForm):
-    starts_at = forms.DateTimeField(label=_("date et heure"), widget=forms.DateTimeInput(
+    starts_at = forms.DateTimeField(label=_("Date et heure"), widget=forms.DateTimeInput(
         attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
 
     class Meta:

@@ -1,10 +1,15 @@
+"""The staff pages, mounted in the Wagtail admin at /admin/convocations/ (wagtail_hooks.py);
+their names are the project's contract (`convocation:*`)."""
+
 from django.urls import path
 
-from . import link_views, views
+from . import views
+from .listing import SittingIndexView
 
 app_name = "convocation"
 urlpatterns = [
-    path("", views.sitting_list, name="sittings"),
+    path("", SittingIndexView.as_view(), name="sittings"),
+    path("resultats/", SittingIndexView.as_view(results_only=True), name="sittings-results"),
     path("seances/nouvelle/", views.sitting_create, name="sitting-create"),
     path("seances/<int:pk>/", views.sitting_detail, name="sitting"),
     path("seances/<int:pk>/modifier/", views.sitting_edit, name="sitting-edit"),
@@ -22,9 +27,4 @@ urlpatterns = [
     path("seances/<int:pk>/rapport.<str:fmt>", views.report, name="report"),
     path("seances/<int:pk>/documents/<str:name>", views.staff_document, name="document"),
     path("economies/", views.savings, name="savings"),
-    # links mailed before the personal link moved to the officials' space keep working
-    path("l/<str:token>/", link_views.link, name="legacy-link"),
-    path("l/<str:token>/reponse/", link_views.link_answer, name="legacy-link-answer"),
-    path("l/<str:token>/documents/<str:name>", link_views.link_document,
-         name="legacy-link-document"),
 ]

@@ -1,7 +1,8 @@
-"""Pages of the convocation app.
-
-Staff pages (linked from the Wagtail admin menu): every one of them checks that the user is
-staff of the member whose sitting it touches. The members' personal link is in link_views.py.
+"""Staff pages of the convocation app, in the Wagtail admin (wagtail_hooks.py mounts them at
+/admin/convocations/, behind the admin's own login and access check): every one of them
+finds the sitting among those of the members the user acts for on this host
+(`access.host_sitting`), so another member's sitting answers 404. The sittings listing is in
+listing.py; the members' personal link is in link_views.py.
 """
 
 from __future__ import annotations
@@ -10,15 +11,14 @@ import logging
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from mutualis.private_files import serve_private
 from provisioning import people
@@ -39,8 +39,8 @@ from .models import AgendaItem, Annex, Dispatch, Publication, Sitting, audit
 from .rules import long_date
 
 log = logging.getLogger(__name__)
-# Anonymous staff go to the login page of the host they are on (settings.LOGIN_URL).
-staff_only = login_required
+# Wagtail's admin (register_admin_urls) turns away anonymous users (its login page) and those
+# without admin access before any view below; what a user may touch is `access.host_sitting`'s.
 
 
 def _detail(sitting: Sitting):
@@ -49,27 +49,27 @@ def _detail(sitting: Sitting):
 
 # ------------------------------------------------------------------ staff: sittings
 
-def _list_page(request: HttpRequest, form: SittingForm, status: int = 200) -> HttpResponse:
-    sittings = access.sittings_of(request.user).select_related("assembly__member")
-    return render(request, "convocation/sitting_list.html", {
-        "page": Paginator(sittings, 25).get_page(request.GET.get("page")), "form": form,
-        "subscribed": access.members_of(request.user).exists()}, status=status)
+def _create_page(request: HttpRequest, form: SittingForm, status: int = 200) -> HttpResponse:
+    return render(request, "convocation/admin/sitting_create.html", {
+        "form": form, "action_url": reverse("convocation:sitting-create"),
+        "page_title": _("Nouvelle séance"), "header_icon": "date",
+        "breadcrumbs_items": [
+            *WagtailAdminTemplateMixin.breadcrumbs_items,
+            {"url": reverse("convocation:sittings"), "label": _("Séances")},
+            {"url": "", "label": _("Nouvelle séance")}],
+        "submit_button_label": _("Créer la séance")}, status=status)
 
 
-@staff_only
-def sitting_list(request: HttpRequest) -> HttpResponse:
-    if not access.is_staff(request.user):
-        raise PermissionDenied
-    return _list_page(request, SittingForm(assemblies=access.assemblies_of(request.user)))
-
-
-@staff_only
-@require_POST
 def sitting_create(request: HttpRequest) -> HttpResponse:
-    # Only the assemblies of the user's subscribing members are valid choices.
-    form = SittingForm(request.POST, assemblies=access.assemblies_of(request.user))
+    # Only the assemblies of the host's subscribing member(s) are valid choices.
+    assemblies = access.host_assemblies(request)
+    if request.method != "POST":
+        if not assemblies.exists():
+            raise Http404  # no member here subscribes: the listing says so
+        return _create_page(request, SittingForm(assemblies=assemblies))
+    form = SittingForm(request.POST, assemblies=assemblies)
     if not form.is_valid():
-        return _list_page(request, form, 400)
+        return _create_page(request, form, 400)
     sitting = form.save(commit=False)
     sitting.created_by = request.user
     sitting.save()
@@ -120,12 +120,11 @@ def _render_detail(request: HttpRequest, sitting: Sitting, status: int = 200,
     else:
         context["rows"] = reports.rows(sitting)
         context["quorum"] = quorum.quorum(sitting)
-    return render(request, "convocation/sitting_detail.html", context, status=status)
+    return render(request, "convocation/admin/sitting.html", context, status=status)
 
 
-@staff_only
 def sitting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_detail(request, access.sitting_for(request.user, pk))
+    return _render_detail(request, access.host_sitting(request, pk))
 
 
 def _frozen(request: HttpRequest, sitting: Sitting) -> HttpResponse | None:
@@ -138,10 +137,9 @@ def _frozen(request: HttpRequest, sitting: Sitting) -> HttpResponse | None:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def sitting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    sitting = access.sitting_for(request.user, pk)
+    sitting = access.host_sitting(request, pk)
     if frozen := _frozen(request, sitting):
         return frozen
     form = SittingForm(request.POST, instance=sitting, assemblies=_assemblies(sitting),
@@ -154,10 +152,9 @@ def sitting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def note_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    sitting = access.sitting_for(request.user, pk)
+    sitting = access.host_sitting(request, pk)
     if frozen := _frozen(request, sitting):
         return frozen
     form = NoteForm(request.POST, request.FILES, auto_id=AUTO_IDS["note_form"])
@@ -169,10 +166,9 @@ def note_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def item_add(request: HttpRequest, pk: int) -> HttpResponse:
-    sitting = access.sitting_for(request.user, pk)
+    sitting = access.host_sitting(request, pk)
     if frozen := _frozen(request, sitting):
         return frozen
     form = ItemForm(request.POST, request.FILES, sitting=sitting,
@@ -188,10 +184,9 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def annex_add(request: HttpRequest, pk: int) -> HttpResponse:
-    sitting = access.sitting_for(request.user, pk)
+    sitting = access.host_sitting(request, pk)
     if frozen := _frozen(request, sitting):
         return frozen
     form = AnnexForm(request.POST, request.FILES, sitting=sitting,
@@ -205,10 +200,9 @@ def annex_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
-    sitting = access.sitting_for(request.user, pk)
+    sitting = access.host_sitting(request, pk)
     if frozen := _frozen(request, sitting):
         return frozen
     form = GuestForm(request.POST, auto_id=AUTO_IDS["guest_form"])
@@ -220,10 +214,9 @@ def guest_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def send(request: HttpRequest, pk: int) -> HttpResponse:
-    sitting = access.sitting_for(request.user, pk)
+    sitting = access.host_sitting(request, pk)
     if sending.needs_check(sitting):  # refused before anything is queued
         found = sending.problems(sitting)
         if found:
@@ -249,10 +242,9 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ------------------------------------------------------------------ staff: after the sitting
 
-@staff_only
 @require_POST
 def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
-    sitting = access.sitting_for(request.user, pk)
+    sitting = access.host_sitting(request, pk)
     form = RollCallForm(request.POST, sitting=sitting)
     if form.is_valid():
         try:
@@ -262,10 +254,9 @@ def roll_call(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def movement(request: HttpRequest, pk: int) -> HttpResponse:
-    sitting = access.sitting_for(request.user, pk)
+    sitting = access.host_sitting(request, pk)
     form = MovementForm(request.POST, sitting=sitting, auto_id=AUTO_IDS["movement_form"])
     if not form.is_valid():
         return _render_detail(request, sitting, 400, movement_form=form)
@@ -277,10 +268,9 @@ def movement(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
-    sitting = access.sitting_for(request.user, pk)
+    sitting = access.host_sitting(request, pk)
     form = VoteForm(request.POST, sitting=sitting, auto_id=AUTO_IDS["vote_form"])
     if not form.is_valid():
         return _render_detail(request, sitting, 400, vote_form=form)
@@ -293,10 +283,9 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 @require_POST
 def publish_acts(request: HttpRequest, pk: int) -> HttpResponse:
-    sitting = access.sitting_for(request.user, pk)
+    sitting = access.host_sitting(request, pk)
     try:
         for publication in acts.generate_and_publish(sitting):
             if publication.pending_reason:
@@ -306,16 +295,14 @@ def publish_acts(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(sitting)
 
 
-@staff_only
 def publication_file(request: HttpRequest, pk: int, publication: int) -> HttpResponse:
-    sitting = access.sitting_for(request.user, pk)
+    sitting = access.host_sitting(request, pk)
     p = get_object_or_404(Publication, pk=publication, sitting=sitting)
     return serve_private(request, p.file, p.file.name.rsplit("/", 1)[-1])
 
 
-@staff_only
 def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    sitting = access.sitting_for(request.user, pk)
+    sitting = access.host_sitting(request, pk)
     if fmt not in ("csv", "pdf"):
         raise Http404
     stem = f"rapport-seance-{sitting.local_start:%Y-%m-%d}"
@@ -328,26 +315,24 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
-@staff_only
 def staff_document(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    sitting = access.sitting_for(request.user, pk)
+    sitting = access.host_sitting(request, pk)
     return dispatched_file(request, Dispatch.objects.filter(sitting=sitting).first(), name)
 
 
-@staff_only
 def savings(request: HttpRequest) -> HttpResponse:
     # A hand-edited ?annee= (letters, a huge number, "²" which str.isdigit() accepts and int()
     # refuses) falls back to this year, never a 500; so does ?membre=.
     asked = request.GET.get("annee", "")
     year = (int(asked) if asked.isascii() and asked.isdigit() and 2000 <= int(asked) <= 2100
             else timezone.localdate().year)
-    members = access.members_of(request.user).order_by("name")
+    members = access.host_members(request).order_by("name")
     member_id = request.GET.get("membre", "")
     member_id = (int(member_id) if member_id.isascii() and member_id.isdigit()
                  and len(member_id) <= 18 else None)
     figures = []
     for member in members.filter(pk=member_id) if member_id else members[:50]:
         figures.append((member, reports.yearly_savings(member.code, year)))
-    return render(request, "convocation/savings.html", {
+    return render(request, "convocation/admin/savings.html", {
         "year": year, "figures": figures, "members": members,
         "years": range(date.today().year, date.today().year - 6, -1)})

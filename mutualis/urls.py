@@ -18,9 +18,10 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("espace-elus/convocation/", include("convocation.link_urls")),
     path("espace-elus/parapheur/", include("signature.official_urls")),
-    path("convocation/", include("convocation.urls")),
-    path("parapheur/", include("signature.urls")),
-    path("actes/", include("actes.urls")),
+    path("convocation/", include("convocation.legacy_urls")),  # moved to the admin
+    path("parapheur/", include("signature.legacy_urls")),  # moved to /admin/parapheur/
+    path("actes/", include("actes.public_urls")),
+    path("actes/", include("actes.urls")),  # the old staff URLs, moved to /admin/actes/
 ]
 
 if settings.DEBUG or conf.MUTUALIS_SERVE_MEDIA:

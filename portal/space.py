@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -60,9 +62,61 @@ class Waiting:
     here: bool
 
 
+def _ranks(sitting_ids: set[int]) -> dict[int, int]:
+    """Each sitting's place among its assembly's sittings (by start, then id), in one query:
+    how many of them come before it."""
+    from convocation.models import Sitting
+
+    before = (Sitting.objects.filter(assembly_id=OuterRef("assembly_id"))
+              .filter(Q(starts_at__lt=OuterRef("starts_at"))
+                      | Q(starts_at=OuterRef("starts_at"), pk__lt=OuterRef("pk")))
+              .order_by().values("assembly_id").annotate(n=Count("pk")).values("n"))
+    return dict(Sitting.objects.filter(pk__in=sitting_ids)
+                .annotate(rank=Coalesce(Subquery(before), 0)).values_list("pk", "rank"))
+
+
+def _answers(person: RegistryPerson, rows: list) -> dict[int, tuple[str, object]]:
+    """The answer that counts for each of the person's convocations, (choice, proxy holder),
+    as `convocation.receipts.current_answer` reads it one convocation at a time, in three
+    queries for all of them: the latest answer, or else a proxy given at an earlier sitting
+    that still covers this one (a proxy covers its first sitting and the following ones of
+    its assembly, `sittings` of them, unless revoked before the sitting started)."""
+    from convocation.models import Answer, Proxy
+
+    if not rows:
+        return {}
+    latest = {}
+    for a in (Answer.objects.filter(convocation__in=rows).select_related("proxy__holder")
+              .order_by("at", "pk")):
+        latest[a.convocation_id] = a
+    given = list(Proxy.objects.filter(
+        giver=person, assembly_id__in={c.sitting.assembly_id for c in rows},
+        first_sitting__starts_at__lte=max(c.sitting.starts_at for c in rows))
+        .select_related("holder").order_by("-created_at"))
+    ranks = _ranks({c.sitting_id for c in rows} | {p.first_sitting_id for p in given}
+                   | {a.proxy.first_sitting_id for a in latest.values() if a.proxy})
+
+    def covers(proxy, sitting) -> bool:
+        if proxy.revoked_at is not None and proxy.revoked_at <= sitting.starts_at:
+            return False
+        after = ranks[sitting.pk] - ranks[proxy.first_sitting_id]
+        return proxy.assembly_id == sitting.assembly_id and 0 <= after < proxy.sittings
+
+    found = {}
+    for c in rows:
+        answer = latest.get(c.pk)
+        if answer is not None and answer.choice != Answer.PROXY:
+            found[c.pk] = (answer.choice, None)
+        elif answer is not None and answer.proxy and covers(answer.proxy, c.sitting):
+            found[c.pk] = (Answer.PROXY, answer.proxy.holder)
+        else:
+            proxy = next((p for p in given if covers(p, c.sitting)), None)
+            found[c.pk] = (Answer.PROXY, proxy.holder) if proxy else ("", None)
+    return found
+
+
 def _upcoming(person: RegistryPerson, members: list[RegistryMember]) -> list[Upcoming]:
     from convocation.models import Convocation, Dispatch, Receipt
-    from convocation.receipts import current_answer
 
     since = timezone.now() - timedelta(days=1)
     rows = list(Convocation.objects.filter(
@@ -75,12 +129,9 @@ def _upcoming(person: RegistryPerson, members: list[RegistryMember]) -> list[Upc
     with_dossier = {d.sitting_id for d in Dispatch.objects.filter(
         sitting__in=[c.sitting_id for c in rows]) if any(
             f.get("name") == COMBINED for f in d.files or [])}
-    found = []
-    for c in rows:
-        current = current_answer(c)
-        found.append(Upcoming(c, current.choice, current.holder, c.pk in received,
-                              c.sitting_id in with_dossier))
-    return found
+    answers = _answers(person, rows)
+    return [Upcoming(c, *answers[c.pk], c.pk in received, c.sitting_id in with_dossier)
+            for c in rows]
 
 
 def _credential(person: RegistryPerson):
@@ -94,9 +145,14 @@ def _official_members(person: RegistryPerson, official_of) -> list[RegistryMembe
     return list(people.members_of(person).filter(pk__in=official_of).order_by("name"))
 
 
+# The home lists this many folders per member; the parapheur's own page lists them all.
+FOLDERS_SHOWN = 20
+
+
 def _waiting(person: RegistryPerson, members: list[RegistryMember], here: RegistryMember,
              upcoming: list[Upcoming], folders: list) -> list[Waiting]:
-    """Unanswered convocations and folders to sign, in every member, oldest first."""
+    """Unanswered convocations and folders to sign, in every member, oldest first; past
+    FOLDERS_SHOWN folders in a member, one line links to that member's parapheur."""
     items = []
     for u in upcoming:
         member = u.sitting.assembly.member
@@ -106,12 +162,24 @@ def _waiting(person: RegistryPerson, members: list[RegistryMember], here: Regist
         items.append(Waiting(member, "convocation", u.sitting.assembly.name, u.sitting.starts_at,
                              path if member == here else member_url(member, path),
                              member == here))
+    listed: dict[int, int] = {}
     for f in folders:
+        listed[f.member.pk] = listed.get(f.member.pk, 0) + 1
+        if listed[f.member.pk] > FOLDERS_SHOWN:
+            continue
         path = reverse("parapheur:folder", args=[f.pk])
         items.append(Waiting(f.member, "folder", f"{f.reference} — {f.title}", f.updated_at,
                              path if f.member == here else member_url(f.member, path),
                              f.member == here))
-    return sorted(items, key=lambda w: (w.member.name, w.kind, w.when))
+    for member in members:
+        more = listed.get(member.pk, 0) - FOLDERS_SHOWN
+        if more > 0:
+            path = reverse("parapheur:index")
+            items.append(Waiting(member, "more-folders", str(more), None,
+                                 path if member == here else member_url(member, path),
+                                 member == here))
+    order = {"convocation": 0, "folder": 1, "more-folders": 2}
+    return sorted(items, key=lambda w: (w.member.name, order[w.kind], w.when or 0))
 
 
 def summary(person: RegistryPerson, member: RegistryMember, official_of=()) -> dict:
@@ -124,16 +192,18 @@ def summary(person: RegistryPerson, member: RegistryMember, official_of=()) -> d
     upcoming = _upcoming(person, convening) if convening else []
     folders = []
     if signing:
-        from signature.workflow import waiting_for
+        from workspace.folders import waiting_folders
 
-        folders = [f for f in waiting_for(person) if f.member in signing]
+        folders = list(waiting_folders(person, signing))  # a few queries, however many
     parapheur = member in signing
+    here = [f for f in folders if f.member == member]
     return {
         "roles": role_labels(seat, person.civility) if seat else [],
         "title": seat.title if seat else "",
         "convocations": ([u for u in upcoming if u.sitting.assembly.member == member]
                          if member in convening else None),
-        "folders": [f for f in folders if f.member == member],
+        "folders": here[:FOLDERS_SHOWN],
+        "folders_total": len(here),
         "parapheur": parapheur,
         "credential": _credential(person) if parapheur else None,
         "everywhere": (_waiting(person, members, member, upcoming, folders)

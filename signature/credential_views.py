@@ -1,11 +1,13 @@
 """The pages for signing credentials.
 
-- /parapheur/collectivites/<code>/certificats/: a member's officials (elected seats) and their
-  credential (holder, issuer, expiry, kind), for the syndicate (a Django superuser) and the
-  member's DGS; /…/certificats/<uid>/ installs or replaces an official's PKCS#12 or PKCS#11
-  credential. A member the user does not sit in, or one that does not subscribe to the
-  parapheur, is a 404; the member's other people get a 403.
-- /parapheur/mon-certificat/: an official's own credential.
+- /admin/parapheur/collectivites/<code>/certificats/ (in the Wagtail admin): a member's
+  officials (elected seats) and their credential (holder, issuer, expiry, kind), for the
+  syndicate (a Django superuser) and the member's DGS; /…/certificats/<uid>/ installs or
+  replaces an official's PKCS#12 or PKCS#11 credential. The code must be the host's member's
+  (`access.staff_member`; a superuser on the syndicate's host opens any member's); another
+  code, or a member that does not subscribe to the parapheur, is a 404; the member's other
+  staff get a 403.
+- /espace-elus/parapheur/mon-certificat/: an official's own credential.
 """
 
 from __future__ import annotations
@@ -30,12 +32,12 @@ from provisioning import access, people
 from provisioning.models import RegistryMember, RegistryPerson
 
 from . import workflow
-from .access import DGS, person_of
+from .access import DGS, person_of, staff_member
+from .admin_views import admin_page
 from .credential_forms import Pkcs11Form, Pkcs12Form
 from .demo_pki import is_demo_certificate
 from .errors import SignatureError
 from .models import SigningKey
-from .workflow.people import SERVICE
 
 PAGE_SIZE = 25
 
@@ -79,9 +81,7 @@ def describe(key: SigningKey | None) -> Credential | None:
 def _member(request: HttpRequest, code: str) -> tuple[RegistryPerson | None, RegistryMember]:
     """The member whose credentials the user manages: the syndicate manages every member's,
     a DGS their member's."""
-    member = people.member(code)
-    if member is None or not access.subscribes(member, SERVICE):
-        raise Http404(_("Collectivité introuvable."))
+    member = staff_member(request, code)
     if request.user.is_superuser:
         return people.person_for(request.user), member
     person = person_of(request)
@@ -94,7 +94,6 @@ def _member(request: HttpRequest, code: str) -> tuple[RegistryPerson | None, Reg
     return person, member
 
 
-@login_required
 def credentials(request: HttpRequest, code: str) -> HttpResponse:
     person, member = _member(request, code)
     page = Paginator(access.official_seats(member), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -103,8 +102,9 @@ def credentials(request: HttpRequest, code: str) -> HttpResponse:
         kind=SigningKey.PERSONAL, active=True, person_id__in=ids)}
     rows = [{"person": seat.person, "role": workflow.role_label(seat.person, member),
              "credential": describe(keys.get(seat.person_id))} for seat in page]
-    return render(request, "signature/credentials.html",
-                  {"person": person, "member": member, "page": page, "rows": rows})
+    return admin_page(request, "signature/admin/credentials.html",
+                      _("Certificats de signature — %(name)s") % {"name": member.name},
+                      {"person": person, "member": member, "page": page, "rows": rows})
 
 
 def _official(member: RegistryMember, uid: str) -> RegistryPerson:
@@ -116,7 +116,6 @@ def _official(member: RegistryMember, uid: str) -> RegistryPerson:
 
 
 @sensitive_post_parameters("passphrase", "pin")
-@login_required
 @require_http_methods(["GET", "POST"])
 def install(request: HttpRequest, code: str, uid: str) -> HttpResponse:
     person, member = _member(request, code)
@@ -149,12 +148,15 @@ def install(request: HttpRequest, code: str, uid: str) -> HttpResponse:
         except SignatureError as exc:
             (pkcs12_form if kind == "pkcs12" else pkcs11_form).add_error(None, str(exc))
         status = 400
-    return render(request, "signature/credential_install.html", {
-        "person": person, "member": member, "official": official,
-        "role": workflow.role_label(official, member),
-        "credential": describe(workflow.active_key(official)),
-        "pkcs12_form": pkcs12_form, "pkcs11_form": pkcs11_form, "pkcs11": pkcs11},
-        status=status)
+    return admin_page(request, "signature/admin/credential_install.html",
+                      _("Certificat de signature — %(name)s")
+                      % {"name": workflow.display_name(official)}, {
+                          "person": person, "member": member, "official": official,
+                          "role": workflow.role_label(official, member),
+                          "credential": describe(workflow.active_key(official)),
+                          "pkcs12_form": pkcs12_form, "pkcs11_form": pkcs11_form,
+                          "pkcs11": pkcs11},
+                      status=status)
 
 
 def _installed(request: HttpRequest, member: RegistryMember, official: RegistryPerson,

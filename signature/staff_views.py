@@ -1,8 +1,8 @@
-"""The parapheur's staff pages under /parapheur/collectivites/<code>/: the member's circuits and
-delegations, edited by the member's staff (a seat that holds a staff role: secrétaire de
-mairie, DGS, agent; also an elected one or not, see `provisioning.access`). A member the user
-does not sit in, or another member's circuit or delegation, is a 404; an official of the
-member with no staff role gets a 403.
+"""The parapheur's staff pages in the admin, /admin/parapheur/collectivites/<code>/: the member's
+circuits and delegations, edited by the member's staff (a seat that holds a staff role:
+secrétaire de mairie, DGS, agent; also an elected one or not, see `provisioning.access`). The
+code must be the host's member's (`access.staff_member`): another code, or another member's
+circuit or delegation, is a 404.
 
 Circuits are never deleted, only deactivated, and versioned. A folder reads its circuit's
 steps as it goes (`Folder.circuit`, steps by position) and its bordereau names them, so a
@@ -21,22 +21,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from wagtail.admin.widgets.button import HeaderButton
 
-from provisioning import access, people
 from provisioning.models import RegistryMember, RegistryPerson
 
 from . import audit, workflow
-from .access import person_of
+from .access import person_of, staff_member
+from .admin_views import admin_page
 from .errors import SignatureError, as_clause
 from .forms import (
     ActorChoices,
@@ -47,7 +47,6 @@ from .forms import (
     group_labels,
 )
 from .models import Circuit, Delegation, Folder, StepActor
-from .workflow.people import SERVICE
 
 PAGE_SIZE = 25
 STEPS_PREFIX = "etapes"
@@ -55,16 +54,10 @@ FOLDER_TYPES = ("Délibération", "Arrêté", "Bon de commande", "Convocation")
 
 
 def _staff_member(request: HttpRequest, code: str) -> tuple[RegistryPerson, RegistryMember]:
-    """The user and the member whose circuits and delegations they edit: a member they do not
-    sit in does not exist for them (404); its elected people may not edit them (403)."""
-    person = person_of(request)
-    seat = people.seats_of(person).filter(member__code=code).first()
-    if seat is None or not access.subscribes(seat.member, SERVICE):
-        raise Http404(_("Collectivité introuvable."))
-    if not access.is_staff(seat.roles):
-        raise PermissionDenied(_("Seuls les agents de la collectivité gèrent ses circuits et "
-                                 "ses délégations."))
-    return person, seat.member
+    """The user and the member whose circuits and delegations they edit: only the host's
+    member, whose staff they are (`access.staff_member`, a 404 otherwise)."""
+    member = staff_member(request, code)
+    return person_of(request), member
 
 
 def _member_circuit(member: RegistryMember, pk: int) -> Circuit:
@@ -86,7 +79,6 @@ def _in_progress(circuit: Circuit | None) -> int:
     return circuit.folders.filter(status=Folder.IN_PROGRESS).count()
 
 
-@login_required
 def circuits(request: HttpRequest, code: str) -> HttpResponse:
     person, member = _staff_member(request, code)
     actors = Prefetch("steps__actors", queryset=StepActor.objects.select_related("person")
@@ -103,18 +95,24 @@ def circuits(request: HttpRequest, code: str) -> HttpResponse:
                                                             for a in s.actors.all()]}
                                      for s in c.steps.all()]}
             for c in page]
-    return render(request, "signature/circuits.html",
-                  {"person": person, "member": member, "page": page, "rows": rows})
+    buttons = [HeaderButton(_("Créer un circuit"),
+                            url=reverse("signature:circuit_new", args=[member.code]),
+                            icon_name="plus", classname="button-primary"),
+               HeaderButton(_("Délégations"),
+                            url=reverse("signature:delegations", args=[member.code]),
+                            icon_name="user")]
+    return admin_page(request, "signature/admin/circuits.html",
+                      _("Circuits de signature — %(name)s") % {"name": member.name},
+                      {"person": person, "member": member, "page": page, "rows": rows},
+                      buttons=buttons)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def circuit_new(request: HttpRequest, code: str) -> HttpResponse:
     person, member = _staff_member(request, code)
     return _circuit_page(request, person, member, None)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def circuit_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     person, member = _staff_member(request, code)
@@ -155,7 +153,12 @@ def _circuit_page(request: HttpRequest, person: RegistryPerson, member: Registry
              "actors": [actor_key(a) for a in s.actors.all()]}
             for s in circuit.steps.prefetch_related("actors__person")], **kwargs)
     types = set(Circuit.objects.filter(member=member).values_list("folder_type", flat=True))
-    return render(request, "signature/circuit_form.html", {
+    if circuit is None:
+        title = _("Créer un circuit — %(member)s") % {"member": member.name}
+    else:
+        title = _("Modifier le circuit « %(name)s » — %(member)s") % {
+            "name": circuit.name, "member": member.name}
+    return admin_page(request, "signature/admin/circuit_form.html", title, {
         "person": person, "member": member, "circuit": circuit, "form": form, "steps": steps,
         "in_progress": _in_progress(circuit),
         "used": circuit is not None and circuit.folders.exists(),
@@ -218,7 +221,6 @@ def _active_rival(circuit: Circuit) -> Circuit | None:
             .exclude(pk=circuit.pk).first())
 
 
-@login_required
 @require_POST
 def circuit_activation(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """Deactivate a circuit (no new folder takes it; folders on it finish it) or reactivate it.
@@ -267,7 +269,6 @@ def _delegation_state(delegation: Delegation, today) -> str:
     return _("en cours")
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def delegations(request: HttpRequest, code: str) -> HttpResponse:
     person, member = _staff_member(request, code)
@@ -298,12 +299,15 @@ def delegations(request: HttpRequest, code: str) -> HttpResponse:
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"delegation": d, "state": _delegation_state(d, today), "over": d.end < today}
             for d in page]
-    return render(request, "signature/delegations.html",
-                  {"person": person, "member": member, "form": form, "page": page,
-                   "rows": rows}, status=status)
+    buttons = [HeaderButton(_("Circuits"),
+                            url=reverse("signature:circuits", args=[member.code]),
+                            icon_name="list-ul")]
+    return admin_page(request, "signature/admin/delegations.html",
+                      _("Délégations — %(name)s") % {"name": member.name},
+                      {"person": person, "member": member, "form": form, "page": page,
+                       "rows": rows}, buttons=buttons, status=status)
 
 
-@login_required
 @require_POST
 def delegation_end(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """End a delegation now: it stops applying today. It is kept (never deleted): its last day

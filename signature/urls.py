@@ -1,32 +1,40 @@
-"""The parapheur's pages, mounted at /parapheur/."""
+"""The parapheur's staff pages, in the Wagtail admin at /admin/parapheur/ (namespace
+`signature`, mounted by wagtail_hooks.py). The signers' pages are in official_urls.py; the old
+staff addresses under /parapheur/ redirect here (legacy_urls.py). A member's pages keep its
+code in their address, and it must be the host's member's (`access.staff_member`)."""
 
 from django.urls import path
 
-from . import credential_views, staff_views, views
+from . import admin_views as folders
+from . import credential_views as credentials
+from . import staff_views as staff
+from .admin_views import explained
+
+MEMBER = "collectivites/<str:code>/"
+FOLDER = "dossiers/<int:pk>/"
 
 app_name = "signature"
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("deposer/", views.submit, name="submit"),
-    path("verifier/", views.verify, name="verify"),
-    path("mon-certificat/", credential_views.my_credential, name="my_credential"),
-    path("dossiers/<int:pk>/", views.folder_detail, name="folder"),
-    path("dossiers/<int:pk>/documents/<int:doc>/", views.document, name="document"),
-    path("dossiers/<int:pk>/bordereau.pdf", views.report, name="report"),
-    path("dossiers/<int:pk>/journal.<str:fmt>", views.folder_audit, name="audit"),
+    path("", explained(folders.FolderIndexView.as_view()), name="index"),
+    path("resultats/", explained(folders.FolderIndexView.as_view(results_only=True)),
+         name="index_results"),
+    path("deposer/", explained(folders.submit), name="submit"),
+    path("verifier/", explained(folders.verify), name="verify"),
+    path(FOLDER, explained(folders.folder), name="folder"),
+    path(FOLDER + "documents/<int:doc>/", explained(folders.document), name="document"),
+    path(FOLDER + "bordereau.pdf", explained(folders.report), name="report"),
+    path(FOLDER + "journal.<str:fmt>", explained(folders.folder_audit), name="audit"),
     # a member's circuits and delegations, edited by its staff
-    path("collectivites/<str:code>/circuits/", staff_views.circuits, name="circuits"),
-    path("collectivites/<str:code>/circuits/nouveau/", staff_views.circuit_new, name="circuit_new"),
-    path("collectivites/<str:code>/circuits/<int:pk>/", staff_views.circuit_edit,
-         name="circuit_edit"),
-    path("collectivites/<str:code>/circuits/<int:pk>/activation/", staff_views.circuit_activation,
+    path(MEMBER + "circuits/", explained(staff.circuits), name="circuits"),
+    path(MEMBER + "circuits/nouveau/", explained(staff.circuit_new), name="circuit_new"),
+    path(MEMBER + "circuits/<int:pk>/", explained(staff.circuit_edit), name="circuit_edit"),
+    path(MEMBER + "circuits/<int:pk>/activation/", explained(staff.circuit_activation),
          name="circuit_activation"),
-    path("collectivites/<str:code>/delegations/", staff_views.delegations, name="delegations"),
-    path("collectivites/<str:code>/delegations/<int:pk>/fin/", staff_views.delegation_end,
+    path(MEMBER + "delegations/", explained(staff.delegations), name="delegations"),
+    path(MEMBER + "delegations/<int:pk>/fin/", explained(staff.delegation_end),
          name="delegation_end"),
     # the officials' signing credentials, installed by the syndicate or the member's DGS
-    path("collectivites/<str:code>/certificats/", credential_views.credentials,
-         name="credentials"),
-    path("collectivites/<str:code>/certificats/<str:uid>/", credential_views.install,
+    path(MEMBER + "certificats/", explained(credentials.credentials), name="credentials"),
+    path(MEMBER + "certificats/<str:uid>/", explained(credentials.install),
          name="credential_install"),
 ]

@@ -1,8 +1,10 @@
-"""The parapheur's pages under /parapheur/: folders waiting for me, a folder, submit a folder,
-verify a PDF. Every page that touches a folder checks that the user (the registry person whose
-uid is the username) sits in the folder's member: another member's folder is a 404.
+"""The signers' pages of the parapheur, in the officials' space (/espace-elus/parapheur/,
+namespace `parapheur`): folders waiting for me, a folder, its documents. Every page that
+touches a folder checks that the user (the registry person whose uid is the username) sits in
+the folder's member: another member's folder is a 404.
 
-The member's staff also edit its circuits and delegations: see staff_views.py.
+The member's staff work in the Wagtail admin (admin_views.py, staff_views.py); the helpers
+that answer a decision, a document, the bordereau and the journal are shared with it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -21,7 +22,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from mutualis.private_files import serve_private
-from provisioning import people
 from provisioning.models import RegistryPerson
 
 from . import audit, workflow
@@ -30,13 +30,9 @@ from .errors import SignatureError
 from .forms import (
     ActionForm,
     BatchForm,
-    SubmitForm,
-    VerifyForm,
 )
 from .models import SIGNATURE, Decision, Document, Folder
-from .pki.keys import configured_trust_roots
 from .report import bordereau
-from .verify import all_ok, verify_pdf
 
 logger = logging.getLogger(__name__)
 DONE = {"approve": _("Dossier visé."), "sign": _("Dossier signé."),
@@ -56,7 +52,7 @@ def _folder(request: HttpRequest, pk: int) -> tuple[RegistryPerson, Folder]:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     if request.user.is_superuser and workflow.person_for(request.user) is None:
-        return _syndicate(request)
+        return redirect("signature:index")  # the syndicate works in the admin
     person = person_of(request)
     waiting = workflow.waiting_for(person)
     key = workflow.active_key(person)
@@ -74,19 +70,12 @@ def index(request: HttpRequest) -> HttpResponse:
                 for r in results:
                     level = messages.SUCCESS if r.ok else messages.ERROR
                     messages.add_message(request, level, r.message)
-                return redirect("signature:index")
+                return redirect("parapheur:index")
     submitted = workflow.submitted_by(person)[:50]
     return render(request, "signature/index.html",
                   {"person": person, "waiting": waiting, "form": form, "submitted": submitted,
-                   "managed": managed_members(person), "key": key,
-                   "credentials": manages_credentials(person)})
-
-
-def _syndicate(request: HttpRequest) -> HttpResponse:
-    """The syndicate's view of the parapheur: the members that subscribe to it."""
-    members = workflow.subscribing(people.members()).order_by("name")
-    page = Paginator(members, 50).get_page(request.GET.get("page"))
-    return render(request, "signature/syndicate.html", {"person": None, "page": page})
+                   "staff": bool(managed_members(person) or manages_credentials(person)),
+                   "key": key})
 
 
 @sensitive_post_parameters("passphrase")
@@ -94,20 +83,31 @@ def _syndicate(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def folder_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person, folder = _folder(request, pk)
-    capacities = workflow.capacities(folder, person)
-    key = workflow.active_key(person)
-    form = ActionForm(capacities=capacities, person=person, key=key)
     staff = folder.member in managed_members(person)
+    answer, context = folder_page(request, folder, person, staff, "parapheur:folder")
+    if answer is not None:
+        return answer
+    return render(request, "signature/folder.html", context)
+
+
+def folder_page(request: HttpRequest, folder: Folder, person: RegistryPerson | None,
+                staff: bool, folder_url: str) -> tuple[HttpResponse | None, dict]:
+    """A folder's page, for its signers and for the member's staff: a POST (a decision,
+    resubmitting, publishing again) answers with a redirect to `folder_url`; else the
+    context of the page."""
+    capacities = workflow.capacities(folder, person) if person is not None else []
+    key = workflow.active_key(person) if person is not None else None
+    form = ActionForm(capacities=capacities, person=person, key=key)
     if request.method == "POST":
         if request.POST.get("action") == "publish":
-            return _publish_again(request, folder, staff)
+            return _publish_again(request, folder, staff, folder_url), {}
         if request.POST.get("action") == "resubmit":
             try:
                 workflow.resubmit(folder, person)
             except SignatureError as exc:
                 raise PermissionDenied(str(exc)) from None
             messages.success(request, _("Le dossier repart dans son circuit."))
-            return redirect("signature:folder", pk=folder.pk)
+            return redirect(folder_url, pk=folder.pk), {}
         if not capacities:
             raise PermissionDenied("Ce dossier n'attend pas d'action de votre part.")
         form = ActionForm(request.POST, capacities=capacities, person=person, key=key)
@@ -125,7 +125,7 @@ def folder_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, str(exc))
             else:
                 messages.success(request, DONE[data["action"]])
-                return redirect("signature:folder", pk=folder.pk)
+                return redirect(folder_url, pk=folder.pk), {}
     steps = []
     decisions = list(folder.decisions.filter(round=folder.round)
                      .select_related("actor", "principal"))
@@ -135,12 +135,12 @@ def folder_detail(request: HttpRequest, pk: int) -> HttpResponse:
                       "current": folder.status == Folder.IN_PROGRESS
                       and step.position == folder.position,
                       "done": folder.status == Folder.DONE or step.position < folder.position})
-    return render(request, "signature/folder.html", {
+    return None, {
         "folder": folder, "person": person, "form": form, "capacities": capacities,
         "key": key, "staff": staff, "signing": _waits_signature(folder, capacities),
         "steps": steps, "documents": folder.documents.all(),
         "rejections": folder.decisions.filter(outcome=Decision.REJECTED)
-        .select_related("actor")})
+        .select_related("actor")}
 
 
 def _waits_signature(folder: Folder, capacities) -> bool:
@@ -148,7 +148,8 @@ def _waits_signature(folder: Folder, capacities) -> bool:
     return step is not None and step.kind == SIGNATURE
 
 
-def _publish_again(request: HttpRequest, folder: Folder, staff: bool) -> HttpResponse:
+def _publish_again(request: HttpRequest, folder: Folder, staff: bool,
+                   folder_url: str) -> HttpResponse:
     """The member's staff retry a failed publication to Nextcloud."""
     if not staff:
         raise PermissionDenied(_("Seuls les agents de la collectivité relancent le dépôt dans "
@@ -160,12 +161,28 @@ def _publish_again(request: HttpRequest, folder: Folder, staff: bool) -> HttpRes
             messages.success(request, _("Le dossier est déposé dans Nextcloud."))
         else:
             messages.error(request, folder.publication_error)
-    return redirect("signature:folder", pk=folder.pk)
+    return redirect(folder_url, pk=folder.pk)
 
 
 @login_required
 def document(request: HttpRequest, pk: int, doc: int) -> HttpResponse:
     _, folder = _folder(request, pk)
+    return document_response(request, folder, doc)
+
+
+@login_required
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    _, folder = _folder(request, pk)
+    return report_response(folder)
+
+
+@login_required
+def folder_audit(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    _, folder = _folder(request, pk)
+    return audit_response(folder, fmt)
+
+
+def document_response(request: HttpRequest, folder: Folder, doc: int) -> HttpResponse:
     item = Document.objects.filter(pk=doc, folder=folder).first()
     if item is None:
         raise Http404("Document introuvable.")
@@ -173,18 +190,14 @@ def document(request: HttpRequest, pk: int, doc: int) -> HttpResponse:
     return serve_private(request, item.file, item.name)
 
 
-@login_required
-def report(request: HttpRequest, pk: int) -> HttpResponse:
-    _, folder = _folder(request, pk)
+def report_response(folder: Folder) -> HttpResponse:
     response = HttpResponse(bordereau(folder), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
         False, f"bordereau-{folder.reference}.pdf")
     return response
 
 
-@login_required
-def folder_audit(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    _, folder = _folder(request, pk)
+def audit_response(folder: Folder, fmt: str) -> HttpResponse:
     if fmt not in ("json", "csv"):
         raise Http404("Format inconnu.")
     if fmt == "csv":
@@ -196,46 +209,3 @@ def folder_audit(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(
         True, f"journal-{folder.reference}.{fmt}")
     return response
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def submit(request: HttpRequest) -> HttpResponse:
-    person = person_of(request)
-    members = workflow.parapheur_members(person)
-    form = SubmitForm(members=members)
-    if request.method == "POST":
-        form = SubmitForm(request.POST, request.FILES, members=members)
-        if form.is_valid():
-            data = form.cleaned_data
-            files = [(f.name, f.read()) for f in data["documents"]]
-            annexes = [(f.name, f.read()) for f in data["annexes"]]
-            try:
-                folder = workflow.submit(person, data["member"], data["title"],
-                                         data["folder_type"], files, annexes,
-                                         data["folder_subtype"])
-            except SignatureError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("Dossier %(ref)s déposé.")
-                                 % {"ref": folder.reference})
-                return redirect("signature:folder", pk=folder.pk)
-    return render(request, "signature/submit.html", {"form": form, "person": person})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def verify(request: HttpRequest) -> HttpResponse:
-    person_of(request)
-    form, reports, verdict = VerifyForm(), None, None
-    if request.method == "POST":
-        form = VerifyForm(request.POST, request.FILES)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]  # its size checked by the field
-            try:
-                reports = verify_pdf(upload.read(), configured_trust_roots())
-                verdict = all_ok(reports)
-            except SignatureError as exc:
-                form.add_error("file", str(exc))
-    return render(request, "signature/verify.html",
-                  {"form": form, "reports": reports, "verdict": verdict})

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "signature",
     "actes",
     "portal",
+    "workspace",
     "csp",
     "axes",
 ]

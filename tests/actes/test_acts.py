@@ -108,7 +108,7 @@ def test_the_register_is_public_and_proves_what_was_online_since_when(commune):
     first = services.publish(record(commune))
     second = services.publish(record(commune, number="2026_002", subject="Voirie"))
     assert second.previous == first.digest
-    page = Client().get(reverse("actes:register", args=[commune.code]))
+    page = Client().get(reverse("actes_public:register", args=[commune.code]))
     html = page.content.decode()
     assert page.status_code == 200 and first.sha256 in html and "2026_002" in html
     assert services.verify_register(commune) == []
@@ -188,5 +188,5 @@ def test_a_sittings_list_and_minutes_put_online_enter_the_register(commune):
     assert [e.url for e in entries] == [p.url for p in published]
     assert [e.sha256 for e in entries] == [p.sha256 for p in published]
     assert entries[1].previous == entries[0].digest and services.verify_register(commune) == []
-    html = Client().get(reverse("actes:register", args=[commune.code])).content.decode()
+    html = Client().get(reverse("actes_public:register", args=[commune.code])).content.decode()
     assert "Procès-verbal" in html and published[1].sha256 in html

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
@@ -16,13 +15,13 @@ from actes.natures import DELIBERATION
 from actes.teletransmission.schema import parse, schema_problems
 from provisioning.models import RegistryMember
 from tests.doubles.s2low_standin import StandIn
-from tests.factories import add_person
 from tests.factories import make_pdf as pdf
 
 from .classification import classification_xml
+from .staff import staff_client
 
 NO_CLASSIFICATION = ("Aucune classification des actes n'est importée pour Alphaville : "
-                     "importez ci-dessous le fichier de classification que vous a transmis la "
+                     "importez le fichier de classification que vous a transmis la "
                      "préfecture, ou récupérez-le auprès du tiers de télétransmission.")
 EXAMPLE_NOTICE = ("Alphaville utilise la classification d'exemple de la démonstration : "
                   "importez celle de votre préfecture avant de transmettre un acte.")
@@ -34,16 +33,8 @@ def member(sites, media) -> RegistryMember:
     return RegistryMember.objects.get(code=sites.members[0].code)
 
 
-def staff_client(member: RegistryMember, uid: str = "zsecretaire") -> Client:
-    """A secrétaire de mairie of `member`, logged in."""
-    add_person(member, uid)
-    client = Client()
-    client.force_login(User.objects.create_user(uid))
-    return client
-
-
-def page_text(client: Client) -> str:
-    html = client.get(reverse("actes:acts")).content.decode()
+def page_text(client: Client, name: str = "actes:acts") -> str:
+    html = client.get(reverse(name)).content.decode()
     return " ".join(html.replace("&#x27;", "'").split())
 
 
@@ -95,7 +86,8 @@ def test_the_acts_page_says_how_to_get_a_classification(member, settings):
     settings.MUTUALIS_ACTES_TDT = None
     client = staff_client(member)
     text = page_text(client)
-    assert NO_CLASSIFICATION in text and "auprès du tiers</button>" not in text
+    assert NO_CLASSIFICATION in text
+    assert "auprès du tiers</button>" not in page_text(client, "actes:classification")
     services.import_example_classification(member)
     text = page_text(client)
     assert NO_CLASSIFICATION not in text and EXAMPLE_NOTICE in text
@@ -111,15 +103,20 @@ def test_the_classification_can_be_fetched_from_the_tiers_from_the_page(member, 
     with StandIn(siren=member.siren, department="079", auto_advance=False) as standin:
         settings.MUTUALIS_ACTES_TDT = {"url": standin.url, "timeout": 5, "retries": 1,
                                        "backoff": 0.01}
-        assert "Récupérer la classification de Alphaville auprès du tiers" in page_text(client)
+        assert "Récupérer la classification de Alphaville auprès du tiers" in page_text(
+            client, "actes:classification")
         url = reverse("actes:classification-fetch", args=[member.code])
         assert client.get(url).status_code == 405
         response = client.post(url)
-        assert response.status_code == 302 and response["Location"] == reverse("actes:acts")
+        assert response.status_code == 302
+        assert response["Location"] == reverse("actes:classification")
         assert any("classification" in r for r in standin.state.requests)
     current = services.current_classification(member)
     assert current is not None and not services.is_example(current)
     assert "Classification du" in page_text(client)  # the success message
-    # Another member's staff cannot fetch it for this one.
+    # Another member's staff cannot fetch it for this one, on either host.
     other = RegistryMember.objects.exclude(pk=member.pk).first()
-    assert staff_client(other, "autre").post(url).status_code == 404
+    stranger = staff_client(other, "autre")
+    assert stranger.post(url).status_code == 404
+    stranger.defaults["HTTP_HOST"] = member.hostname
+    assert stranger.post(url).status_code in (403, 404)

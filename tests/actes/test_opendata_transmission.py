@@ -9,7 +9,6 @@ import io
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -19,9 +18,9 @@ from actes import teletransmission as tt
 from actes.models import Act, PrefectureMessage, Transmission
 from actes.natures import DELIBERATION, INDIVIDUEL
 from tests.doubles.s2low_standin import StandIn
-from tests.factories import add_person
 from tests.factories import make_pdf as pdf
 
+from .staff import staff_client
 from .test_acts import record
 
 
@@ -162,45 +161,51 @@ def test_an_act_missing_what_the_prefecture_needs_is_refused_before_sending(comm
 # ------------------------------------------------------------------ pages
 
 
-def staff_of(member, uid: str) -> User:
-    add_person(member, uid)
-    return User.objects.create_user(uid)
-
-
-def test_a_secretary_records_publishes_and_follows_an_act(commune, tdt, client):
-    client.force_login(staff_of(commune, "zsecretaire"))
-    page = client.post(reverse("actes:acts"), {
-        "member": commune.pk, "number": "2026 045", "nature": DELIBERATION,
+def test_a_secretary_records_publishes_and_follows_an_act(commune, tdt):
+    client = staff_client(commune)
+    page = client.post(reverse("actes:add"), {
+        "number": "2026 045", "nature": DELIBERATION,
         "decision_date": "2026-03-03", "subject": "Tarifs", "matter": "7.1",
         "document": SimpleUploadedFile("d.pdf", pdf("D"), "application/pdf")})
     assert page.status_code == 400 and "il contient une espace" in page.content.decode()
+    page = client.post(reverse("actes:add"), {"number": "2026_045", "nature": DELIBERATION})
+    assert page.status_code == 400 and "Le formulaire contient des erreurs" in page.content.decode()
     assert not Act.objects.exists()
-    page = client.post(reverse("actes:acts"), {
-        "member": commune.pk, "number": "2026_045", "nature": DELIBERATION,
+    page = client.post(reverse("actes:add"), {
+        "number": "2026_045", "nature": DELIBERATION,
         "decision_date": "2026-03-03", "subject": "Tarifs", "matter": "7.1",
         "document": SimpleUploadedFile("d.pdf", pdf("D"), "application/pdf"),
         "annexes": [SimpleUploadedFile("a.pdf", pdf("A"), "application/pdf"),
                     SimpleUploadedFile("b.pdf", pdf("B"), "application/pdf")]})
     act = Act.objects.get(number="2026_045")
-    assert page.status_code == 302 and act.annexes.count() == 2
+    assert act.member == commune and act.annexes.count() == 2
+    assert page.status_code == 302 and page["Location"] == reverse("actes:act", args=[act.pk])
     client.post(reverse("actes:publish", args=[act.pk]))
     client.post(reverse("actes:transmit", args=[act.pk]))
     tdt.advance(act.transmissions.get().transaction_id, 4)
     client.post(reverse("actes:refresh", args=[act.pk]))
     html = client.get(reverse("actes:act", args=[act.pk])).content.decode()
     assert "acquitté par la préfecture" in html and f"079-{commune.siren}-20260303" in html
-    assert "2026_045" in client.get(reverse("actes:acts")).content.decode()
+    listing = client.get(reverse("actes:acts")).content.decode()
+    assert "2026_045" in listing and "préfecture : acquitté par la préfecture" in listing
+    # The listing's filters: by state, nature, date and a search.
+    for query, shown in (({"state": "acknowledged"}, True), ({"state": "recorded"}, False),
+                         ({"nature": DELIBERATION}, True), ({"nature": INDIVIDUEL}, False),
+                         ({"decision_date_from": "2026-03-01"}, True),
+                         ({"decision_date_to": "2026-03-01"}, False),
+                         ({"q": "Tarifs"}, True), ({"q": "Voirie"}, False)):
+        found = client.get(reverse("actes:acts"), query).content.decode()
+        assert ("2026_045" in found) is shown, query
     # Another member's staff sees none of it.
-    other = Client()
     from provisioning.models import RegistryMember
 
     stranger = RegistryMember.objects.exclude(pk=commune.pk).first()
-    other.force_login(staff_of(stranger, "autre"))
+    other = staff_client(stranger, "autre")
     assert other.get(reverse("actes:act", args=[act.pk])).status_code == 404
     assert "2026_045" not in other.get(reverse("actes:acts")).content.decode()
     # The public reads the register and the open data without an account.
     public = Client()
-    assert act.sha256 in public.get(reverse("actes:register", args=[commune.code])
+    assert act.sha256 in public.get(reverse("actes_public:register", args=[commune.code])
                                     ).content.decode()
-    scdl = public.get(reverse("actes:deliberations-csv", args=[commune.code]))
+    scdl = public.get(reverse("actes_public:deliberations-csv", args=[commune.code]))
     assert scdl.status_code == 200 and b"2026_045" in scdl.content

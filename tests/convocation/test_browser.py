@@ -1,7 +1,7 @@
-"""The staff's sitting page in a real browser (Debian's Chromium driven by Playwright, audited
-with axe-core, served by Django's live server): the tracking table fits its card at 1280x800
-and scrolls inside it at 768x1024, from the keyboard too. Screenshots land in
-test-artifacts/convocation/."""
+"""The staff's sitting page of the Wagtail admin in a real browser (Debian's Chromium driven by
+Playwright, audited with axe-core, served by Django's live server): the tracking table, an
+admin listing of ten columns, stays inside its panel at 1280x800 and 768x1024 and scrolls
+there, from the keyboard too, never the page. Screenshots land in test-artifacts/convocation/."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def open_page(browser, url: str, cookie: str, width: int, height: int):
     return context, page
 
 
-def test_the_tracking_table_fits_on_a_desktop_and_scrolls_in_its_card_on_a_tablet(
+def test_the_tracking_table_scrolls_inside_its_panel_never_the_page(
         browser, sent_sitting):
     url, cookie = sent_sitting
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -79,7 +79,7 @@ def test_the_tracking_table_fits_on_a_desktop_and_scrolls_in_its_card_on_a_table
     box = page.evaluate(GEOMETRY)
     page.screenshot(path=str(ARTIFACTS / "desktop-sitting.png"), full_page=True)
     assert box["page"] <= box["viewport"], box
-    assert box["scroll"] <= box["client"] and box["tableRight"] <= box["cardRight"], box
+    assert box["regionRight"] <= box["cardRight"], box
     assert box["role"] == "region" and box["tabindex"] == "0"
     assert page.get_by_role("table", name="Suivi des convocations").count() == 1
     assert not serious(axe.run(page)), serious(axe.run(page))

@@ -65,7 +65,7 @@ def test_a_secretary_prepares_and_sends_a_sitting(client, provisioned, smtp):
 
 
 @pytest.mark.django_db
-def test_every_view_refuses_another_members_staff(client, council, settings):
+def test_every_view_refuses_another_members_staff(client, council):
     sitting, tokens = prepared(council)
     draft = make_sitting(council, items=1, annexes=0)
     outsider = make_council(name="Celles-sur-Belle")
@@ -97,14 +97,20 @@ def test_every_view_refuses_another_members_staff(client, council, settings):
     assert Sitting.objects.filter(assembly=council.assembly).count() == 2
     listing = client.get(reverse("convocation:sittings")).content.decode()
     assert council.member.name not in listing
-    # An elected member is not staff; anonymous users go to the login page.
+    # An elected member is not staff: the admin turns them away, as it does anonymous users
+    # (its login page).
+    login = reverse("wagtailadmin_login") + "?next="
     client.force_login(council.user(council.elected[0]))
-    assert client.get(reverse("convocation:sittings")).status_code == 403
-    assert client.get(reverse("convocation:sitting", args=[pk])).status_code == 404
+    for url in (reverse("convocation:sittings"), reverse("convocation:sitting", args=[pk])):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(login), url
+    assert client.post(reverse("convocation:guest-add", args=[draft.pk]), {
+        "name": "x", "email": "x@example.fr"}).status_code == 302
     client.logout()
     response = client.get(reverse("convocation:sitting", args=[pk]))
     assert response.status_code == 302
-    assert response["Location"].startswith(settings.LOGIN_URL + "?next=")
+    assert response["Location"].startswith(login)
+    assert draft.guests.count() == 0
     # A superuser of the syndicate reaches every member.
     root = User.objects.create_superuser("root", "root@example.fr", "x")
     client.force_login(root)
@@ -180,9 +186,11 @@ def test_a_member_without_the_convocation_service_is_nowhere_in_the_pages(client
 
     listing = client.get(reverse("convocation:sittings"))
     assert listing.status_code == 200
-    options = listing.context["form"].fields["assembly"].queryset
-    assert list(options) == [subscribed.assembly]
     assert council.member.name not in listing.content.decode()
+    assert list(listing.context["filters"].form.fields["assembly"].queryset) == [
+        subscribed.assembly]
+    create = client.get(reverse("convocation:sitting-create"))
+    assert list(create.context["form"].fields["assembly"].queryset) == [subscribed.assembly]
     assert client.get(reverse("convocation:sitting", args=[sitting.pk])).status_code == 404
     for name in ("sitting-edit", "item-add", "send"):
         assert client.post(reverse(f"convocation:{name}", args=[sitting.pk])).status_code == 404
@@ -198,7 +206,8 @@ def test_a_member_without_the_convocation_service_is_nowhere_in_the_pages(client
     page = client.get(reverse("convocation:sittings")).content.decode()
     assert ("Aucune des collectivités pour lesquelles vous travaillez n'est abonnée au service "
             "de convocation électronique : demandez au syndicat de l'y abonner.") in page
-    assert "Créer la séance" not in page
+    assert "Nouvelle séance" not in page
+    assert client.get(reverse("convocation:sitting-create")).status_code == 404
     user = council.user()
     user.user_permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin",
                                                      codename="access_admin"))

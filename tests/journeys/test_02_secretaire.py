@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.utils import timezone
 
@@ -50,7 +51,10 @@ def test_the_secretaire_activates_logs_in_and_publishes_a_page(demo, chromium, t
     assert page.get_by_role("heading", level=1).inner_text() == "Mentions légales et crédits"
 
     # Prepare the council's sitting with its PDFs, then send the convocation.
-    staff.goto(site + "/convocation/", "sittings")
+    staff.goto(site + "/admin/convocations/", "sittings")
+    page.get_by_role("link", name="Nouvelle séance").first.click()
+    page.wait_for_load_state()
+    staff.look("new sitting form")
     page.get_by_label("Assemblée").select_option(label="Conseil municipal — Melle")
     page.get_by_label("Intitulé").fill("Séance du conseil municipal")
     day = timezone.localdate() + timedelta(days=14)
@@ -80,7 +84,17 @@ def test_the_secretaire_activates_logs_in_and_publishes_a_page(demo, chromium, t
     sent = staff.text()
     assert "ProvisioningError" not in sent and "Nextcloud" in sent, sent[:2000]
     assert re.search(r"Convocation envoyée aux \d+ membres", sent), sent[:2000]
-    demo.story["sitting"] = page.url.split("#")[0]  # /convocation/seances/<pk>/
+    demo.story["sitting"] = page.url.split("#")[0]  # /admin/convocations/seances/<pk>/
+    assert "/admin/convocations/seances/" in demo.story["sitting"], page.url
+
+    # The sitting is in the listing, its state a status tag; the old address redirects.
+    staff.goto(site + "/admin/convocations/?state=sent", "sittings sent")
+    path = urlsplit(demo.story["sitting"]).path
+    assert page.locator(f'a[href="{path}"]').count() >= 1
+    assert "convoquée" in page.locator("#listing-results").inner_text()
+    old = path.replace("/admin/convocations/", "/convocation/")
+    staff.goto(site + old, "old sitting address")
+    assert page.url == demo.story["sitting"], page.url
 
     # The sitting is announced on the commune's site.
     staff.goto(site + "/vie-municipale/", "public council page")

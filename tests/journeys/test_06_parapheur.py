@@ -1,6 +1,7 @@
 """The parapheur, from the deposit to the verified signature: Melle's DGS makes a circuit and
-deposits an arrêté, the maire signs it on his tablet with his demo credential, and Poppler's
-`pdfsig`, trusting the demo's certification authority alone, verifies the signed file."""
+deposits an arrêté in the Wagtail admin (/admin/parapheur/), the maire signs it on his tablet
+in his space (/espace-elus/parapheur/) with his demo credential, and Poppler's `pdfsig`,
+trusting the demo's certification authority alone, verifies the signed file."""
 
 from __future__ import annotations
 
@@ -18,24 +19,42 @@ def test_the_maire_signs_a_folder_the_dgs_deposited(demo, chromium, sent_sitting
     site = demo.site(MELLE)
     staff = visitor(chromium, "parapheur-staff")
     log_in(staff, site, SECRETAIRE["uid"], SECRETAIRE["password"])
-    staff.goto(site + "/parapheur/collectivites/79174/circuits/nouveau/", "new circuit")
+    # The parapheur's entry in the admin's menu, its folders' listing, then a new circuit.
+    staff.goto(site + "/admin/", "admin")
+    staff.page.get_by_role("link", name="Parapheur").first.click()
+    staff.page.wait_for_url(re.compile(r"/admin/parapheur/$"))
+    staff.look("folders listing")
+    staff.assert_accessible()
+    staff.goto(site + "/admin/parapheur/collectivites/79174/circuits/nouveau/", "new circuit")
     page = staff.page
     page.get_by_label("Nom du circuit").fill("Arrêtés du maire")
     page.get_by_label("Type de dossier").fill("Arrêté")
     step = page.get_by_role("group", name="Étape 1")
     step.get_by_label("Nature de l'étape").select_option(label="Signature")
     step.get_by_label(re.compile(r"Sylvain Gaborit")).check()
+    staff.look("circuit's step")  # Wagtail's select and checkboxes
+    staff.assert_accessible()
     page.get_by_role("button", name="Enregistrer le circuit").click()
     staff.look("circuit saved")
+    assert "/admin/parapheur/collectivites/79174/circuits/" in page.url
+    assert "Arrêtés du maire" in staff.text()
+    demo.story["staff_circuits"] = page.url
 
-    staff.goto(site + "/parapheur/deposer/", "deposit")
-    page.get_by_label("Collectivité").select_option(label="Melle (79174)")
+    # The listing's header action: "Déposer un dossier" (for Melle, the host's member).
+    staff.goto(site + "/admin/parapheur/", "listing")
+    page.get_by_role("link", name="Déposer un dossier").click()
+    page.wait_for_url(re.compile(r"/admin/parapheur/deposer/$"))
+    staff.look("deposit")
     page.get_by_label("Objet").fill("Arrêté de voirie : rue de la Poste")
     page.get_by_label("Type de dossier").select_option(label="Arrêté")
     page.get_by_label("Documents à signer (PDF)").set_input_files(
         pdf_file(tmp_path, "arrete.pdf", "Arrêté de voirie : rue de la Poste"))
-    page.get_by_role("button", name="Déposer").click()
+    page.get_by_role("button", name="Déposer", exact=True).click()
+    page.wait_for_url(re.compile(r"/admin/parapheur/dossiers/\d+/$"))
     staff.look("folder deposited")
+    assert "Arrêté de voirie : rue de la Poste" in staff.text()
+    assert "en cours" in staff.text().lower()  # its status tag
+    demo.story["staff_folder"] = page.url
     staff.assert_accessible()
 
     maire = visitor(chromium, "parapheur-maire", viewport="tablet")
@@ -75,7 +94,7 @@ def test_the_maire_signs_a_folder_the_dgs_deposited(demo, chromium, sent_sitting
     assert "Nextcloud" in maire.text() and "aucun Nextcloud n'est configuré" in maire.text()
 
     # His credential, as he sees it.
-    maire.goto(site + "/parapheur/mon-certificat/", "my credential")
+    maire.goto(site + "/espace-elus/parapheur/mon-certificat/", "my credential")
     assert "certificat de démonstration" in maire.text()
     maire.assert_accessible()
 
@@ -95,9 +114,8 @@ def test_the_dgs_installs_an_officials_credential(demo, chromium, sent_sitting, 
     site = demo.site(MELLE)
     dgs = visitor(chromium, "credentials")
     log_in(dgs, site, SECRETAIRE["uid"], SECRETAIRE["password"])
-    dgs.goto(site + "/parapheur/", "parapheur")
-    dgs.page.get_by_role("link", name="Certificats de signature — Melle").click()
-    dgs.look("officials' credentials")
+    dgs.goto(site + "/admin/parapheur/collectivites/79174/certificats/", "officials' credentials")
+    dgs.assert_accessible()
     dgs.page.get_by_role("link", name=re.compile(r"certificat : Stéphane Bernardeau")).click()
     dgs.look("install form")
     dgs.page.get_by_label("Fichier du certificat (.p12 ou .pfx)").set_input_files(p12)

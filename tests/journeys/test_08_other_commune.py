@@ -26,10 +26,12 @@ def test_another_communes_staff_is_refused_every_page_of_melle(demo, chromium, s
                own + urlsplit(demo.story["act"]).path,
                own + urlsplit(demo.story["act"]).path + "acte.pdf",
                own + sitting + "documents/00-convocation.pdf",
-               own + "/parapheur/collectivites/79174/circuits/",
-               own + "/parapheur/collectivites/79174/certificats/",
-               own + "/parapheur/collectivites/79174/delegations/",
-               own + "/actes/parametres/79174/",
+               own + urlsplit(demo.story["staff_folder"]).path,
+               own + urlsplit(demo.story["staff_folder"]).path + "bordereau.pdf",
+               own + "/admin/parapheur/collectivites/79174/circuits/",
+               own + "/admin/parapheur/collectivites/79174/certificats/",
+               own + "/admin/parapheur/collectivites/79174/delegations/",
+               own + "/admin/actes/parametres/79174/",
                own + editor]
     for url in refused:
         response = page.goto(url)

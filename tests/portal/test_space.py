@@ -179,3 +179,21 @@ def test_the_parapheur_part_links_the_official_pages_and_says_the_credential(cli
     assert 'href="/espace-elus/parapheur/"' in section
     assert 'href="/espace-elus/parapheur/mon-certificat/"' in section
     assert "Aucun certificat" in section and "Aucun dossier n'attend votre signature" in section
+
+
+def test_the_home_lists_the_oldest_folders_and_links_the_parapheur_for_all(client):
+    from portal.space import FOLDERS_SHOWN
+    from tests.workspace.data import add_folders, parapheur_council
+    from workspace.folders import waiting_folders
+
+    filled = parapheur_council()
+    add_folders(filled, 3 * FOLDERS_SHOWN)
+    waiting = list(waiting_folders(filled.maire))
+    assert len(waiting) > FOLDERS_SHOWN
+    html = logged_in(client, filled.maire).get(
+        "/espace-elus/", HTTP_HOST=filled.member.hostname).content.decode()
+    section = html.split('id="parapheur"')[1].split("</section>")[0]
+    listed = re.findall(r'href="/espace-elus/parapheur/dossiers/(\d+)/"', section)
+    assert listed == [str(f.pk) for f in waiting[:FOLDERS_SHOWN]]
+    assert f"{len(waiting)} dossiers attendent votre visa ou votre signature" in section
+    assert f"les {len(waiting)} dossiers" in section

@@ -134,13 +134,16 @@ def test_the_apps_read_both_rights_from_the_registry(registry):
 @pytest.mark.parametrize("uid, convocation, circuits, space", [
     ("ddouble", 200, 200, 200),  # staff and official: every page of both
     ("zsecretaire", 200, 200, 302),  # staff only: not the officials' space
-    ("smaire", 403, 403, 200),  # official only: not the staff pages
+    ("smaire", 302, 302, 200),  # official only: not the staff pages (the admin's login)
 ])
 def test_each_role_opens_its_pages(client, registry, uid, convocation, circuits, space):
     host = registry.hostname
     c = logged_in(client, uid)
-    assert c.get("/convocation/", HTTP_HOST=host).status_code == convocation
-    assert c.get(f"/parapheur/collectivites/{registry.code}/circuits/",
+    sittings = c.get("/admin/convocations/", HTTP_HOST=host)
+    assert sittings.status_code == convocation
+    if convocation == 302:
+        assert sittings["Location"].startswith("/admin/login/")
+    assert c.get(f"/admin/parapheur/collectivites/{registry.code}/circuits/",
                  HTTP_HOST=host).status_code == circuits
     page = c.get("/espace-elus/", HTTP_HOST=host)
     assert page.status_code == space

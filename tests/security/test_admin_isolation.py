@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -61,6 +62,8 @@ from wagtail.models import (
 )
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
+from convocation.models import Sitting as ConvocationSitting
+from provisioning.models import RegistryAssembly
 from tests.wagtail_site_factory.content import add_content, pdf_bytes, png_bytes
 from wagtail_site_factory.models import (
     CommuneSettings,
@@ -130,7 +133,12 @@ def build_member(code: str, name: str, editor: User) -> Member:
         for kind, model in (("uploaded_image", get_image_model()),
                             ("uploaded_document", get_document_model()))}
     news.refresh_from_db()
+    meeting = ConvocationSitting.objects.create(  # the convocation pages' (/admin/convocations/)
+        assembly=RegistryAssembly.objects.filter(member__code=code).first(),
+        title=f"{SEARCH} de {name}", place=f"Mairie de {name}",
+        starts_at=timezone.now() + timedelta(days=20))
     ids = {"home": home.pk, "page": news.pk, "market": market.pk, "sitting": content.sitting.pk,
+           "convocation_sitting": meeting.pk,
            "act": content.act.pk, "revision": news.latest_revision_id,
            "image": content.image.pk, "document": content.document.pk,
            "collection": member.collection_id, "site": member.site_id, "user": editor.pk,
@@ -138,9 +146,24 @@ def build_member(code: str, name: str, editor: User) -> Member:
            "group": member.group_id, "alert": content.alert.pk, "workflow": workflow.pk,
            "task": task.pk, "workflow_state": state.pk,
            "task_state": state.current_task_state.pk, "editing_session": session.pk,
+           "member_code": code, "actes_act": _act(code, name).pk,
            **{kind: upload.pk for kind, upload in uploads.items()}}
     markers = (low, f"{code}-", editor.username, f"-{code}")  # names, groups, user, files
     return Member(name, code, member.site.hostname, editor, ids, tags, markers)
+
+
+def _act(code: str, name: str):
+    """An act of the acts app (actes.Act), titled with SEARCH."""
+    from actes import services
+    from actes.natures import DELIBERATION
+    from provisioning.models import RegistryMember
+
+    member = RegistryMember.objects.get(code=code)
+    services.import_example_classification(member)
+    return services.record_act(member, number="2026_001", nature=DELIBERATION,
+                               decision_date=timezone.localdate(), subject=f"{SEARCH} de {name}",
+                               matter_code="1.1", filename=f"acte-{code}.pdf",
+                               pdf=pdf_bytes(name))
 
 
 @pytest.fixture
@@ -235,7 +258,7 @@ ID_PARAMS = {"page_id": "page", "parent_page_id": "home", "page_to_move_id": "pa
              "document_id": "document", "doc_id": "document", "collection_id": "collection",
              "revision_id": "revision", "workflow_state_id": "workflow_state",
              "task_state_id": "task_state", "task_id": "task", "workflow_pk": "workflow",
-             "session_id": "editing_session", "uidb64": "user_uid"}
+             "session_id": "editing_session", "uidb64": "user_uid", "code": "member_code"}
 # A `pk` names an object of the model of the view's namespace (or of the view itself).
 PK_KINDS = {"wagtailadmin_api:pages": "page", "wagtailadmin_api:images": "image",
             "wagtailadmin_api:documents": "document", "wagtailadmin_collections": "collection",
@@ -244,7 +267,9 @@ PK_KINDS = {"wagtailadmin_api:pages": "page", "wagtailadmin_api:images": "image"
             "wagtailusers_groups": "group", "wagtailimages_chooser": "image",
             "wagtaildocs_chooser": "document",
             "wagtailsnippets_wagtail_site_factory_sitealert": "alert",
-            "wagtailsnippetchoosers_wagtail_site_factory_sitealert": "alert"}
+            "wagtailsnippetchoosers_wagtail_site_factory_sitealert": "alert",
+            "convocation": "convocation_sitting",
+            "actes": "actes_act"}
 PK_BY_VIEW = {"wagtailadmin_workflows:edit_task": "task",
               "wagtailadmin_workflows:disable_task": "task",
               "wagtailadmin_workflows:enable_task": "task"}
@@ -277,6 +302,9 @@ NAMED = {
                                          "model_name": "communesettings"}],
     "wagtailimages:preview": [{"filter_spec": "original"}, {"filter_spec": "fill-80x80"}],
     "wagtailadmin_password_reset_confirm": [{"token": "set-password"}],
+    "convocation:report": [{"fmt": "pdf"}, {"fmt": "csv"}],
+    "convocation:document": [{"name": "dossier-complet.pdf"}],
+    "convocation:publication": [{"publication": "1"}],
     # Every bulk action Wagtail registers, and every tag model: see `bulk_actions` and
     # `tag_models` (their ids come in ?id=, the tag model's in the URL).
     "wagtail_bulk_action": "bulk", "wagtailadmin_tag_model_autocomplete": "tags",
@@ -287,6 +315,9 @@ KIND_VALUES = {"object_id"}
 POSITIONAL = {"wagtailadmin_pages:revisions_compare": [
     ("page", "earliest", "latest"), ("page", "revision", "latest"),
     ("page", "revision", "revision"), ("page", "live", "revision")]}
+# The apps' staff pages in the admin, whose objects are the registry members' (not the sites'):
+# each namespace has its own isolation matrix, over every one of its views.
+ISOLATED_ELSEWHERE = {"signature": "tests/security/test_isolation_parapheur.py"}
 # Views the walk never requests: they end the session or fail on purpose.
 NOT_REQUESTED = {"wagtailadmin_logout", "wagtailadmin_error_test"}
 POST_DATA = {"new_title": "Piraté", "new_slug": "pirate", "title": "Piraté", "slug": "pirate",
@@ -324,7 +355,7 @@ def admin_urls() -> list[AdminURL]:
                 found.append(AdminURL(sub, view, ns, p.name, named, unnamed))
 
     walk(get_resolver(), "", (), (), 0)
-    return found
+    return [u for u in found if u.namespace.split(":")[0] not in ISOLATED_ELSEWHERE]
 
 
 def bulk_actions() -> list[tuple[str, str, str]]:
@@ -376,10 +407,11 @@ class Request:
             k for k, v in self.query if v in KINDS]
 
 
-KINDS = {"home", "page", "market", "sitting", "act", "revision", "image", "document",
+KINDS = {"home", "page", "market", "sitting", "act", "convocation_sitting", "revision", "image",
+         "document",
          "collection", "site", "user", "user_uid", "group", "alert", "workflow", "task",
          "workflow_state", "task_state", "editing_session", "uploaded_image",
-         "uploaded_document"}
+         "uploaded_document", "member_code", "actes_act"}
 
 
 def requests_for(urls: list[AdminURL]) -> tuple[list[Request], list[str]]:

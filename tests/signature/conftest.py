@@ -140,3 +140,19 @@ def hsm(tmp_path_factory, pki):
         os.environ.pop("SOFTHSM2_CONF", None)
     else:
         os.environ["SOFTHSM2_CONF"] = previous
+
+
+@pytest.fixture
+def bravo_staff(registry) -> RegistryPerson:
+    """Bravoville's secrétaire de mairie: staff of another member."""
+    from tests.factories import add_person
+
+    return add_person(registry.bravo, "bsecretaire", "Basile", "Secrétaire",
+                      email="bs@example.fr")
+
+
+@pytest.fixture
+def alpha_host(client):
+    """The test client on Alphaville's host, where its staff open the admin."""
+    client.defaults["HTTP_HOST"] = "alphaville.localhost"
+    return client

@@ -1,7 +1,8 @@
 """The pages for signing credentials: a member's DGS (or the syndicate) installs an official's
 PKCS#12 or PKCS#11 credential, the official sees it and signs with it; bad credentials are
 refused with one French sentence and nothing is stored; another member's staff gets 404 and
-the member's other people 403."""
+the member's other staff 403. The staff pages are in the admin, on the member's host; the
+official's own are in the officials' space."""
 
 from __future__ import annotations
 
@@ -27,7 +28,14 @@ from .conftest import PASSWORD, PIN, TOKEN, login
 from .pki import _name
 
 PW = PASSWORD.decode()
-BASE = "/parapheur/collectivites/79101/certificats/"
+BASE = "/admin/parapheur/collectivites/79101/certificats/"
+ADMIN = "/admin/parapheur/"
+SPACE = "/espace-elus/parapheur/"
+
+
+@pytest.fixture(autouse=True)
+def on_alpha_host(alpha_host):
+    """The staff pages are in the admin, on the member's host."""
 
 
 def text(response) -> str:
@@ -78,8 +86,8 @@ def test_a_dgs_installs_an_officials_pkcs12_and_the_official_signs_with_it(
         client, registry, people, pki, roots):
     reg, new = registry, people["new"]
     login(client, people["dgs"])
-    index = text(client.get("/parapheur/"))
-    assert "Certificats de signature — Alphaville" in index
+    index = text(client.get(ADMIN))
+    assert "Certificats des élus" in index and f'href="{BASE}"' in index
     page = text(client.get(BASE))
     assert "Sylvie Maire" in page and "Autorité racine de test" in page
     assert "fichier PKCS#12" in page and "aucun certificat" in page
@@ -107,13 +115,13 @@ def test_a_dgs_installs_an_officials_pkcs12_and_the_official_signs_with_it(
     folder = workflow.submit(reg.secretaire, reg.alpha, "Tarifs", "Délibération",
                              [("tarifs.pdf", make_pdf("Tarifs"))])
     login(client, new)
-    mine = text(client.get("/parapheur/mon-certificat/"))
+    mine = text(client.get(f"{SPACE}mon-certificat/"))
     assert "Noémie Nouvelle" in mine and "Autorité racine de test" in mine and until in mine
     assert "Vous saisirez le mot de passe de votre certificat à chaque signature." in mine
-    assert "Mot de passe de votre certificat" in text(client.get(f"/parapheur/dossiers/"
+    assert "Mot de passe de votre certificat" in text(client.get(f"{SPACE}dossiers/"
                                                                  f"{folder.pk}/"))
-    client.post(f"/parapheur/dossiers/{folder.pk}/", {"action": "sign", "on_behalf": new.uid,
-                                                      "passphrase": PW})
+    client.post(f"{SPACE}dossiers/{folder.pk}/", {"action": "sign", "on_behalf": new.uid,
+                                                 "passphrase": PW})
     folder = Folder.objects.get(pk=folder.pk)
     assert folder.status == Folder.DONE
     with folder.documents.get(kind="main").file.open("rb") as f:
@@ -171,36 +179,45 @@ def test_who_may_install_credentials(client, registry, people, identities):
     reg, new = registry, people["new"]
     install = f"{BASE}{new.uid}/"
     response = client.get(BASE)
-    assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
     login(client, people["bravo_dgs"])  # another member's DGS: Alphaville does not exist
-    for url in (BASE, install):
-        assert client.get(url).status_code == 404, url
-    assert post_pkcs12(client, new.uid, identities.conseil.pkcs12()).status_code == 404
-    for person in (people["agent"], reg.secretaire, reg.maire):  # Alphaville, not its DGS
+    for host in ("alphaville.localhost", "bravoville.localhost"):
+        client.defaults["HTTP_HOST"] = host
+        for url in (BASE, install):
+            assert client.get(url).status_code == 404, (host, url)
+        assert post_pkcs12(client, new.uid, identities.conseil.pkcs12()).status_code == 404
+    client.defaults["HTTP_HOST"] = "alphaville.localhost"
+    for person in (people["agent"], reg.secretaire):  # Alphaville's staff, not its DGS
         login(client, person)
-        assert client.get(BASE).status_code == 403
+        refused = client.get(BASE)
+        assert refused.status_code == 403
+        assert "Seuls le DGS de la collectivité et le syndicat installent" in text(refused)
         assert post_pkcs12(client, new.uid, identities.conseil.pkcs12()).status_code == 403
-        assert "certificats/" not in text(client.get("/parapheur/"))
+        assert "certificats/" not in text(client.get(ADMIN))
+    login(client, reg.maire)  # an official: the admin is closed to him
+    assert client.get(BASE).status_code == 302
+    assert post_pkcs12(client, new.uid, identities.conseil.pkcs12()).status_code == 302
     assert workflow.active_key(new) is None
 
     login(client, people["dgs"])
     for uid in (reg.secretaire.uid, reg.other.uid, "inconnu"):  # not Alphaville's officials
         assert client.get(f"{BASE}{uid}/").status_code == 404
 
-    # The syndicate installs anywhere the parapheur is subscribed
+    # The syndicate installs anywhere the parapheur is subscribed, from its own host
     admin = User.objects.create_superuser("syndicat", "admin@example.fr", "x" * 16)
     client.force_login(admin)
-    home = text(client.get("/parapheur/"))
-    assert "Certificats de signature — Alphaville" in home
-    assert "Certificats de signature — Bravoville" in home
+    client.defaults["HTTP_HOST"] = "localhost"
+    home = text(client.get(ADMIN))
+    assert "Certificats des élus — Alphaville" in home
+    assert "Certificats des élus — Bravoville" in home
     assert post_pkcs12(client, new.uid, identities.conseil.pkcs12()).status_code == 302
     assert workflow.active_key(new) is not None
     entry = AuditEntry.objects.filter(member=reg.alpha, action="key_installed").last()
     assert entry.actor == "syndicat"
     RegistryMember.objects.filter(pk=reg.alpha.pk).update(services=["website", "extranet"])
     assert client.get(BASE).status_code == 404
-    assert "Alphaville" not in text(client.get("/parapheur/"))
+    assert "Alphaville" not in text(client.get(ADMIN))
 
 
 def test_an_official_without_a_credential_is_told_in_french(client, registry, people):
@@ -212,9 +229,9 @@ def test_an_official_without_a_credential_is_told_in_french(client, registry, pe
     sentence = ("Vous n'avez pas encore de certificat de signature : demandez à votre DGS ou au "
                 "syndicat de l'installer (page Certificats).")
     login(client, new)
-    url = f"/parapheur/dossiers/{folder.pk}/"
+    url = f"{SPACE}dossiers/{folder.pk}/"
     assert sentence in text(client.get(url))
-    assert sentence in text(client.get("/parapheur/mon-certificat/"))
+    assert sentence in text(client.get(f"{SPACE}mon-certificat/"))
     response = client.post(url, {"action": "sign", "on_behalf": new.uid}, follow=True)
     assert sentence in text(response) and "has no signing key" not in text(response)
     assert Folder.objects.get(pk=folder.pk).status == Folder.IN_PROGRESS
@@ -261,8 +278,8 @@ def test_a_dgs_installs_a_key_on_a_pkcs11_token_and_the_official_signs_with_its_
                              [("arrete.pdf", make_pdf("Arrêté"))])
     login(client, new)
     assert "Vous saisirez le code PIN de votre carte à chaque signature." in text(
-        client.get("/parapheur/mon-certificat/"))
-    url = f"/parapheur/dossiers/{folder.pk}/"
+        client.get(f"{SPACE}mon-certificat/"))
+    url = f"{SPACE}dossiers/{folder.pk}/"
     assert "Code PIN de votre carte" in text(client.get(url))
     client.post(url, {"action": "sign", "on_behalf": new.uid, "passphrase": PIN})
     folder = Folder.objects.get(pk=folder.pk)

@@ -193,11 +193,11 @@ def test_officials_get_demo_credentials_and_sign_with_them(db, demo_services, de
     folder = workflow.submit(secretaire, alpha, "Budget primitif 2026", "Délibération",
                              [("budget.pdf", make_pdf("Budget primitif 2026"))])
     login(client, maire)
-    page = client.get(f"/parapheur/dossiers/{folder.pk}/").content.decode()
+    page = client.get(f"/espace-elus/parapheur/dossiers/{folder.pk}/").content.decode()
     assert 'name="passphrase"' not in page
     assert "Votre certificat de démonstration signe sans mot de passe." in page
-    response = client.post(f"/parapheur/dossiers/{folder.pk}/", {"action": "sign",
-                                                                  "on_behalf": maire.uid})
+    response = client.post(f"/espace-elus/parapheur/dossiers/{folder.pk}/",
+                           {"action": "sign", "on_behalf": maire.uid})
     assert response.status_code == 302
     assert Folder.objects.get(pk=folder.pk).status == Folder.DONE
 
@@ -222,7 +222,7 @@ def test_officials_get_demo_credentials_and_sign_with_them(db, demo_services, de
                                                     "rb").read())
     assert verify(token, covered, [_asn1(demo_root)]).ok
 
-    mine = client.get("/parapheur/mon-certificat/").content.decode()
+    mine = client.get("/espace-elus/parapheur/mon-certificat/").content.decode()
     assert "certificat de démonstration" in mine and "Sylvie Maire" in mine
     assert DEMO_ROOT_CN in mine and key.not_after.strftime("%d/%m/%Y") in mine
     assert "aucun mot de passe à saisir" in mine

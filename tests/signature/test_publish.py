@@ -93,21 +93,27 @@ def test_a_failed_publication_is_said_on_the_folder_and_retried(
                "publication_failed"]
     assert failure and failure[0]["details"]["sentence"] == sentence
 
-    url = f"/parapheur/dossiers/{folder.pk}/"
+    url = f"/admin/parapheur/dossiers/{folder.pk}/"  # the staff's page, in the admin
+    signer_url = f"/espace-elus/parapheur/dossiers/{folder.pk}/"
+    client.defaults["HTTP_HOST"] = reg.alpha.hostname
     login(client, reg.secretaire)
     page = html.unescape(client.get(url).content.decode())
     assert "terminé, non déposé dans Nextcloud" in page and sentence in page
     assert "ProvisioningError" not in page and "MUTUALIS_NEXTCLOUD" not in page
     assert "Déposer à nouveau dans Nextcloud" in page
-    listing = html.unescape(client.get("/parapheur/").content.decode())
-    assert "terminé, non déposé dans Nextcloud" in listing and sentence in listing
+    listing = html.unescape(client.get("/admin/parapheur/").content.decode())
+    assert "terminé, non déposé dans Nextcloud" in listing
+    mine = html.unescape(client.get("/espace-elus/parapheur/").content.decode())
+    assert "terminé, non déposé dans Nextcloud" in mine and sentence in mine
 
     login(client, reg.maire)  # an official sees why, and may not retry
+    url = signer_url
     page = html.unescape(client.get(url).content.decode())
     assert sentence in page and "Déposer à nouveau dans Nextcloud" not in page
     assert client.post(url, {"action": "publish"}).status_code == 403
 
     settings.MUTUALIS_NEXTCLOUD = configured  # Nextcloud is back: the staff retry
+    url = f"/admin/parapheur/dossiers/{folder.pk}/"
     login(client, reg.secretaire)
     page = html.unescape(client.post(url, {"action": "publish"}, follow=True).content.decode())
     assert "Le dossier est déposé dans Nextcloud." in page

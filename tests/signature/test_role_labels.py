@@ -38,13 +38,14 @@ def test_an_adjointe_is_named_so(client, registry, pki, tmp_path):
         stamp = " ".join(pdf_text(f.read(), tmp_path).split())
     assert "Signé électroniquement par Anne Adjointe, Adjointe au maire" in stamp
 
+    client.defaults["HTTP_HOST"] = reg.alpha.hostname  # the staff pages: the member's admin
     login(client, reg.secretaire)
-    form = html.unescape(client.get("/parapheur/collectivites/79101/circuits/nouveau/")
+    form = html.unescape(client.get("/admin/parapheur/collectivites/79101/circuits/nouveau/")
                          .content.decode())
     assert "Anne Adjointe (Adjointe au maire)" in form
     assert "Léa Conseil (Conseillère municipale)" in form
     assert "Marc Conseil (Conseiller municipal)" in form
     login(client, dgs)
-    listing = html.unescape(client.get("/parapheur/collectivites/79101/certificats/")
+    listing = html.unescape(client.get("/admin/parapheur/collectivites/79101/certificats/")
                             .content.decode())
     assert "Adjointe au maire" in listing and "Conseillère municipale" in listing

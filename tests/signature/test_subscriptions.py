@@ -39,31 +39,47 @@ def test_a_member_without_the_parapheur_is_nowhere(client, registry):
     delta.services = ["website", "extranet"]  # the parapheur is no longer subscribed
     delta.save()
 
-    base = "/parapheur/collectivites/79104"
-    urls = [f"/parapheur/dossiers/{old.pk}/", f"/parapheur/dossiers/{old.pk}/bordereau.pdf",
-            f"/parapheur/dossiers/{old.pk}/journal.json", f"{base}/circuits/",
-            f"{base}/circuits/nouveau/", f"{base}/circuits/{circuit.pk}/", f"{base}/delegations/",
-            f"{base}/certificats/", f"{base}/certificats/{delta_maire.uid}/"]
+    base = "/admin/parapheur/collectivites/79104"
+    staff_urls = [f"/admin/parapheur/dossiers/{old.pk}/",
+                  f"/admin/parapheur/dossiers/{old.pk}/bordereau.pdf",
+                  f"/admin/parapheur/dossiers/{old.pk}/journal.json", f"{base}/circuits/",
+                  f"{base}/circuits/nouveau/", f"{base}/circuits/{circuit.pk}/",
+                  f"{base}/delegations/", f"{base}/certificats/",
+                  f"{base}/certificats/{delta_maire.uid}/"]
+    signer_urls = [f"/espace-elus/parapheur/dossiers/{old.pk}/",
+                   f"/espace-elus/parapheur/dossiers/{old.pk}/bordereau.pdf",
+                   f"/espace-elus/parapheur/dossiers/{old.pk}/journal.json"]
     admin = User.objects.create_superuser("syndicat", "admin@example.fr", "x" * 16)
-    for who in (reg.secretaire, delta_maire, admin):
-        if who is admin:  # the syndicate's pages in the parapheur are the credentials'
+    # its staff, on its host and on Alphaville's; the syndicate, on its own host
+    for who, host in ((reg.secretaire, "delta.localhost"), (reg.secretaire, reg.alpha.hostname),
+                      (admin, "localhost")):
+        client.defaults["HTTP_HOST"] = host
+        if who is admin:
             client.force_login(admin)
         else:
             login(client, who)
-        for url in urls if who is not admin else urls[-2:]:
+        for url in staff_urls + (signer_urls if who is not admin else []):
             response = client.get(url)
-            assert response.status_code == 404, (who, url)
-            assert "Deltaville" not in text(response) and "secret" not in text(response)
-        index = text(client.get("/parapheur/"))
-        assert "Deltaville" not in index and "79104" not in index
+            assert response.status_code == 404, (who, host, url)
+            assert "Deltaville" not in text(response), (who, host, url)
+            assert "Arrêté secret" not in text(response), (who, host, url)
+        index = text(client.get("/admin/parapheur/"))
+        for name in ("Deltaville", "79104", "Arrêté secret"):
+            assert name not in index, (who, host, name)
+    client.defaults["HTTP_HOST"] = "delta.localhost"
+    login(client, delta_maire)  # its maire: nothing to sign there any more
+    for url in signer_urls:
+        assert client.get(url).status_code == 404, url
+    assert "Deltaville" not in text(client.get("/espace-elus/parapheur/"))
 
+    client.defaults["HTTP_HOST"] = reg.alpha.hostname
     login(client, reg.secretaire)
-    form = text(client.get("/parapheur/deposer/"))
+    form = text(client.get("/admin/parapheur/deposer/"))
     assert "Alphaville" in form and "Deltaville" not in form
-    response = client.post("/parapheur/deposer/", {
+    response = client.post("/admin/parapheur/deposer/", {
         "member": delta.pk, "title": "Intrus", "folder_type": "Arrêté",
         "documents": SimpleUploadedFile("x.pdf", make_pdf(), "application/pdf")})
-    assert response.status_code == 200 and not Folder.objects.filter(title="Intrus").exists()
+    assert response.status_code == 400 and not Folder.objects.filter(title="Intrus").exists()
     assert client.post(f"{base}/circuits/{circuit.pk}/activation/",
                        {"active": "0"}).status_code == 404
     assert workflow.waiting_for(delta_maire) == []

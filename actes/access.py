@@ -1,0 +1,47 @@
+"""Who works on which acts in the Wagtail admin: the staff of the member whose host the admin
+is opened on, and only that member's acts.
+
+A person staff of two members (a DGS of the EPCI who is also secrétaire de mairie of a
+commune) works on each member's acts on that member's host: what a page shows never depends
+on which member the person last worked for.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+
+from provisioning import people
+from provisioning.access import standing
+from provisioning.catalogue import SERVICES
+from provisioning.models import RegistryMember
+
+SERVICE = "actes"
+
+
+def keeps_acts(member: RegistryMember) -> bool:
+    """Whether the member's staff keep its acts here. Every commune and EPCI must publish and
+    transmit its acts (CGCT L2131-1), so the catalogue has no « actes » service today: every
+    active member keeps them. Once the catalogue offers one, only its subscribers do."""
+    return member.active and (SERVICE not in SERVICES or SERVICE in (member.services or []))
+
+
+def host_member(request: HttpRequest) -> RegistryMember | None:
+    """The member whose host the request came on, if the user is its staff and it keeps its
+    acts here; None otherwise (another host, another member's staff, an official)."""
+    cached = getattr(request, "_actes_member", False)
+    if cached is not False:
+        return cached
+    host = request.get_host().rsplit(":", 1)[0].lower()
+    member = people.member_at(host)
+    if member is None or not standing(request.user).is_staff_of(member) or (
+            not keeps_acts(member)):
+        member = None
+    request._actes_member = member
+    return member
+
+
+def member_or_404(request: HttpRequest) -> RegistryMember:
+    member = host_member(request)
+    if member is None:
+        raise Http404("no member whose acts this user keeps on this host")
+    return member

@@ -1,0 +1,29 @@
+"""The parapheur's staff pages in the Wagtail admin, at /admin/parapheur/ (namespace
+`signature`), and its menu item, shown only to staff of a member subscribing to the service
+(on the syndicate's host, to its superusers)."""
+
+from __future__ import annotations
+
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from . import urls
+from .access import staff_members_here
+
+
+class ParapheurMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return bool(staff_members_here(request))
+
+
+@hooks.register("register_admin_urls")
+def parapheur_admin_urls():
+    return [path("parapheur/", include((urls.urlpatterns, "signature"), namespace="signature"))]
+
+
+@hooks.register("register_admin_menu_item")
+def parapheur_menu_item() -> MenuItem:
+    return ParapheurMenuItem(_("Parapheur"), reverse("signature:index"), icon_name="edit",
+                             order=270)
