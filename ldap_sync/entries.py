@@ -252,7 +252,8 @@ class Reader:
             code = rdns[0][0][1]
             return Observed(MEMBER(code), {"description": _text(entry, "description")},
                             state, frozenset([code]))
-        if len(rdns) == 2 and b"groupofnames" in classes:
+        # A shared mailbox's group (uidObject) belongs to the mail driver, not to this one.
+        if len(rdns) == 2 and b"groupofnames" in classes and b"uidobject" not in classes:
             cn, code = rdns[0][0][1], rdns[1][0][1]
             uids, _ = self.group_members(entry)
             return Observed(GROUP(cn), {"description": _text(entry, "description"),

@@ -190,7 +190,7 @@ class Dovecot:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def share_mailbox(self, uid: str, group_cn: str) -> None:
+    def share_mailbox(self, uid: str, group_cn: str, readers: tuple[str, ...] = ()) -> None:
         """Open the shared mailbox `uid` to the members of the directory group `group_cn`
         (read, flag, answer, file, delete: everything but changing who may). The file names
         the group only; who is in it stays the directory's business."""
@@ -201,7 +201,10 @@ class Dovecot:
             path.mkdir(exist_ok=True)
             os.chown(path, account.pw_uid, account.pw_gid)
         acl = maildir / "dovecot-acl"
-        acl.write_text(f"group=cn={group_cn} lrwstipekx\n")
+        # `readers` by uid as well: Dovecot's userdb keeps only the first memberOf value of
+        # a person in several groups, so the group alone opens it only to some of them.
+        acl.write_text(f"group=cn={group_cn} lrwstipekx\n"
+                       + "".join(f"user={r} lrwstipekx\n" for r in readers))
         os.chown(acl, account.pw_uid, account.pw_gid)
 
     def start(self, timeout: float = 15.0) -> Dovecot:

@@ -20,6 +20,7 @@ DEFAULTS = {
     "MUTUALIS_DRIVERS": (
         "provisioning.registry.RegistryDriver",
         "ldap_sync.driver.LdapDriver",
+        "mail_service.driver.MailDriver",
         "nextcloud_bridge.driver.NextcloudDriver",
         "nextcloud_bridge.agendas.driver.AgendaDriver",
         "wagtail_site_factory.driver.SiteDriver",
@@ -28,7 +29,7 @@ DEFAULTS = {
     "MUTUALIS_DESTROY_THRESHOLD": 0.10,
     # Concurrent changes per backend (in one apply, and per worker queue).
     "MUTUALIS_BACKEND_CONCURRENCY": MappingProxyType(
-        {"registry": 1, "ldap": 8, "nextcloud": 8, "caldav": 4, "wagtail": 1}),
+        {"registry": 1, "ldap": 8, "mail": 4, "nextcloud": 8, "caldav": 4, "wagtail": 1}),
     # Attempts for a change that fails with a transient backend error, and the first backoff (s).
     "MUTUALIS_RETRY_ATTEMPTS": 4,
     "MUTUALIS_RETRY_BACKOFF": 0.5,

@@ -11,6 +11,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "agenda": (),
     "convocation": ("extranet", "agenda"),
     "parapheur": ("extranet",),
+    "messagerie": (),
 }
 
 SERVICE_LABELS = {
@@ -20,6 +21,7 @@ SERVICE_LABELS = {
     "agenda": "Agendas",
     "convocation": "Convocation électronique des élus",
     "parapheur": "Parapheur électronique",
+    "messagerie": "Messagerie partagée",
 }
 
 # Roles, by their slug. `elected` roles put the person in `<code>-elus`, the others in

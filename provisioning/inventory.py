@@ -20,6 +20,8 @@ class Syndicate:
     domain: str
     # Domain under which member websites get a default hostname `<slug>.<sites_domain>`.
     sites_domain: str
+    # Domain under which members of `messagerie` get a default mail domain (default: domain).
+    mail_domain: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,19 @@ class BackendConfig:
 class Assembly:
     slug: str  # conseil-municipal, conseil-communautaire, bureau, commission-finances, ...
     name: str  # "Conseil municipal"
+
+
+@dataclass(frozen=True)
+class MemberMail:
+    """A member's shared mail (service `messagerie`), as the loader resolved it."""
+
+    domain: str  # ASCII (IDNA) mail domain
+    quota_kb: int | None = None  # each mailbox's quota; None: no limit
+    forward_leavers: bool = False  # mail to a person who left goes to mairie@
+    # Shared mailboxes: (local part, uids of its readers), mairie and secretariat included.
+    shared: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Lists beyond elus@ and the assemblies': (local part, assembly slug).
+    lists: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,7 @@ class Person:
     phone: str = ""
     # "mme", "m", or "" (unknown): declared in the inventory, else said by the roles' forms.
     civility: str = ""
+    mail_quota_kb: int | None = None  # the person's own mailbox quota (None: the member's)
 
     @property
     def display_name(self) -> str:
@@ -99,6 +115,7 @@ class Member:
     address: str = ""
     email: str = ""
     phone: str = ""
+    mail: MemberMail | None = None  # set when the member subscribes to `messagerie`
 
     def subscribes(self, service: str) -> bool:
         return service in self.services

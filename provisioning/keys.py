@@ -79,3 +79,9 @@ WAGTAIL_SITE = Kind("wagtail.site")  # <code>
 WAGTAIL_COLLECTION = Kind("wagtail.collection")  # <code>
 WAGTAIL_SETTINGS = Kind("wagtail.settings")  # <code>
 WAGTAIL_EDITORS = Kind("wagtail.editors")  # <code>
+
+# mail: mail_service/driver.py (attributes on the directory's entries, mail_service/schema.py)
+MAIL_DOMAIN = Kind("mail.domain")  # <code> (the member branch's mail domain)
+MAIL_MAILBOX = Kind("mail.mailbox")  # <uid> (a person's mailbox)
+MAIL_SHARED = Kind("mail.shared")  # <code>/<local part> (mairie@, secretariat@...)
+MAIL_LIST = Kind("mail.list")  # <code>/<local part> (elus@, one per assembly...)

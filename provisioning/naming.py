@@ -300,3 +300,15 @@ def assign_mail_addresses(people: Iterable[tuple[str, str, str]], domain: str,
         taken.add(local)
         result[uid] = f"{local}@{domain}"
     return result
+
+
+def shared_mailbox_group(code: str, local: str) -> str:
+    """The directory group of a shared mailbox ('79174', 'mairie' -> '79174-mail-mairie'):
+    its members read it. 'mail-' keeps it apart from the assemblies' and services' groups."""
+    return f"{code}-mail-{local}"
+
+
+def shared_mailbox_uid(code: str, local: str) -> str:
+    """The Dovecot user a shared mailbox's Maildir belongs to; never a person's uid (those
+    start with a letter, this with 'shared-')."""
+    return f"shared-{code}-{local}"

@@ -25,6 +25,10 @@ MEMBER_CODE_PATTERN = r"^([0-9]{5}|2[AB][0-9]{3}|[0-9]{9})$"
 # Nextcloud quotas: "none" or a size such as "5 GB".
 QUOTA_PATTERN = r"^(none|[0-9]+(\.[0-9])? ?(MB|GB|TB))$"
 
+# Mail quotas: "none" or a size such as "500 MB"; local parts of functional addresses.
+MAIL_QUOTA_PATTERN = r"^(none|[0-9]+ ?(MB|GB))$"
+LOCAL_PART_PATTERN = r"^[a-z0-9]+([.-][a-z0-9]+)*$"
+
 # Longest text each field may hold: what the backends it reaches keep (the registry's
 # columns, LDAP's attribute values, Wagtail's titles); TEXT_MAX for any other text.
 TEXT_MAX = 1000
@@ -71,6 +75,11 @@ INVENTORY_SCHEMA: dict = {
                     "description": "Websites without `website` get <slug>.<sites_domain> "
                                    "(default: domain).",
                 },
+                "mail_domain": {
+                    "$ref": "#/$defs/hostname",
+                    "description": "Members of `messagerie` without `mail.domain` get "
+                                   "<slug>.<mail_domain> (default: domain).",
+                },
             },
         },
         "backends": {
@@ -111,6 +120,13 @@ INVENTORY_SCHEMA: dict = {
                     user=_TEXT, password=_SECRET_REF, starttls={"type": "boolean"},
                     ssl={"type": "boolean"}, timeout={"type": "number", "exclusiveMinimum": 0},
                     **{"from": _TEXT}),
+                "mail": _backend(
+                    "Shared mail: the directory Postfix and Dovecot read, where the mail "
+                    "attributes are written; dovecot_dir: the Dovecot instance's directory "
+                    "on this host (shared mailboxes' ACL files).",
+                    url={"$ref": "#/$defs/url"}, base_dn=_TEXT, bind_dn=_TEXT,
+                    bind_password=_SECRET_REF, start_tls={"type": "boolean"},
+                    dovecot_dir=_TEXT, timeout={"type": "number", "exclusiveMinimum": 0}),
             },
         },
         "members": {"type": "array", "items": {"$ref": "#/$defs/member"}},
@@ -150,6 +166,33 @@ INVENTORY_SCHEMA: dict = {
                 "phone": _text(PHONE_MAX),
                 "assemblies": {"type": "array", "items": {"$ref": "#/$defs/assembly"}},
                 "people": {"type": "array", "items": {"$ref": "#/$defs/person"}},
+                "mail": {"$ref": "#/$defs/member_mail"},
+            },
+        },
+        "member_mail": {
+            "type": "object",
+            "description": "The member's shared mail (service `messagerie`).",
+            "additionalProperties": False,
+            "properties": {
+                "domain": {"$ref": "#/$defs/hostname",
+                           "description": "Its mail domain; accents allowed (IDNA)."},
+                "quota": {"type": "string", "pattern": MAIL_QUOTA_PATTERN, "maxLength": 20,
+                          "description": "Each mailbox's quota (a person's own wins)."},
+                "leavers": {"enum": ["refuse", "forward"],
+                            "description": "Mail to a person who left: refused (default), or "
+                                           "forwarded to mairie@."},
+                "shared": {
+                    "type": "object", "description": "Shared mailboxes: local part -> the "
+                    "people (email, or uid when declared) who read it; mairie and secretariat "
+                    "exist always, read by the staff unless named here.",
+                    "additionalProperties": {"type": "array", "uniqueItems": True,
+                                             "items": _text(EMAIL_MAX)},
+                    "propertyNames": {"pattern": LOCAL_PART_PATTERN, "maxLength": 64}},
+                "lists": {
+                    "type": "object", "description": "More lists: local part -> the assembly "
+                    "slug whose members it follows (elus@ and one per assembly exist always).",
+                    "additionalProperties": _text(LABEL_MAX),
+                    "propertyNames": {"pattern": LOCAL_PART_PATTERN, "maxLength": 64}},
             },
         },
         "assembly": {
@@ -175,6 +218,8 @@ INVENTORY_SCHEMA: dict = {
                                "items": _text(LABEL_MAX)},
                 "title": _text(NAME_MAX),
                 "phone": _text(PHONE_MAX),
+                "mail_quota": {"type": "string", "pattern": MAIL_QUOTA_PATTERN,
+                               "maxLength": 20},
                 "civility": {"type": "string", "minLength": 1, "maxLength": 20,
                              "description": "Mme or M. (Madame, Monsieur accepted); when "
                                             "absent, said by the roles' forms (adjointe...)."},

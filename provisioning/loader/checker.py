@@ -3,9 +3,12 @@ together, and the `Inventory` they build when nothing is wrong."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from .. import naming
 from ..inventory import Inventory, Member, Person
 from .helpers import _items
+from .mail import quota_kb
 from .members import MemberChecks
 from .people import _PersonDraft
 from .schema_errors import SchemaChecks
@@ -30,6 +33,7 @@ class _Checker(SchemaChecks, SyndicateChecks, MemberChecks):
                 if member is not None:
                     members.append((i, member))
         self.check_unique_members(members)
+        self.check_unique_mail_domains(members)
         self.check_uids(people)
         self.check_civilities(people)
         if self.errors or syndicate is None:
@@ -39,7 +43,23 @@ class _Checker(SchemaChecks, SyndicateChecks, MemberChecks):
             self.known_uids)
         persons = tuple(Person(uid=uids[d.email], given_name=d.given_name, surname=d.surname,
                                email=d.email, seats=tuple(d.seats), phone=d.phone,
-                               civility=d.resolved_civility())
+                               civility=d.resolved_civility(),
+                               mail_quota_kb=quota_kb(d.mail_quota))
                         for d in people.values())
         return Inventory(path=self.filename, syndicate=syndicate, backends=backends,
-                         members=tuple(m for _, m in members), people=persons)
+                         members=tuple(_with_mail_readers(m, uids, persons)
+                                       for _, m in members),
+                         people=persons)
+
+
+def _with_mail_readers(member: Member, uids: dict[str, str], people: tuple[Person, ...]
+                       ) -> Member:
+    """The member with its shared mailboxes' readers as uids: those the inventory named
+    (by email), else the member's staff."""
+    if member.mail is None:
+        return member
+    staff = tuple(sorted(p.uid for p in people
+                         if (s := p.seat(member.code)) is not None and s.staff))
+    shared = tuple((local, tuple(sorted(uids[e] for e in readers)) if readers else staff)
+                   for local, readers in member.mail.shared)
+    return dataclasses.replace(member, mail=dataclasses.replace(member.mail, shared=shared))

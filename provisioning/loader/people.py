@@ -31,6 +31,7 @@ class _PersonDraft:
     seat_lines: dict[str, int] = field(default_factory=dict)
     civility: str = ""  # as declared ("mme", "m"), else ""
     civility_line: int = 0
+    mail_quota: str = ""  # as written ("5 GB"), the first one declared
     # The civility each gendered role form says: (civility, role as written, its path).
     implied: list[tuple[str, str, JsonPath]] = field(default_factory=list)
 
@@ -100,6 +101,7 @@ class PeopleChecks(CheckerBase):
             draft.civility_line = self.source.line(path + ("civility",))
         draft.implied += self.implied_civilities(path, raw)
         draft.phone = draft.phone or _text(raw.get("phone")) or ""
+        draft.mail_quota = draft.mail_quota or _text(raw.get("mail_quota")) or ""
         draft.seats.append(seat)
         draft.seat_lines[code] = line
         return seat

@@ -50,7 +50,7 @@ class SyndicateChecks(CheckerBase):
         if not isinstance(raw, dict):
             return None
         domains = {}
-        for key in ("domain", "sites_domain"):
+        for key in ("domain", "sites_domain", "mail_domain"):
             value = _text(raw.get(key))
             if value is None:
                 continue
@@ -63,7 +63,8 @@ class SyndicateChecks(CheckerBase):
         if not (name and siren and domains.get("domain")):
             return None
         return Syndicate(name=name, siren=siren, domain=domains["domain"],
-                         sites_domain=domains.get("sites_domain") or domains["domain"])
+                         sites_domain=domains.get("sites_domain") or domains["domain"],
+                         mail_domain=domains.get("mail_domain") or domains["domain"])
 
     def backends(self) -> dict[str, BackendConfig]:
         raw = self.data.get("backends")
