@@ -14,7 +14,7 @@ cache=${MUTUALIS_TEST_CACHE_URL:-}
 if [[ $cache == redis://* ]]; then cache="${cache%/*}/13"; fi
 MUTUALIS_TEST_CACHE_URL=$cache "$pytest" -p no:cacheprovider "${slow_parts[@]}" >"$log" 2>&1 &
 side=$!
-"$pytest" -p no:cacheprovider $(printf -- '--ignore=%s ' "${slow_parts[@]}")
+"$pytest" -p no:cacheprovider --durations=20 $(printf -- '--ignore=%s ' "${slow_parts[@]}")
 main_rc=$?
 wait "$side"
 side_rc=$?
