@@ -28,6 +28,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from portal.space import FOLDERS_SHOWN  # noqa: E402
 from tests.workspace.data import fill, parapheur_council  # noqa: E402
 from workspace.folders import waiting_folders  # noqa: E402
 
@@ -67,9 +68,9 @@ def main() -> None:
             median, p95, queries = measure(client, filled.member.hostname, path, requests)
             print(f"{label:<34} {path:<14} {median:7.1f}ms {p95:7.1f}ms {queries:>8}",
                   flush=True)
-        listed = waiting_folders(filled.maire).count()
-        print(f"  (data made in {made:.1f} s; the space lists the {listed} folders waiting for "
-              "the maire, the dashboard 10 rows per panel)")
+        waiting = waiting_folders(filled.maire).count()
+        print(f"  (data made in {made:.1f} s; {waiting} folders wait for the maire: the space "
+              f"lists the {min(waiting, FOLDERS_SHOWN)} oldest, the dashboard 10 rows per panel)")
 
 
 if __name__ == "__main__":
