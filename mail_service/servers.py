@@ -47,10 +47,21 @@ class MailServers:
     def submission_port(self) -> int:
         return self.postfix.submission_port
 
+    @property
+    def injection_port(self) -> int:
+        return self.postfix.injection_port
+
+    @property
+    def processes(self) -> list:
+        """Postfix's master then Dovecot's: the order they stop in."""
+        return [self.postfix.process, self.dovecot.process]
+
     def settings(self) -> dict:
-        return {"host": HOST, "smtp_port": self.smtp_port,
+        return {"url": f"smtp://{HOST}:{self.submission_port}", "host": HOST,
+                "smtp_port": self.smtp_port,
                 "submission_port": self.submission_port, "imap_port": self.imap_port,
-                "ca_file": str(self.tls.cert)}
+                "injection_port": self.injection_port, "ca_file": str(self.tls.cert),
+                "dovecot_dir": str(self.dovecot.directory)}
 
     def stop(self) -> None:
         self.postfix.stop()
@@ -64,14 +75,17 @@ class MailServers:
 
 
 def start_mail_servers(directory: Path, admin_settings: dict,
-                       hostname: str = DEFAULT_HOSTNAME, slow_failures: bool = True) -> MailServers:
+                       hostname: str = DEFAULT_HOSTNAME, slow_failures: bool = True,
+                       relay_to: tuple[str, int] | None = None) -> MailServers:
     """`admin_settings`: a bind of the directory that may write (`Slapd.settings()`), used
-    once, to give the mail-reader account its password. `slow_failures`: see start_dovecot."""
+    once, to give the mail-reader account its password. `slow_failures`: see start_dovecot.
+    `relay_to`: where Postfix hands mail for outside domains (see configure_postfix)."""
     directory = Path(directory).resolve()
     directory.mkdir(parents=True, exist_ok=True)
     access = ensure_reader(admin_settings, reader_password(directory / "reader.secret"))
     tls = demo_certificate(directory / "tls", hostname)
-    postfix = configure_postfix(directory / "postfix", access, tls, hostname=hostname)
+    postfix = configure_postfix(directory / "postfix", access, tls, hostname=hostname,
+                                relay_to=relay_to)
     dovecot = start_dovecot(directory / "dovecot", access, tls, postfix.sockets,
                             slow_failures=slow_failures)
     try:
