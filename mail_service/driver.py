@@ -126,6 +126,8 @@ class MailDriver(BaseDriver):
         self.layout = Layout(config["base_dn"])
         # Dovecot's instance directory on this host: the shared mailboxes' ACL files.
         self.dovecot_dir = Path(config["dovecot_dir"]) if config.get("dovecot_dir") else None
+        # OpenDKIM's directory on this host: a domain gets its signing key there.
+        self.dkim_dir = Path(config["dkim_dir"]) if config.get("dkim_dir") else None
         self.people_suffix = "," + self.layout.people_dn.lower()
         self.members_suffix = "," + self.layout.members_dn.lower()
 
@@ -215,6 +217,20 @@ class MailDriver(BaseDriver):
                  (ldap.MOD_REPLACE, S.ROUTING, [want["forward"].encode()] if want["forward"]
                   else [])]
         self._modify(dn, mods)
+        self._sign(want["domain"])
+
+    def _sign(self, domain: str) -> None:
+        """On the mail host: the domain's DKIM key (made once, kept), OpenDKIM told."""
+        if self.dkim_dir is None:
+            return
+        from . import dkim
+
+        try:
+            if dkim.ensure_keys(self.dkim_dir, [domain]):
+                dkim.reload(self.dkim_dir)
+        except OSError as exc:
+            raise BackendError(f"the DKIM key of {domain} could not be made under "
+                               f"{self.dkim_dir}: {exc.strerror}") from None
 
     def _disable_domain(self, c: Change) -> None:
         dn = self.layout.member_dn(c.ident)

@@ -151,6 +151,9 @@ def main_cf(directory: Path, hostname: str, tls: TlsFiles,
         "readme_directory": "no",
         "smtputf8_enable": "no",
         "lmtp_destination_recipient_limit": "50",
+        # A DKIM milter that does not answer lets the mail go unsigned rather than held.
+        "milter_default_action": "accept",
+        "milter_protocol": "6",
     }
     return "".join(f"{k} = {v}\n" for k, v in params.items())
 
@@ -187,7 +190,10 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
 
-def master_cf(smtp_port: int, submission_port: int, injection_port: int) -> str:
+def master_cf(smtp_port: int, submission_port: int, injection_port: int,
+              milter: str | None = None) -> str:
+    # The DKIM milter signs what people and the application send, not what comes in.
+    signing = f"  -o smtpd_milters={milter}\n" if milter else ""
     return (f"{HOST}:{smtp_port} inet n - n - - smtpd\n"
             f"{HOST}:{submission_port} inet n - n - - smtpd\n"
             "  -o syslog_name=postfix/submission\n"
@@ -195,13 +201,14 @@ def master_cf(smtp_port: int, submission_port: int, injection_port: int) -> str:
             "  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\n"
             "  -o smtpd_sender_restrictions=reject_sender_login_mismatch\n"
             "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n"
+            + signing +
             # The application's own mail (convocations, activation links), from this
             # machine only; see the module's docstring.
             f"{HOST}:{injection_port} inet n - n - - smtpd\n"
             "  -o syslog_name=postfix/injection\n"
             "  -o smtpd_client_restrictions=permit_mynetworks,reject\n"
             "  -o smtpd_relay_restrictions=permit_mynetworks,reject\n"
-            + MASTER_SERVICES)
+            + signing + MASTER_SERVICES)
 
 
 @dataclass
@@ -298,14 +305,16 @@ def configure_postfix(directory: Path, access: DirectoryAccess, tls: TlsFiles,
                       hostname: str = "mail.mutualis.test", smtp_port: int | None = None,
                       submission_port: int | None = None,
                       static_maps: dict[str, dict[str, str]] | None = None,
-                      relay_to: tuple[str, int] | None = None) -> Postfix:
+                      relay_to: tuple[str, int] | None = None,
+                      milter: str | None = None) -> Postfix:
     """Write the configuration of the Postfix instance of `directory` (again) and create its
     queue; Dovecot is started next with `sockets=postfix.sockets`, then `postfix.start()`.
 
     `static_maps` ({"ldap-domains.cf": {key: value}, ...} for the four maps): the same
     Postfix on hash tables instead of LDAP, for the benchmark that compares the two.
     `relay_to` (host, port): where mail for outside domains goes (the demo's mail catcher);
-    None: it bounces."""
+    None: it bounces. `milter`: the DKIM signer's socket (dkim.py), for the submission and
+    injection ports."""
     if not is_root():
         raise MailServerError("Postfix runs as root (its master hands each service to the "
                               "postfix user): start the mail servers as root, or keep the "
@@ -334,7 +343,8 @@ def configure_postfix(directory: Path, access: DirectoryAccess, tls: TlsFiles,
     injection_port = free_port()
     (conf / "main.cf").write_text(main_cf(directory, hostname, tls, static_maps is not None,
                                           relay_to))
-    (conf / "master.cf").write_text(master_cf(smtp_port, submission_port, injection_port))
+    (conf / "master.cf").write_text(master_cf(smtp_port, submission_port, injection_port,
+                                              milter))
     server = Postfix(directory, smtp_port, submission_port, injection_port)
     for name, table in (static_maps or {}).items():
         path = conf / name.replace(".cf", "")

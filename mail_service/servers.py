@@ -1,12 +1,14 @@
 """The shared mail's servers together: Dovecot and Postfix of one directory.
 
 `start_mail_servers(directory, admin_settings)` makes the mail-reader account in the
-directory, the demo certificate, then configures Postfix (its queue holds Dovecot's
-sockets), starts Dovecot, then Postfix; `stop()` stops them in the other order. Layout:
+directory, the demo certificate, starts OpenDKIM (the DKIM signer), configures Postfix (its
+queue holds Dovecot's sockets), starts Dovecot, then Postfix; `stop()` stops them in the
+other order. Layout:
 
     directory/
     ├── reader.secret  the mail-reader account's password (directory.py), mode 0600
     ├── tls/        cert.pem, key.pem (tls.py)
+    ├── dkim/       OpenDKIM's configuration, keys/<domain>.private, run/ (dkim.py)
     ├── dovecot/    dovecot.conf, LDAP files, run/, state/, mail/<uid>/Maildir, dovecot.log
     └── postfix/    conf/ (main.cf, master.cf, LDAP maps), queue/, data/, postfix.log
 """
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .directory import DirectoryAccess, ensure_reader, reader_password
+from .dkim import OpenDkim, start_opendkim
 from .dovecot import Dovecot, start_dovecot
 from .instance import HOST
 from .postfix import Postfix, configure_postfix
@@ -32,6 +35,7 @@ class MailServers:
     tls: TlsFiles
     dovecot: Dovecot
     postfix: Postfix
+    dkim: OpenDkim
 
     host = HOST
 
@@ -53,19 +57,21 @@ class MailServers:
 
     @property
     def processes(self) -> list:
-        """Postfix's master then Dovecot's: the order they stop in."""
-        return [self.postfix.process, self.dovecot.process]
+        """Postfix's master, Dovecot's, OpenDKIM: the order they stop in."""
+        return [self.postfix.process, self.dovecot.process, self.dkim.process]
 
     def settings(self) -> dict:
         return {"url": f"smtp://{HOST}:{self.submission_port}", "host": HOST,
                 "smtp_port": self.smtp_port,
                 "submission_port": self.submission_port, "imap_port": self.imap_port,
                 "injection_port": self.injection_port, "ca_file": str(self.tls.cert),
-                "dovecot_dir": str(self.dovecot.directory)}
+                "dovecot_dir": str(self.dovecot.directory),
+                "dkim_dir": str(self.dkim.directory)}
 
     def stop(self) -> None:
         self.postfix.stop()
         self.dovecot.stop()
+        self.dkim.stop()
 
     def __enter__(self) -> MailServers:
         return self
@@ -84,13 +90,19 @@ def start_mail_servers(directory: Path, admin_settings: dict,
     directory.mkdir(parents=True, exist_ok=True)
     access = ensure_reader(admin_settings, reader_password(directory / "reader.secret"))
     tls = demo_certificate(directory / "tls", hostname)
-    postfix = configure_postfix(directory / "postfix", access, tls, hostname=hostname,
-                                relay_to=relay_to)
-    dovecot = start_dovecot(directory / "dovecot", access, tls, postfix.sockets,
-                            slow_failures=slow_failures)
+    dkim = start_opendkim(directory / "dkim")
+    try:
+        postfix = configure_postfix(directory / "postfix", access, tls, hostname=hostname,
+                                    relay_to=relay_to, milter=dkim.milter)
+        dovecot = start_dovecot(directory / "dovecot", access, tls, postfix.sockets,
+                                slow_failures=slow_failures)
+    except Exception:
+        dkim.stop()
+        raise
     try:
         postfix.start()
     except Exception:
         dovecot.stop()
+        dkim.stop()
         raise
-    return MailServers(directory, access, tls, dovecot, postfix)
+    return MailServers(directory, access, tls, dovecot, postfix, dkim)

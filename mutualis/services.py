@@ -110,7 +110,8 @@ def _start_mail_servers(var: Path, started: dict):
         return _NotStarted(str(exc))
     # The mail driver's settings: the directory it writes, where Dovecot keeps the mail.
     servers.backend = {**_agenda_directory(started["ldap"]),
-                       "dovecot_dir": str(servers.dovecot.directory)}
+                       "dovecot_dir": str(servers.dovecot.directory),
+                       "dkim_dir": str(servers.dkim.directory)}
     return servers
 
 
