@@ -235,6 +235,15 @@ class Postfix:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+    @property
+    def master_pid(self) -> int | None:
+        """The master's pid: `postfix start-fg` (our child) is a script that runs it, and
+        only a signal to the master stops the instance (the master ends its processes)."""
+        try:
+            return int((self.directory / "queue" / "pid" / "master.pid").read_text().split()[0])
+        except (FileNotFoundError, ValueError, IndexError):
+            return None
+
     def postfix(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([binary("postfix", "postfix"), "-c", str(self.conf), *args],
                               capture_output=True, text=True)

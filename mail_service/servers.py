@@ -56,9 +56,10 @@ class MailServers:
         return self.postfix.injection_port
 
     @property
-    def processes(self) -> list:
-        """Postfix's master, Dovecot's, OpenDKIM: the order they stop in."""
-        return [self.postfix.process, self.dovecot.process, self.dkim.process]
+    def pids(self) -> list[int]:
+        """Postfix's master, Dovecot's, OpenDKIM: the order they stop in, by SIGTERM."""
+        return [p for p in (self.postfix.master_pid, self.dovecot.process.pid,
+                            self.dkim.process.pid) if p]
 
     def settings(self) -> dict:
         return {"url": f"smtp://{HOST}:{self.submission_port}", "host": HOST,

@@ -29,7 +29,7 @@ from . import dkim
 from . import schema as S
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class SharedMailbox:
     address: str
     folder: str  # as an IMAP client lists it (Dovecot's shared namespace)

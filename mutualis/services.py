@@ -117,12 +117,13 @@ def _start_mail_servers(var: Path, started: dict):
 
 def _record(server) -> dict:
     info = server.settings()
-    processes = getattr(server, "processes", None) or [getattr(server, "process", None)]
-    processes = [p for p in processes if p is not None]
-    if processes:
-        info["pid"] = processes[0].pid
-    if len(processes) > 1:
-        info["pids"] = [p.pid for p in processes]
+    pids = getattr(server, "pids", None)
+    if pids is None and getattr(server, "process", None) is not None:
+        pids = [server.process.pid]
+    if pids:
+        info["pid"] = pids[0]
+    if pids and len(pids) > 1:
+        info["pids"] = pids
     if getattr(server, "backend", None):
         info["backend"] = server.backend
     return info
@@ -142,27 +143,30 @@ def start() -> dict:
 
 
 def _stop_one(info: dict) -> bool:
-    stopped = False
-    for pid in _pids(info):
-        if _alive(pid):
-            os.kill(pid, signal.SIGTERM)
-            for _ in range(200):
-                if not _alive(pid):
-                    break
-                time.sleep(0.05)
-            stopped = True
-    return stopped
+    return bool(_stop_all([info]))
+
+
+def _stop_all(records: list[dict]) -> list[int]:
+    """SIGTERM to every process of `records` at once (the last started first), then wait
+    for them together: a server's shutdown (OpenDKIM's takes seconds) does not hold up the
+    others'. Returns the indexes of the records that had a process running."""
+    signalled = []
+    for i, info in enumerate(records):
+        for pid in _pids(info):
+            if _alive(pid):
+                os.kill(pid, signal.SIGTERM)
+                signalled.append((i, pid))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for _, pid in signalled):
+        time.sleep(0.05)
+    return sorted({i for i, _ in signalled})
 
 
 def stop() -> list[str]:
     current = embedded_services()
-    stopped = []
-    # The last started first: the mail servers before the directory they read.
-    for name, info in reversed(list(current.items())):
-        if name == "web":  # the demo's own process: Ctrl-C stops it, never a signal from here
-            continue
-        if _stop_one(info):
-            stopped.append(name)
+    # The demo's own process (web) stops by Ctrl-C, never by a signal from here.
+    names = [n for n in reversed(list(current)) if n != "web"]
+    stopped = [names[i] for i in _stop_all([current[n] for n in names])]
     if services_file().exists():
         services_file().unlink()
     return stopped[::-1]
