@@ -160,7 +160,7 @@ def conf_text(directory: Path) -> str:
     lines = {
         "Mode": "s",  # sign; verifying incoming mail is the receivers' business
         "Syslog": "no",
-        "Socket": f"local:{directory / 'run' / 'opendkim.sock'}",
+        "Socket": f"local:{socket_for(directory)}",
         "PidFile": str(directory / "run" / "opendkim.pid"),
         "UMask": "007",
         "Canonicalization": "relaxed/simple",
@@ -187,7 +187,7 @@ class OpenDkim:
 
     @property
     def socket(self) -> Path:
-        return self.directory / "run" / "opendkim.sock"
+        return socket_for(self.directory)
 
     @property
     def milter(self) -> str:
@@ -216,7 +216,9 @@ class OpenDkim:
             raise
         return self
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 1.0) -> None:
+        # OpenDKIM's own shutdown waits several seconds for its milter threads; it keeps no
+        # state (its socket is made anew at start), so it is not waited for longer.
         stop_process(self.process, timeout)
         self.process = None
 
@@ -229,6 +231,10 @@ def reload(directory: Path) -> bool:
     except (FileNotFoundError, ValueError, ProcessLookupError):
         return False
     return True
+
+
+def socket_for(directory: Path) -> Path:
+    return Path(directory).resolve() / "run" / "opendkim.sock"
 
 
 def start_opendkim(directory: Path) -> OpenDkim:

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .directory import DirectoryAccess, ensure_reader, reader_password
-from .dkim import OpenDkim, start_opendkim
+from .dkim import OpenDkim, socket_for, start_opendkim
 from .dovecot import Dovecot, start_dovecot
-from .instance import HOST
+from .instance import HOST, check_plain_path, check_reachable, mail_account
 from .postfix import Postfix, configure_postfix
 from .tls import TlsFiles, demo_certificate
 
@@ -88,13 +88,17 @@ def start_mail_servers(directory: Path, admin_settings: dict,
     once, to give the mail-reader account its password. `slow_failures`: see start_dovecot.
     `relay_to`: where Postfix hands mail for outside domains (see configure_postfix)."""
     directory = Path(directory).resolve()
+    # What would stop Postfix or Dovecot later, said before anything is written or started.
+    check_plain_path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    check_reachable(directory, mail_account().pw_name)
     access = ensure_reader(admin_settings, reader_password(directory / "reader.secret"))
     tls = demo_certificate(directory / "tls", hostname)
+    postfix = configure_postfix(directory / "postfix", access, tls, hostname=hostname,
+                                relay_to=relay_to,
+                                milter=f"unix:{socket_for(directory / 'dkim')}")
     dkim = start_opendkim(directory / "dkim")
     try:
-        postfix = configure_postfix(directory / "postfix", access, tls, hostname=hostname,
-                                    relay_to=relay_to, milter=dkim.milter)
         dovecot = start_dovecot(directory / "dovecot", access, tls, postfix.sockets,
                                 slow_failures=slow_failures)
     except Exception:
