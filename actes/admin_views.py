@@ -135,7 +135,11 @@ class ActIndexView(HostMemberMixin, IndexView):
     add_url_name = "actes:add"
     inspect_url_name = "actes:act"
     filterset_class = ActFilterSet
+    # The admin's search lands here too (wagtail_hooks): the ORM searches the host's acts.
+    is_searchable = True
     search_fields = ["number", "subject"]
+    search_backend_name = None
+    show_other_searches = True
     default_ordering = "-decision_date"
     paginate_by = 30
     page_title = ACTS

@@ -99,6 +99,12 @@ class SittingIndexView(IndexView):
     filterset_class = SittingFilterSet
     default_ordering = "-starts_at"
     paginate_by = 25
+    # The admin's search (wagtail_hooks' search area) lands here: the ORM searches the
+    # host's sittings, a sitting not being in Wagtail's search index.
+    is_searchable = True
+    search_fields = ["title", "place", "assembly__name", "items__title"]
+    search_backend_name = None
+    show_other_searches = True
     any_permission_required = None  # who may see what is access.host_sittings'
     verbose_name = _("séance")
     verbose_name_plural = _("séances")
@@ -110,6 +116,11 @@ class SittingIndexView(IndexView):
 
     def get_base_queryset(self):
         return access.host_sittings(self.request).select_related("assembly__member")
+
+    def search_queryset(self, queryset):
+        # An agenda item's title joins the items: one row per sitting all the same.
+        found = super().search_queryset(queryset)
+        return queryset.filter(pk__in=found.values("pk")) if self.is_searching else found
 
     @property
     def columns(self):

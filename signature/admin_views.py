@@ -133,6 +133,7 @@ class FolderIndexView(IndexView):
     is_searchable = True
     search_fields = ["title", "folder_type"]
     search_backend_name = None  # the ORM: a folder is not in Wagtail's search index
+    show_other_searches = True  # the admin's search lands here too (wagtail_hooks)
     breadcrumbs_items = [HOME]
     verbose_name = gettext_lazy("dossier")
     verbose_name_plural = gettext_lazy("dossiers")

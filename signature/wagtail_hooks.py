@@ -8,12 +8,20 @@ from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.search import SearchArea
 
 from . import urls
 from .access import staff_members_here
 
 
 class ParapheurMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return bool(staff_members_here(request))
+
+
+class FolderSearchArea(SearchArea):
+    """The admin's search over the folders the parapheur lists (the host's member's)."""
+
     def is_shown(self, request) -> bool:
         return bool(staff_members_here(request))
 
@@ -27,3 +35,9 @@ def parapheur_admin_urls():
 def parapheur_menu_item() -> MenuItem:
     return ParapheurMenuItem(_("Parapheur"), reverse("signature:index"), icon_name="edit",
                              order=270)
+
+
+@hooks.register("register_admin_search_area")
+def parapheur_search_area() -> SearchArea:
+    return FolderSearchArea(_("Dossiers du parapheur"), reverse("signature:index"),
+                            name="parapheur", icon_name="edit", order=160)

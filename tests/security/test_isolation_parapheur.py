@@ -12,7 +12,7 @@ import html
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from provisioning import people
@@ -202,3 +202,38 @@ def test_the_matrix_covers_every_admin_view_of_the_parapheur():
               "audit", "circuits", "circuit_new", "circuit_edit", "circuit_activation",
               "delegations", "delegation_end", "credentials", "credential_install"}
     assert {p.name for p in urls.urlpatterns} == probed
+
+
+def test_the_admin_search_finds_the_hosts_folders_only(alpha):
+    reg = alpha["reg"]
+    workflow.define_circuit(reg.bravo, "Circuit du maire", "Arrêté",
+                            [StepSpec(SIGNATURE, [reg.other])])
+    own = workflow.submit(reg.other, reg.bravo, "Subvention du comité des fêtes", "Arrêté",
+                          [("fetes.pdf", make_pdf("Fêtes"))])
+    theirs = f"/admin/parapheur/dossiers/{alpha['folder'].pk}/"
+    mine = f"/admin/parapheur/dossiers/{own.pk}/"
+    client = logged_in(alpha["bravo_dgs"], BRAVO_HOST)
+    for query in ("Subvention", "secrète", "Délibération", "Alphaville", reg.alpha.code):
+        for url in ("/admin/parapheur/", "/admin/parapheur/resultats/"):
+            page = text(client.get(url, {"q": query}))
+            assert theirs not in page and SECRET not in page, (url, query)
+    page = text(client.get("/admin/parapheur/", {"q": "Subvention"}))
+    assert mine in page
+    assert 'href="/admin/parapheur/?q=Subvention"' in page  # the search area, in the results
+    # Alphaville's secrétaire, on her host, finds hers and not Bravoville's.
+    page = text(logged_in(reg.secretaire, ALPHA_HOST).get("/admin/parapheur/",
+                                                          {"q": "Subvention"}))
+    assert theirs in page and mine not in page
+    # A member that no longer subscribes: no search area in its admin, nothing found.
+    reg.bravo.services = ["extranet"]
+    reg.bravo.save()
+    bravo = logged_in(alpha["bravo_dgs"], BRAVO_HOST)
+    assert bravo.get("/admin/parapheur/", {"q": "Subvention"}).status_code == 403
+    from signature.wagtail_hooks import parapheur_search_area
+
+    request = RequestFactory(HTTP_HOST=BRAVO_HOST).get("/admin/")
+    request.user = User.objects.get(username=alpha["bravo_dgs"].uid)
+    assert not parapheur_search_area().is_shown(request)
+    request = RequestFactory(HTTP_HOST=ALPHA_HOST).get("/admin/")
+    request.user = User.objects.get_or_create(username=reg.secretaire.uid)[0]
+    assert parapheur_search_area().is_shown(request)
