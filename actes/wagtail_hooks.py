@@ -10,19 +10,24 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.search import SearchArea
 
 from . import admin_urls
-from .access import host_member
+from .policies import act_policy
+
+
+def works_here(request) -> bool:
+    """Staff of the host's member, which keeps its acts here (the policy's rule)."""
+    return act_policy.for_request(request).user_has_permission(request.user, "view")
 
 
 class ActsMenuItem(MenuItem):
     def is_shown(self, request) -> bool:
-        return host_member(request) is not None
+        return works_here(request)
 
 
 class ActSearchArea(SearchArea):
     """The admin's search over the host's member's acts."""
 
     def is_shown(self, request) -> bool:
-        return host_member(request) is not None
+        return works_here(request)
 
 
 @hooks.register("register_admin_urls")

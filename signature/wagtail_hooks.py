@@ -11,19 +11,24 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.search import SearchArea
 
 from . import urls
-from .access import staff_members_here
+from .policies import folder_policy
+
+
+def works_here(request) -> bool:
+    """Staff of a subscribing member on this host (the policy's rule)."""
+    return folder_policy.for_request(request).user_has_permission(request.user, "view")
 
 
 class ParapheurMenuItem(MenuItem):
     def is_shown(self, request) -> bool:
-        return bool(staff_members_here(request))
+        return works_here(request)
 
 
 class FolderSearchArea(SearchArea):
     """The admin's search over the folders the parapheur lists (the host's member's)."""
 
     def is_shown(self, request) -> bool:
-        return bool(staff_members_here(request))
+        return works_here(request)
 
 
 @hooks.register("register_admin_urls")

@@ -241,3 +241,35 @@ def test_the_admin_search_finds_the_hosts_sittings_only(client, two_members):
                       ).content.decode()
     assert mine not in html and not any(url in html for url in theirs)
     assert f'{reverse("convocation:sittings")}?q=' not in other_searches(html)
+
+
+@pytest.mark.django_db
+def test_the_sitting_policy_answers_for_the_hosts_staff_on_the_hosts_sittings(two_members):
+    """The permission policy the listing, the menu and the search area ask."""
+    from django.test import RequestFactory
+
+    from convocation.policies import sitting_policy
+
+    melle, celles, sent, draft, _publication, own = two_members
+    user = celles.user()
+
+    def bound(host):
+        request = RequestFactory(HTTP_HOST=host).get("/admin/")
+        request.user = user
+        return sitting_policy.for_request(request)
+
+    here = bound(celles.member.hostname)
+    assert here.user_has_permission(user, "add") and here.user_has_permission(user, "view")
+    assert list(here.instances_user_has_permission_for(user, "change")) == [own]
+    assert not here.user_has_permission_for_instance(user, "view", sent)
+    assert here.user_has_permission_for_instance(user, "change", own)
+    # On Melle's host she is nobody's staff: the listing opens (it says why it is empty),
+    # nothing else does.
+    there = bound(melle.member.hostname)
+    assert there.user_has_permission(user, "view") and not there.user_has_permission(user, "add")
+    assert not there.instances_user_has_any_permission_for(user, ["view", "change"]).exists()
+    # Not subscribing: the same.
+    RegistryMember.objects.filter(pk=celles.member.pk).update(services=["extranet"])
+    gone = bound(celles.member.hostname)
+    assert not gone.user_has_permission(user, "add")
+    assert not gone.instances_user_has_permission_for(user, "view").exists()

@@ -237,3 +237,39 @@ def test_the_admin_search_finds_the_hosts_folders_only(alpha):
     request = RequestFactory(HTTP_HOST=ALPHA_HOST).get("/admin/")
     request.user = User.objects.get_or_create(username=reg.secretaire.uid)[0]
     assert parapheur_search_area().is_shown(request)
+
+
+def test_the_parapheur_policy_answers_for_the_hosts_staff_on_the_hosts_objects(alpha):
+    """The permission policy the listing, the folder pages, the menu and the search area ask."""
+    from signature.policies import circuit_policy, folder_policy
+
+    reg = alpha["reg"]
+    secretaire = User.objects.get_or_create(username=reg.secretaire.uid)[0]
+    bravo_dgs = User.objects.get_or_create(username=alpha["bravo_dgs"].uid)[0]
+
+    def bound(policy, user, host):
+        request = RequestFactory(HTTP_HOST=host).get("/admin/")
+        request.user = user
+        return policy.for_request(request)
+
+    folder, circuit = alpha["folder"], alpha["circuit"]
+    mine = bound(folder_policy, secretaire, ALPHA_HOST)
+    assert all(mine.user_has_permission(secretaire, a) for a in ("view", "add", "change"))
+    assert list(mine.instances_user_has_permission_for(secretaire, "change")) == [folder]
+    assert mine.user_has_permission_for_instance(secretaire, "change", folder)
+    assert set(mine.users_with_permission("change")) == {secretaire}
+    # The same policy, asked about another user, or not bound to a request, refuses.
+    assert not mine.user_has_permission(bravo_dgs, "view")
+    assert not mine.instances_user_has_permission_for(bravo_dgs, "view").exists()
+    assert not folder_policy.user_has_permission(secretaire, "view")
+    # Another member's staff: nothing of Alphaville's, on either host.
+    for host in (BRAVO_HOST, ALPHA_HOST):
+        for policy, instance in ((folder_policy, folder), (circuit_policy, circuit)):
+            theirs = bound(policy, bravo_dgs, host)
+            assert not theirs.user_has_permission_for_instance(bravo_dgs, "view", instance)
+            assert instance not in theirs.instances_user_has_any_permission_for(
+                bravo_dgs, ["view", "change"])
+            assert secretaire not in theirs.users_with_any_permission(["change"])
+    # Alphaville's secrétaire on Bravoville's host: nothing either.
+    assert not bound(folder_policy, secretaire, BRAVO_HOST).user_has_permission(
+        secretaire, "view")
