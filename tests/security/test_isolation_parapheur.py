@@ -52,7 +52,8 @@ def staff_urls(objects) -> tuple[list[str], list[tuple[str, dict]]]:
     f = f"/admin/parapheur/dossiers/{folder.pk}/"
     m = f"/admin/parapheur/collectivites/{reg.alpha.code}/"
     gets = [f, f"{f}documents/{doc.pk}/", f"{f}bordereau.pdf", f"{f}journal.json",
-            f"{f}journal.csv", f"{m}circuits/", f"{m}circuits/nouveau/",
+            f"{f}journal.csv", f"{m}circuits/", f"{m}circuits/resultats/",
+            f"{m}circuits/nouveau/",
             f"{m}circuits/{circuit.pk}/", f"{m}delegations/", f"{m}certificats/",
             f"{m}certificats/{reg.maire.uid}/"]
     # Bravoville's code, with Alphaville's ids
@@ -118,6 +119,13 @@ def test_the_listings_filters_and_forms_show_only_the_hosts_member(alpha):
         "/admin/parapheur/deposer/", "/admin/parapheur/verifier/",
         f"/admin/parapheur/collectivites/{reg.bravo.code}/circuits/",
         f"/admin/parapheur/collectivites/{reg.bravo.code}/circuits/nouveau/",
+        # the circuits' listing: its search, filters, sorting and results, Bravoville's
+        f"/admin/parapheur/collectivites/{reg.bravo.code}/circuits/?q=confidentiel",
+        f"/admin/parapheur/collectivites/{reg.bravo.code}/circuits/resultats/?q=Circuit",
+        f"/admin/parapheur/collectivites/{reg.bravo.code}/circuits/?state=active"
+        "&ordering=-name&p=1",
+        f"/admin/parapheur/collectivites/{reg.bravo.code}/circuits/?folder_type="
+        "D%C3%A9lib%C3%A9ration+secr%C3%A8te",
         f"/admin/parapheur/collectivites/{reg.bravo.code}/delegations/",
         f"/admin/parapheur/collectivites/{reg.bravo.code}/certificats/"]
     for url in own:
@@ -175,6 +183,7 @@ def test_the_menu_item_is_shown_to_the_staff_of_a_subscribing_member_only(alpha)
 def test_the_old_addresses_redirect_permanently_and_are_refused_the_same(alpha):
     reg, folder = alpha["reg"], alpha["folder"]
     gets, _ = staff_urls(alpha)
+    gets = [url for url in gets if "/resultats/" not in url]  # new in the admin: no old one
     old = [url.replace("/admin/parapheur/", "/parapheur/") for url in gets]
     client = logged_in(alpha["bravo_dgs"], BRAVO_HOST)
     for url, new in zip(old, gets, strict=True):
@@ -199,7 +208,8 @@ def test_the_matrix_covers_every_admin_view_of_the_parapheur():
     from signature import urls
 
     probed = {"index", "index_results", "submit", "verify", "folder", "document", "report",
-              "audit", "circuits", "circuit_new", "circuit_edit", "circuit_activation",
+              "audit", "circuits", "circuits_results", "circuit_new", "circuit_edit",
+              "circuit_activation",
               "delegations", "delegation_end", "credentials", "credential_install"}
     assert {p.name for p in urls.urlpatterns} == probed
 
