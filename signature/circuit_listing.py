@@ -10,6 +10,7 @@ import django_filters
 from django.db.models import Count, Prefetch, Q
 from django.middleware.csrf import get_token
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.admin.filters import WagtailFilterSet
@@ -99,6 +100,7 @@ class CircuitIndexView(IndexView):
     model = Circuit
     header_icon = "list-ul"
     template_name = "signature/admin/circuits.html"
+    results_template_name = "signature/admin/circuits_results.html"
     index_url_name = "signature:circuits"
     index_results_url_name = "signature:circuits_results"
     filterset_class = CircuitFilterSet
@@ -142,12 +144,16 @@ class CircuitIndexView(IndexView):
         return reverse(self.index_results_url_name, args=[self.member.code])
 
     def get_page_title(self):
-        return _("Circuits de signature — %(name)s") % {"name": self.member.name}
+        return _("Circuits de signature")
+
+    def get_page_subtitle(self):
+        return self.member.name
 
     def get_breadcrumbs_items(self):
-        return [HOME, PARAPHEUR, {"url": "", "label": self.get_page_title()}]
+        return [HOME, PARAPHEUR, {"url": "", "label": self.get_page_title(),
+                                  "sublabel": self.member.name}]
 
-    @property
+    @cached_property
     def columns(self):
         return [
             TitleColumn("name", label=_("Nom"), sort_key="name",

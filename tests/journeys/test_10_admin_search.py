@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import pytest
 from django.utils import timezone
 
 from .browsing import log_in, visitor
@@ -93,5 +94,33 @@ def test_the_secretaire_finds_her_sitting_and_not_another_communes(demo, chromiu
     results = other.page.locator("#listing-results")
     assert results.locator(f'a[href="{celles_sitting}"]').count() >= 1
     assert results.locator(f'a[href="{melle_sitting}"]').count() == 0
+    staff.assert_accessible()
+    other.assert_accessible()
+
+
+def test_the_dgs_finds_her_circuit_with_the_listings_search_and_filters(demo, chromium):
+    """The circuits' listing is Wagtail's: its search box, its filters, its sorting."""
+    if "staff_circuits" not in demo.story:
+        pytest.fail("the parapheur's journey (test_06) must run first: it makes the circuit")
+    staff = visitor(chromium, "admin-search-circuits")
+    site = demo.site(MELLE)
+    log_in(staff, site, SECRETAIRE["uid"], SECRETAIRE["password"])
+    circuits = site + "/admin/parapheur/collectivites/79174/circuits/"
+    staff.goto(circuits + "?q=maire", "circuits searched")
+    results = staff.page.locator("#listing-results")
+    assert "Arrêtés du maire" in results.inner_text()
+    staff.goto(circuits + "?state=inactive", "circuits deactivated")
+    assert "Arrêtés du maire" not in staff.page.locator("#listing-results").inner_text()
+    staff.goto(circuits + "?state=active&folder_type=Arr%C3%AAt%C3%A9&ordering=-name",
+               "active circuits of a type")
+    assert "Arrêtés du maire" in staff.page.locator("#listing-results").inner_text()
+    # Another commune's DGS, on her host, has no parapheur: its circuits' address is refused.
+    other = visitor(chromium, "admin-search-circuits-other")
+    log_in(other, demo.site(OTHER_COMMUNE), OTHER_STAFF["uid"], OTHER_STAFF["password"])
+    response = other.page.goto(demo.site(OTHER_COMMUNE)
+                               + "/admin/parapheur/collectivites/79174/circuits/?q=maire")
+    assert response.status in (403, 404)
+    assert "Arrêtés du maire" not in other.text()
+    other.look("circuits refused")
     staff.assert_accessible()
     other.assert_accessible()
