@@ -42,12 +42,13 @@ def text(response) -> str:
 
 def test_filters_search_sorting_and_pages(client, registry):
     reg = registry
+    login(client, reg.secretaire)
+    assert "Alphaville n'a encore aucun circuit." in text(client.get(URL))
     make(reg, 27)
     old = workflow.define_circuit(reg.alpha, "Ancien circuit", "Type 00 bis",
                                   [StepSpec(SIGNATURE, [reg.maire])])
     old.active = False
     old.save()
-    login(client, reg.secretaire)
     first = text(client.get(URL))
     assert "Circuit 00" in first and "Circuit 26" not in first  # 25 a page, by type
     assert "Paul Adjoint" in first and "Sylvie Maire" in first
