@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "convocation",
     "signature",
     "actes",
+    "ged",
     "portal",
     "workspace",
     "csp",
