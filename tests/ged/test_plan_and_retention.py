@@ -110,7 +110,7 @@ def test_an_unknown_type_is_one_sentence(commune):
 
 
 def test_the_apps_file_only_for_subscribers(db, private_root):
-    from tests.ged.conftest import make_member
+    from tests.ged.members import make_member
 
     other = make_member("79002", "Brioux", services=("website",))
     assert services.file_from_app(other, "DELIB", "Délibération", b"x") is None
