@@ -27,7 +27,7 @@ from wagtail.admin.widgets.button import Button
 
 from mutualis.private_files import serve_private
 
-from . import retention, services
+from . import plan, retention, services
 from .access import member_or_404
 from .connector import ArchiveConnector, ArchiveUnavailable
 from .forms import FilingForm, HoldForm, RuleForm, VersionForm, VisaForm
@@ -52,6 +52,8 @@ class HostMemberMixin:
 
     def setup(self, request, *args, **kwargs):
         self.member = member_or_404(request)
+        if not DocumentType.objects.filter(member=self.member).exists():
+            plan.load_standard(self.member)  # a new subscriber starts from the standard plan
         super().setup(request, *args, **kwargs)
 
 
