@@ -76,6 +76,14 @@ class DocumentFilterSet(WagtailFilterSet):
         fields = []
 
 
+def retention_label(document: Document) -> str:
+    if document.retention_end:
+        return date_format(document.retention_end, "SHORT_DATE_FORMAT")
+    if document.doc_type.dua_years is None:
+        return _("illimitée")
+    return _("pas encore commencée")
+
+
 class DocumentIndexView(HostMemberMixin, IndexView):
     model = Document
     index_url_name = "ged:documents"
@@ -120,8 +128,7 @@ class DocumentIndexView(HostMemberMixin, IndexView):
             Column("created_on", label=_("Date"), sort_key="created_on",
                    accessor=lambda d: date_format(d.created_on, "SHORT_DATE_FORMAT")),
             Column("retention_end", label=_("Fin de DUA"), sort_key="retention_end",
-                   accessor=lambda d: date_format(d.retention_end, "SHORT_DATE_FORMAT")
-                   if d.retention_end else _("illimitée ou non commencée")),
+                   accessor=retention_label),
             Column("state", label=_("État"), accessor="get_state_display"),
         ]
 
