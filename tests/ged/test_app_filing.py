@@ -63,3 +63,24 @@ def test_a_finished_folder_files_its_signed_documents(registry, django_capture_o
                                 [("c.pdf", make_pdf("Courrier"))], [])
         workflow.approve(other, reg.other)
     assert not Document.objects.filter(member=reg.bravo).exists()
+
+
+def test_a_sent_convocation_dossier_is_filed_once(db, private_root, media):
+    from convocation import sending
+    from convocation.models import Dispatch
+    from ged import plan
+    from tests.convocation.sittings import make_sitting
+    from tests.factories import make_council
+
+    council = make_council()
+    council.member.services = [*council.member.services, "ged"]
+    council.member.save()
+    plan.load_standard(council.member)
+    sitting = make_sitting(council, items=1, annexes=0)
+    files = sending.store_dossier(sitting, Dispatch.objects.create(sitting=sitting))
+    sending.file_in_ged(sitting, files)
+    sending.file_in_ged(sitting, files)  # a sending resumed: nothing new
+    filed = Document.objects.filter(member=council.member)
+    assert filed.count() == len(files) >= 2
+    assert {d.doc_type.code for d in filed} == {"CONV-DOSSIER"}
+    assert {d.current_version().filename for d in filed} == set(files)
