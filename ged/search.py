@@ -1,26 +1,29 @@
 """Full-text search over a member's documents (titles, metadata, the text of their files).
 
-PostgreSQL: `to_tsvector('french', search_text) @@ websearch_to_tsquery('french', q)`, ranked,
-served by the GIN index of migration 0002 (French stemming: « délibérations » finds
-« délibération »). SQLite (tests, demo): every word of the query must appear in the text,
-case-insensitively (`icontains`; no stemming, no FTS5 table to keep in sync).
+PostgreSQL: `search_vector @@ websearch_to_tsquery('french', q)`, ranked by ts_rank, where
+`search_vector` is the stored French tsvector of `search_text` that migration 0002 adds with
+its GIN index (French stemming: « délibérations » finds « délibération »).
+SQLite (tests, demo): every word of the query must appear in the text, case-insensitively
+(`icontains`; no stemming, no FTS5 table to keep in sync).
 Results are always the given member's only."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connection
 from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
 
 from .models import Document
 
 CONFIG = "french"
 
 
-def vector() -> SearchVector:
-    return SearchVector("search_text", config=CONFIG)
+def vector() -> RawSQL:
+    """The stored column (PostgreSQL only; not a model field: see migration 0002)."""
+    return RawSQL('"ged_document"."search_vector"', [], output_field=SearchVectorField())
 
 
 def search(member, text: str = "", *, doc_type=None, date_from: date | None = None,
