@@ -25,6 +25,7 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
 
+from mutualis import conf
 from mutualis.private_files import serve_private
 
 from . import plan, retention, services
@@ -404,12 +405,9 @@ class SendOperation(ProposalOperationView):
         connector = ArchiveConnector.configured()
         if connector is None:
             raise retention.RetentionRefused(_(
-                "Aucun système d'archivage n'est configuré (réglage GED_ARCHIVE_URL) : le "
+                "Aucun système d'archivage n'est configuré (réglage MUTUALIS_GED_ARCHIVE_URL) : le "
                 "versement ne peut pas être envoyé d'ici."))
-        from django.conf import settings
-
-        retention.send_transfer(self.object, connector,
-                                getattr(settings, "GED_ARCHIVAL_AGENCY", "archives"),
+        retention.send_transfer(self.object, connector, conf.MUTUALIS_GED_ARCHIVAL_AGENCY,
                                 actor=actor(self.request))
         return _("Versement envoyé ; accusé de réception reçu.")
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
-from django.conf import settings
+
+from mutualis import conf
 
 
 class ArchiveUnavailable(Exception):
@@ -29,7 +30,7 @@ class ArchiveConnector:
 
     @classmethod
     def configured(cls) -> ArchiveConnector | None:
-        url = getattr(settings, "GED_ARCHIVE_URL", "")
+        url = conf.MUTUALIS_GED_ARCHIVE_URL
         return cls(url.rstrip("/")) if url else None
 
     def send(self, sip: bytes) -> tuple[str, bytes]:

@@ -85,3 +85,28 @@ def test_the_elimination_flow_needs_the_visa(commune, client):
     assert doc.state == Document.ELIMINATED
     certificate = client.get(reverse("ged:proposal-text", args=[proposal.pk, "certificat"]))
     assert "AD79-1" in certificate.content.decode()
+
+
+def test_a_transfer_is_sent_and_its_acceptance_imported_from_the_pages(commune, client,
+                                                                       settings):
+    from tests.doubles.archive_standin import ArchiveStandIn
+
+    doc = services.file_document(commune, "OUVRAGE-EXECUTE", "DOE de la mairie", b"x",
+                                 filename="doe.txt", created_on=date(2010, 1, 1),
+                                 closed_on=date(2012, 1, 1))
+    client.post(reverse("ged:proposals"))
+    proposal = Proposal.objects.get(member=commune, kind=Proposal.TRANSFER)
+    page = client.get(reverse("ged:proposal", args=[proposal.pk])).content.decode()
+    assert "Aucun système d'archivage n'est configuré" in page  # one sentence, no button
+    standin = ArchiveStandIn(auto_accept=True)
+    url, stop = standin.serve()
+    settings.MUTUALIS_GED_ARCHIVE_URL = url
+    try:
+        client.post(reverse("ged:send", args=[proposal.pk]))
+        client.post(reverse("ged:reply", args=[proposal.pk]))
+    finally:
+        stop()
+    proposal.refresh_from_db()
+    doc.refresh_from_db()
+    assert proposal.state == Proposal.ACCEPTED and doc.state == Document.TRANSFERRED
+    assert standin.transfers[0].identifier == proposal.identifier
