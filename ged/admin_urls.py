@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/version/", views.VersionView.as_view(), name="add-version"),
     path("<int:pk>/version/<int:number>/", views.version_file, name="version-file"),
     path("<int:pk>/gel/", views.HoldView.as_view(), name="hold"),
+    path("<int:pk>/gel/<int:hold>/lever/", views.LiftHoldView.as_view(), name="lift-hold"),
     path("plan/", views.PlanView.as_view(), name="plan"),
     path("plan/type/<int:pk>/", views.RuleView.as_view(), name="rule"),
     path("propositions/", views.ProposalsView.as_view(), name="proposals"),

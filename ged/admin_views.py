@@ -243,6 +243,21 @@ class HoldView(HostObjectMixin, AdminFormView):
         return redirect("ged:document", self.object.pk)
 
 
+class LiftHoldView(HostObjectMixin, WagtailAdminTemplateMixin, TemplateView):
+    """Lift a hold naming the document (POST only): its rules run again on every document
+    the hold named."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        hold = get_object_or_404(self.object.holds.filter(lifted_at__isnull=True,
+                                                          member=self.member),
+                                 pk=self.kwargs["hold"])
+        services.lift_hold(hold, actor=actor(request))
+        messages.success(request, _("Gel « %(r)s » levé.") % {"r": hold.reference})
+        return redirect("ged:document", self.object.pk)
+
+
 class RuleView(HostObjectMixin, AdminFormView):
     policy = type_policy
     form_class = RuleForm

@@ -44,6 +44,12 @@ def test_a_secretaire_files_finds_and_reads_a_document(commune, client):
         "file": SimpleUploadedFile("arrete.pdf", make_pdf("Version rectifiée")),
         "note": "coquille"})
     assert response.status_code == 302 and document.versions.count() == 2
+    response = client.post(reverse("ged:hold", args=[document.pk]),
+                           {"reference": "TA Poitiers 2601234", "reason": "Recours"})
+    assert response.status_code == 302 and services.is_held(document)
+    hold = document.holds.get()
+    client.post(reverse("ged:lift-hold", args=[document.pk, hold.pk]))
+    assert not services.is_held(document)
 
 
 def test_a_file_that_is_not_allowed_is_refused_with_a_sentence(commune, client):

@@ -56,11 +56,11 @@ def test_proposals_hold_only_the_members_documents(two):
 
 # ------------------------------------------------------------------ the admin pages
 
-PARAMS = {"pk": "document", "number": "number", "what": "what"}
+PARAMS = {"pk": "document", "number": "number", "what": "what", "hold": "hold"}
 PROPOSAL_VIEWS = {"ged:proposal", "ged:visa", "ged:eliminate", "ged:send", "ged:reply",
                   "ged:proposal-text"}
 RULE_VIEWS = {"ged:rule"}
-POST_ONLY = {"ged:visa", "ged:eliminate", "ged:send", "ged:reply"}
+POST_ONLY = {"ged:visa", "ged:eliminate", "ged:send", "ged:reply", "ged:lift-hold"}
 
 
 def ged_views() -> list[tuple[str, tuple[str, ...]]]:
@@ -87,7 +87,7 @@ def objects_of(member) -> dict:
     proposal = Proposal.objects.filter(member=member).first()
     return {"document": document.pk, "proposal": proposal.pk, "number": 1,
             "rule": DocumentType.objects.get(member=member, code="FACTURES").pk,
-            "what": "bordereau"}
+            "what": "bordereau", "hold": document.holds.first().pk}
 
 
 def url_of(name: str, params, objects: dict) -> str:
@@ -108,6 +108,8 @@ def staffed(two):
     a, b = two
     for member in (a, b):
         retention.propose(member, date(2026, 12, 1))
+        first = member.ged_documents.order_by("pk").first()
+        services.place_hold(member, f"Gel {member.name}", "Recours", [first])
     return a, b, host_client(b, staff_user(b, "sbravo")), host_client(a, staff_user(a, "salpha"))
 
 
@@ -123,7 +125,8 @@ def test_no_ged_view_shows_or_changes_another_members_objects(staffed):
     a, b, client, _alpha = staffed
     others, own = objects_of(a), objects_of(b)
     before = (list(Document.objects.filter(member=a).values_list("pk", "state", "title")),
-              list(Proposal.objects.filter(member=a).values_list("pk", "state", "visa_by")))
+              list(Proposal.objects.filter(member=a).values_list("pk", "state", "visa_by")),
+              list(a.ged_holds.values_list("pk", "lifted_at")))
     problems, reached = [], []
     for name, params in ged_views():
         if not params:
@@ -142,7 +145,8 @@ def test_no_ged_view_shows_or_changes_another_members_objects(staffed):
             reached.append(name)
     assert not problems, "\n".join(problems)
     after = (list(Document.objects.filter(member=a).values_list("pk", "state", "title")),
-             list(Proposal.objects.filter(member=a).values_list("pk", "state", "visa_by")))
+             list(Proposal.objects.filter(member=a).values_list("pk", "state", "visa_by")),
+             list(a.ged_holds.values_list("pk", "lifted_at")))
     assert after == before
     assert sorted(reached) == sorted(n for n, p in ged_views() if p), reached
 
