@@ -233,7 +233,7 @@ def eliminate(proposal: Proposal, actor: str = "") -> str:
                      documents=[d.pk for d in documents],
                      certificate_sha256=proposal.certificate_sha256)
     storage = DocumentVersion._meta.get_field("file").storage
-    for name in removed:  # after the commit: a rollback never loses a file
+    for name in removed:  # after its commit (callers hold no transaction): none lost on rollback
         storage.delete(name)
     return proposal.certificate
 
