@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "convocation",
     "signature",
     "actes",
+    "courrier",
     "portal",
     "workspace",
     "csp",
