@@ -80,10 +80,9 @@ class Item(models.Model):
     due_on = models.DateField(_("à traiter avant le"), null=True, blank=True)
     status = models.CharField(_("état"), max_length=10, choices=n.STATUSES,
                               default=n.RECORDED)
-    # The department (slug of the registry's member departments) that treats it, and those
-    # that get it in copy.
+    # The department (a slug of the member's departments in the registry) that treats it;
+    # those that get it in copy are its `copies`.
     department = models.CharField(_("service"), max_length=100, blank=True)
-    copies = models.JSONField(_("en copie"), default=list, blank=True)
     duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("doublon possible de"))
     text = models.TextField(_("texte reconnu"), blank=True)
@@ -111,6 +110,19 @@ class Item(models.Model):
     def overdue(self) -> bool:
         return (self.status not in (n.TREATED, n.CLOSED) and self.due_on is not None
                 and self.due_on < timezone.localdate())
+
+
+class Copy(models.Model):
+    """A department that gets the item in copy (it reads it, does not treat it)."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="copies")
+    department = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "department"],
+                                               name="courrier_one_copy")]
+        indexes = [models.Index(fields=["department", "item"])]
 
 
 class Attachment(models.Model):
