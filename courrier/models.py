@@ -91,6 +91,9 @@ class Item(models.Model):
                                      choices=n.INVOICE_STATES)
     payment_start = models.DateField(_("début du délai de paiement"), null=True, blank=True)
     mandate_number = models.CharField(_("numéro de mandat"), max_length=40, blank=True)
+    # The XML of an electronic invoice (Factur-X's embedded CII, or the UBL/CII file), as
+    # received: the PDF attachment is its readable copy.
+    einvoice_xml = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.CharField(max_length=150, blank=True)
 

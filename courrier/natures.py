@@ -36,8 +36,10 @@ def deadline_days(nature: str) -> int | None:
 
 
 COUNTER, POST, MAIL, SCAN, INTERNAL = "guichet", "courrier", "courriel", "numerisation", "interne"
+EINVOICE = "facture-electronique"
 CHANNELS = [(COUNTER, _("Guichet")), (POST, _("Courrier postal")), (MAIL, _("Courriel")),
-            (SCAN, _("Numérisation")), (INTERNAL, _("Interne"))]
+            (SCAN, _("Numérisation")), (EINVOICE, _("Facture électronique")),
+            (INTERNAL, _("Interne"))]
 
 NORMAL, HIGH, URGENT = "normale", "haute", "urgente"
 PRIORITIES = [(NORMAL, _("Normale")), (HIGH, _("Haute")), (URGENT, _("Urgente"))]

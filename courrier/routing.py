@@ -113,3 +113,13 @@ def close(item: Item, desk: Desk, actor: Actor, note: str = "") -> Item:
     item.save(update_fields=["status"])
     log_step(item, "closed", actor, note)
     return item
+
+
+def assign_by_system(item: Item, department: str) -> Item:
+    """Routing by a rule (an invoice's service code): assigned, said so in the history."""
+    _check_department(item, department)
+    item.department, item.status = department, n.ASSIGNED
+    item.save(update_fields=["department", "status"])
+    log_step(item, "assigned", Actor("", "Mutualis"), _("Attribué selon le code service de "
+                                                        "la facture."), department=department)
+    return item
