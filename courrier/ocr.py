@@ -36,7 +36,7 @@ def available() -> bool:
     return shutil.which("ocrmypdf") is not None
 
 
-def ocr_pdf(content: bytes, language: str = LANGUAGE) -> tuple[bytes, str]:
+def ocr_pdf(content: bytes, language: str | None = None) -> tuple[bytes, str]:
     """(the searchable PDF, its text). Pages that already carry text are kept as they are
     (--skip-text); the text is read back from the result, so both kinds of page count."""
     if not available():
@@ -46,7 +46,7 @@ def ocr_pdf(content: bytes, language: str = LANGUAGE) -> tuple[bytes, str]:
         source, target = Path(tmp) / "in.pdf", Path(tmp) / "out.pdf"
         source.write_bytes(content)
         done = subprocess.run(
-            ["ocrmypdf", "-l", language, "--skip-text", "--output-type", "pdf",
+            ["ocrmypdf", "-l", language or LANGUAGE, "--skip-text", "--output-type", "pdf",
              "--optimize", "0", "--jobs", "1", "--quiet", str(source), str(target)],
             capture_output=True, text=True, timeout=TIMEOUT, check=False)
         if done.returncode != 0 or not target.exists():
