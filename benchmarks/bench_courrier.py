@@ -106,7 +106,7 @@ def main() -> None:
     client.force_login(secretary)
     last = (Item.objects.count() + 29) // 30
     print(f"{requests} requests per page, after 2 to warm up")
-    print(f"{"page":<50} {'median':>8} {'p95':>8} {'queries':>8}")
+    print(f"{'page':<50} {'median':>8} {'p95':>8} {'queries':>8}")
     for path in ("/admin/courrier/", "/admin/courrier/?p=2", f"/admin/courrier/?p={last}",
                  "/admin/courrier/?department=voirie&overdue=true",
                  "/admin/courrier/?ordering=due_on", "/admin/courrier/?q=demande+n%C2%B0+42"):
