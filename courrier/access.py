@@ -4,7 +4,8 @@ the staff of the member whose host the admin is opened on, when it subscribes to
 Within the member: the secrétariat (the secrétaire de mairie, the DGS, or the syndicate's
 superusers) sees the whole register, records, qualifies and assigns; a department's people
 see what is assigned to their department or sent to it in copy, and treat, pass on or close
-what is assigned to it. A confidential item is seen by the secrétariat and the department it
+what is assigned to it; accounting also sees the invoices whose service is certified, to
+validate them. A confidential item is seen by the secrétariat and the department it
 is assigned to only. Another member's items exist for nobody here: their pages answer 404.
 """
 
@@ -18,6 +19,7 @@ from django.http import Http404, HttpRequest
 from provisioning import access, people
 from provisioning.models import RegistryMember
 
+from . import natures as n
 from .models import Copy, Item
 
 SERVICE = "courrier"
@@ -89,4 +91,7 @@ def visible_items(d: Desk) -> QuerySet[Item]:
         return items
     copied = Exists(Copy.objects.filter(item=OuterRef("pk"), active=True,
                                         department__in=d.departments))
-    return items.filter(Q(department__in=d.departments) | (Q(confidential=False) & copied))
+    seen = Q(department__in=d.departments) | (Q(confidential=False) & copied)
+    if d.accounting:  # the invoices whose service is certified come to accounting
+        seen |= Q(kind=n.INVOICE, invoice_state__in=(n.SERVICE_DONE, n.VALIDATED))
+    return items.filter(seen)

@@ -203,7 +203,7 @@ def readable_pdf(content: bytes) -> bytes:
         if "/AF" in pdf.Root:
             del pdf.Root["/AF"]
         out = io.BytesIO()
-        pdf.save(out)
+        pdf.save(out, deterministic_id=True)  # the same invoice gives the same file
     return out.getvalue()
 
 

@@ -105,7 +105,8 @@ def history_intact(item: Item) -> bool:
 # ------------------------------------------------------------------ contacts
 
 def add_contact(member: RegistryMember, name: str, siret: str = "", **fields) -> Contact:
-    """A new correspondent of the member, or the one it already has with that SIRET."""
+    """A new correspondent of the member, or the one it already has with that SIRET (without
+    a SIRET: with that name)."""
     name = (name or "").strip()
     problems = [] if name else [_("le nom du correspondant est obligatoire.")]
     siret = sirets.clean(siret or "")
@@ -113,10 +114,11 @@ def add_contact(member: RegistryMember, name: str, siret: str = "", **fields) ->
         problems.append(problem)
     if problems:
         raise Refused(problems)
-    if siret:
-        found = Contact.objects.filter(member=member, siret=siret).first()
-        if found is not None:
-            return found
+    known = Contact.objects.filter(member=member, active=True)
+    found = (known.filter(siret=siret) if siret
+             else known.filter(siret="", name__iexact=name)).first()
+    if found is not None:
+        return found
     return Contact.objects.create(member=member, name=name[:200], siret=siret, **fields)
 
 

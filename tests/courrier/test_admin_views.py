@@ -110,3 +110,28 @@ def test_listing_filters_sorting_pagination_and_constant_queries(alpha):
         return len(captured)
 
     assert queries("1") == queries("2") == queries("3")
+
+
+def test_an_invoice_page_shows_its_payment_delay_and_circuit(alpha):
+    member, c = alpha
+    from decimal import Decimal
+
+    late = register.record(member, subject="Facture ancienne", kind=n.INVOICE,
+                           received_on=date.today() - timedelta(days=40),
+                           amount=Decimal("3650.00"))
+    Item.objects.filter(pk=late.pk).update(department="voirie", status=n.ASSIGNED)
+    page = c["voirie"].get(reverse("courrier:item", args=[late.pk])).content.decode()
+    assert "Délai global de paiement de 30 jours" in page
+    assert "dépassé de 10 jours" in page and "intérêts moratoires" in page
+    assert "10,15 €" in page or "10.15 €" in page  # 3,650 € × (2.15 + 8) % × 10 / 365
+    assert "Enregistrer la décision du service" in page
+    # Accounting sees the invoice once the service is certified, not before.
+    assert c["compta"].get(reverse("courrier:item", args=[late.pk])).status_code == 404
+    assert c["voirie"].post(reverse("courrier:certify", args=[late.pk]),
+                            {"outcome": n.SERVICE_DONE}).status_code == 302
+    page = c["compta"].get(reverse("courrier:item", args=[late.pk])).content.decode()
+    assert "Valider (comptabilité)" in page
+    assert c["compta"].post(reverse("courrier:validate", args=[late.pk]),
+                            {"mandate_number": "M-2026-0042"}).status_code == 302
+    late.refresh_from_db()
+    assert (late.invoice_state, late.mandate_number) == (n.VALIDATED, "M-2026-0042")

@@ -109,7 +109,7 @@ def test_a_facturx_invoice_is_read_routed_and_kept(melle, media):
     read = item.events.get(step="facturx").data
     assert (read["service_code"], read["order"]) == ("VOIRIE", "EJ-2026-0042")
     again = invoices.record_einvoice(m, "copie.pdf", pdf, actor(d["secretaire"]))
-    assert again.duplicate_of == item
+    assert again.duplicate_of == item and again.correspondent == item.correspondent
     # The bare CII XML is read as well.
     xml_only = invoices.record_einvoice(m, "f.xml", cii_xml(number="F-2026-200"),
                                         actor(d["secretaire"]))

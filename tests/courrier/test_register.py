@@ -89,6 +89,8 @@ def test_contacts_book_per_member_and_by_siret():
     assert contact.siret == SIRET
     assert register.add_contact(melle, "COLAS", siret=SIRET) == contact
     assert register.add_contact(celles, "Colas", siret=SIRET) != contact
+    girard = register.add_contact(melle, "M. Paul Girard")  # no SIRET: known by name
+    assert register.add_contact(melle, "m. paul girard") == girard
     with pytest.raises(register.Refused) as refused:
         register.add_contact(melle, "Faux", siret="73282932000075")
     assert "clé de contrôle" in refused.value.messages[0]
