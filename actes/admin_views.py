@@ -33,6 +33,7 @@ from .access import host_member, member_or_404
 from .forms import ActForm, ClassificationForm, PostingForm, SettingsForm
 from .models import Act, Classification, Transmission
 from .natures import NATURES
+from .policies import act_policy
 
 ACTS = gettext_lazy("Actes")
 
@@ -135,15 +136,26 @@ class ActIndexView(HostMemberMixin, IndexView):
     add_url_name = "actes:add"
     inspect_url_name = "actes:act"
     filterset_class = ActFilterSet
+    # The admin's search lands here too (wagtail_hooks): the ORM searches the host's acts.
+    is_searchable = True
     search_fields = ["number", "subject"]
+    search_backend_name = None
+    show_other_searches = True
     default_ordering = "-decision_date"
     paginate_by = 30
     page_title = ACTS
     header_icon = "doc-full"
-    any_permission_required = None  # who may come is the host's staff (HostMemberMixin)
+    # The host's staff only (HostMemberMixin answers 404 to anyone else), on its acts only.
+    permission_policy = act_policy  # bound to the request in setup()
+    permission_required = "view"
+    any_permission_required = None
+
+    def setup(self, request, *args, **kwargs):
+        self.permission_policy = act_policy.for_request(request)
+        super().setup(request, *args, **kwargs)
 
     def get_base_queryset(self):
-        return (Act.objects.filter(member=self.member)
+        return (self.permission_policy.instances_user_has_permission_for(self.request.user, "view")
                 .select_related("sitting__assembly")
                 .prefetch_related("transmissions", "prefecture_messages"))
 
@@ -262,9 +274,10 @@ class HostActMixin(HostMemberMixin):
     model = Act
 
     def get_object(self):
-        return get_object_or_404(Act.objects.filter(member=self.member)
-                                 .select_related("member", "matter__classification",
-                                                 "sitting__assembly", "agenda_item"),
+        acts = act_policy.for_request(self.request).instances_user_has_permission_for(
+            self.request.user, "change")
+        return get_object_or_404(acts.select_related("member", "matter__classification",
+                                                      "sitting__assembly", "agenda_item"),
                                  pk=self.kwargs["pk"])
 
 
@@ -302,7 +315,9 @@ class ActView(HostActMixin, WagtailAdminTemplateMixin, TemplateView):
 
 
 def act_document(request, pk: int):
-    act = get_object_or_404(Act.objects.filter(member=member_or_404(request)), pk=pk)
+    member_or_404(request)
+    acts = act_policy.for_request(request).instances_user_has_permission_for(request.user, "view")
+    act = get_object_or_404(acts, pk=pk)
     return serve_private(request, act.document, act.document.name.rsplit("/", 1)[-1])
 
 

@@ -7,14 +7,27 @@ from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.search import SearchArea
 
 from . import admin_urls
-from .access import host_member
+from .policies import act_policy
+
+
+def works_here(request) -> bool:
+    """Staff of the host's member, which keeps its acts here (the policy's rule)."""
+    return act_policy.for_request(request).user_has_permission(request.user, "view")
 
 
 class ActsMenuItem(MenuItem):
     def is_shown(self, request) -> bool:
-        return host_member(request) is not None
+        return works_here(request)
+
+
+class ActSearchArea(SearchArea):
+    """The admin's search over the host's member's acts."""
+
+    def is_shown(self, request) -> bool:
+        return works_here(request)
 
 
 @hooks.register("register_admin_urls")
@@ -25,3 +38,9 @@ def actes_admin_urls():
 @hooks.register("register_admin_menu_item")
 def actes_menu_item() -> MenuItem:
     return ActsMenuItem(_("Actes"), reverse("actes:acts"), icon_name="doc-full", order=260)
+
+
+@hooks.register("register_admin_search_area")
+def actes_search_area() -> SearchArea:
+    return ActSearchArea(_("Actes"), reverse("actes:acts"), name="actes", icon_name="doc-full",
+                         order=170)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import django_filters
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from wagtail.admin.widgets.button import Button
 
 from . import access
 from .models import Sitting
+from .policies import sitting_policy
 from .rules import long_date
 
 # What the listing calls a sitting's state: prepared, convened (the sending started or is
@@ -99,17 +99,31 @@ class SittingIndexView(IndexView):
     filterset_class = SittingFilterSet
     default_ordering = "-starts_at"
     paginate_by = 25
-    any_permission_required = None  # who may see what is access.host_sittings'
+    # The admin's search (wagtail_hooks' search area) lands here: the ORM searches the
+    # host's sittings, a sitting not being in Wagtail's search index.
+    is_searchable = True
+    search_fields = ["title", "place", "assembly__name", "items__title"]
+    search_backend_name = None
+    show_other_searches = True
+    # Who opens the listing and which sittings it shows: the policy (access.host_sittings).
+    permission_policy = sitting_policy
+    permission_required = "view"
+    any_permission_required = None
     verbose_name = _("séance")
     verbose_name_plural = _("séances")
 
-    def dispatch(self, request, *args, **kwargs):
-        if not access.is_staff(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    def setup(self, request, *args, **kwargs):
+        self.permission_policy = sitting_policy.for_request(request)
+        super().setup(request, *args, **kwargs)
 
     def get_base_queryset(self):
-        return access.host_sittings(self.request).select_related("assembly__member")
+        return (self.permission_policy.instances_user_has_permission_for(self.request.user, "view")
+                .select_related("assembly__member"))
+
+    def search_queryset(self, queryset):
+        # An agenda item's title joins the items: one row per sitting all the same.
+        found = super().search_queryset(queryset)
+        return queryset.filter(pk__in=found.values("pk")) if self.is_searching else found
 
     @property
     def columns(self):
@@ -129,11 +143,6 @@ class SittingIndexView(IndexView):
 
     def get_header_more_buttons(self):
         return [Button(_("Économies"), url=reverse("convocation:savings"), icon_name="doc-full")]
-
-    def get_add_url(self):
-        # Only where an assembly may be chosen: a member that subscribes.
-        return reverse(self.add_url_name) if access.host_members(self.request).exists() \
-            else None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -8,14 +8,28 @@ from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.search import SearchArea
 
 from . import urls
-from .access import host_members
+from .policies import sitting_policy
+
+
+def works_here(request) -> bool:
+    """Staff of a subscribing member on this host (the policy's rule)."""
+    return sitting_policy.for_request(request).user_has_any_permission(
+        request.user, ["add", "change"])
 
 
 class StaffMenuItem(MenuItem):
     def is_shown(self, request) -> bool:
-        return host_members(request).exists()
+        return works_here(request)
+
+
+class SittingSearchArea(SearchArea):
+    """The admin's search over the sittings the listing shows (the host's member's)."""
+
+    def is_shown(self, request) -> bool:
+        return works_here(request)
 
 
 @hooks.register("register_admin_urls")
@@ -27,3 +41,9 @@ def convocation_admin_urls():
 def convocation_menu_item() -> MenuItem:
     return StaffMenuItem(_("Convocations"), reverse("convocation:sittings"),
                          icon_name="date", order=250)
+
+
+@hooks.register("register_admin_search_area")
+def convocation_search_area() -> SearchArea:
+    return SittingSearchArea(_("Séances"), reverse("convocation:sittings"), name="seances",
+                             icon_name="date", order=150)

@@ -8,9 +8,10 @@ leaves, not when the process started.
 - Otherwise it sends as the inventory's `smtp` backend says (kept in the registry at each
   apply: a host, or `url: embedded`), its password read from the environment variable the
   inventory names; and mail from the default address leaves from the inventory's `from`.
-- Otherwise it sends through the demo's embedded mail server that `mutualis services start`
-  recorded in var/services.json (read at each connection, so a server started after the web
-  process is found, and a restarted one on another port too).
+- Otherwise it sends through the embedded Postfix that `mutualis services start` recorded in
+  var/services.json (`mail-server`, its loopback injection port), or, where it could not
+  start, straight to the demo's mail catcher recorded there (read at each connection, so a
+  server started after the web process is found, and a restarted one on another port too).
 - Otherwise, and when the server does not answer, it raises `MailError`, whose text is one
   French sentence the apps can show as it is.
 
@@ -53,11 +54,16 @@ class EmailBackend(smtp.EmailBackend):
         self.embedded = False
 
     def _use_embedded(self) -> None:
-        mail = embedded_services().get("mail")
-        if not mail or not mail.get("host") or not mail.get("port"):
+        recorded = embedded_services()
+        servers, mail = recorded.get("mail-server") or {}, recorded.get("mail")
+        if servers.get("injection_port"):
+            # The embedded Postfix: the members' mailboxes, the rest on to the catcher.
+            self.host, self.port = servers["host"], int(servers["injection_port"])
+        elif mail and mail.get("host") and mail.get("port"):
+            self.host, self.port = mail["host"], int(mail["port"])
+        else:
             raise not_configured()
-        self.host, self.port = mail["host"], int(mail["port"])
-        # The embedded server takes mail from loopback with no login and no TLS.
+        # Both take mail from loopback with no login and no TLS.
         self.username = self.password = ""
         self.use_tls = self.use_ssl = False
         if self.timeout is None:

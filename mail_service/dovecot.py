@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,39 @@ CONF = "dovecot.conf"
 LOG = "dovecot.log"
 # Who owns the sockets Postfix connects to (Debian's postfix package creates this user).
 POSTFIX_USER = "postfix"
+
+
+_SIZE = re.compile(r",W=([0-9]+)|,S=([0-9]+)")
+
+
+def mailbox_usage_kb(mail_root: Path) -> dict[str, int]:
+    """What each user's Maildir holds, in kilobytes, as the `count` quota with quota_vsizes
+    counts it: the messages' virtual sizes, which Dovecot writes in their file names (W=, else
+    S=; a name with neither: the file's size). Read from the files, so that a plan may
+    compare a new quota with it without asking Dovecot."""
+    usage: dict[str, int] = {}
+    if not Path(mail_root).is_dir():
+        return usage
+    for home in Path(mail_root).iterdir():
+        maildir = home / "Maildir"
+        if not maildir.is_dir():
+            continue
+        total = 0
+        folders = [maildir, *(d for d in maildir.iterdir() if d.name.startswith("."))]
+        for folder in folders:
+            for part in ("cur", "new"):
+                try:
+                    entries = list(os.scandir(folder / part))
+                except (FileNotFoundError, NotADirectoryError):
+                    continue
+                for entry in entries:
+                    found = _SIZE.search(entry.name)
+                    if found:
+                        total += int(found.group(1) or found.group(2))
+                    elif entry.is_file():
+                        total += entry.stat().st_size
+        usage[home.name] = (total + 1023) // 1024
+    return usage
 
 
 def passdb_conf(access: DirectoryAccess) -> str:

@@ -38,6 +38,7 @@ from provisioning.drivers import (
     BackendError,
     BaseDriver,
     Context,
+    ProvisioningError,
     Scope,
     TransientBackendError,
 )
@@ -111,6 +112,61 @@ def desired_resources(inventory: Inventory, known: dict[str, list[str]]) -> Iter
             frozenset(box["members"]), (keys.LDAP_ACCOUNT(uid),))
 
 
+def _size(kb: int) -> str:
+    return f"{kb / 1024 / 1024:.1f} GB" if kb >= 1024 * 1024 else f"{max(1, kb // 1024)} MB"
+
+
+def check_quotas(inventory: Inventory, resources: list[Resource],
+                 usage: dict[str, int]) -> None:
+    """A quota below what a mailbox already holds: one sentence naming the file, the line of
+    the quota (the person's mail_quota, else their member's), the member and the person.
+    Nothing is changed: Dovecot would refuse every message from then on."""
+    for res in resources:
+        if res.kind != MAILBOX or not res.attrs["quota"]:
+            continue
+        uid, quota = keys.ident_of(res.key), int(res.attrs["quota"])
+        held = usage.get(uid, 0)
+        if held <= quota:
+            continue
+        person = next((p for p in inventory.people if p.uid == uid), None)
+        member = next((c for c in sorted(res.members)
+                       if inventory.member(c).mail.quota_kb == quota), min(res.members))
+        where = _quota_line(inventory, member, person)
+        name = f"{person.given_name} {person.surname} ({uid})" if person else uid
+        raise ProvisioningError(
+            f"{where}member {member}: the mailbox of {name} holds {_size(held)}, more than "
+            f"the quota of {_size(quota)}: raise the quota, or have the mailbox emptied "
+            "first (nothing was changed)")
+
+
+def _quota_line(inventory: Inventory, code: str, person) -> str:
+    """"file:line: " of the quota that applies (the person's own, else the member's), or
+    "file: " when the line is not found."""
+    from provisioning.loader.yaml_source import reread
+
+    if not inventory.path:
+        return ""
+    source = reread(inventory.path)
+    raw = source.data if source is not None else None
+    members = raw.get("members") if isinstance(raw, dict) else None
+    if not isinstance(members, list):
+        return f"{inventory.path}: "
+    own = person is not None and person.mail_quota_kb is not None
+    for i, m in enumerate(members):
+        if not isinstance(m, dict):
+            continue
+        if not own:
+            if str(m.get("code")) == code:
+                return f"{inventory.path}:{source.line(('members', i, 'mail', 'quota'))}: "
+            continue
+        for j, p in enumerate(m.get("people") or []):
+            if (isinstance(p, dict) and p.get("mail_quota")
+                    and str(p.get("email", "")).lower() == person.email.lower()):
+                line = source.line(("members", i, "people", j, "mail_quota"))
+                return f"{inventory.path}:{line}: "
+    return f"{inventory.path}: "
+
+
 # ---------------------------------------------------------------------------- the driver
 
 class MailDriver(BaseDriver):
@@ -126,6 +182,8 @@ class MailDriver(BaseDriver):
         self.layout = Layout(config["base_dn"])
         # Dovecot's instance directory on this host: the shared mailboxes' ACL files.
         self.dovecot_dir = Path(config["dovecot_dir"]) if config.get("dovecot_dir") else None
+        # OpenDKIM's directory on this host: a domain gets its signing key there.
+        self.dkim_dir = Path(config["dkim_dir"]) if config.get("dkim_dir") else None
         self.people_suffix = "," + self.layout.people_dn.lower()
         self.members_suffix = "," + self.layout.members_dn.lower()
 
@@ -173,9 +231,18 @@ class MailDriver(BaseDriver):
             if dn and entry.get("uid"):
                 known[entry["uid"][0].decode()] = [a.decode() for a in entry[S.ADDRESS]]
         context.probed[self.backend] = known
+        if self.dovecot_dir is not None:  # on the mail host: what the mailboxes hold
+            from .dovecot import mailbox_usage_kb
+
+            context.probed[self.backend + ".usage"] = mailbox_usage_kb(
+                self.dovecot_dir / "mail")
 
     def desired(self, inventory: Inventory, context: Context) -> Iterable[Resource]:
-        return desired_resources(inventory, self.probed(context) or {})
+        resources = list(desired_resources(inventory, self.probed(context) or {}))
+        usage = context.probed.get(self.backend + ".usage")
+        if usage:
+            check_quotas(inventory, resources, usage)
+        return resources
 
     def observe(self, scope: Scope) -> Iterable[Observed]:
         """Domains, mailboxes, shared mailboxes and lists: one subtree search."""
@@ -215,6 +282,20 @@ class MailDriver(BaseDriver):
                  (ldap.MOD_REPLACE, S.ROUTING, [want["forward"].encode()] if want["forward"]
                   else [])]
         self._modify(dn, mods)
+        self._sign(want["domain"])
+
+    def _sign(self, domain: str) -> None:
+        """On the mail host: the domain's DKIM key (made once, kept), OpenDKIM told."""
+        if self.dkim_dir is None:
+            return
+        from . import dkim
+
+        try:
+            if dkim.ensure_keys(self.dkim_dir, [domain]):
+                dkim.reload(self.dkim_dir)
+        except OSError as exc:
+            raise BackendError(f"the DKIM key of {domain} could not be made under "
+                               f"{self.dkim_dir}: {exc.strerror}") from None
 
     def _disable_domain(self, c: Change) -> None:
         dn = self.layout.member_dn(c.ident)

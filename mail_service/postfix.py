@@ -15,6 +15,13 @@ Two listeners, both on 127.0.0.1:
   socket), nothing without AUTH, and a person may only send as an address the directory
   gives them (reject_sender_login_mismatch on smtpd_sender_login_maps).
 
+- `injection_port`: the application's own mail (Django's, mail_service/backend.py). No AUTH:
+  it takes mail from 127.0.0.1 only (permit_mynetworks, mynetworks = 127.0.0.1/32, and the
+  listener is bound to loopback), like the sendmail(1) command a local program would use; it
+  still refuses, as the MX port does, a sender address of ours (a person's) from a client
+  that did not log in. Mail for outside domains goes nowhere on the Internet: it bounces,
+  or, when `relay_to` is given (the demo), goes to the demo's mail catcher.
+
 Maps (ldap_table(5)), each filtering on exactly the looked-up key and reading one
 attribute (see schema.py for the attributes):
 - virtual_mailbox_domains: member branches whose associatedDomain is the domain;
@@ -90,11 +97,13 @@ def maps(access: DirectoryAccess) -> dict[str, str]:
 
 
 def main_cf(directory: Path, hostname: str, tls: TlsFiles,
-            static: bool = False) -> str:
+            static: bool = False, relay_to: tuple[str, int] | None = None) -> str:
     # Straight ldap: tables (each process keeps its connection for its lifetime): through
     # proxymap(8) the benchmark delivered no faster (benchmarks/bench_mail.py).
     ldap = {name: (f"hash:{directory / 'conf' / name.replace('.cf', '')}" if static
                    else f"ldap:{directory / 'conf' / name}") for name in maps_names()}
+    outside = (f"smtp:[{relay_to[0]}]:{relay_to[1]}" if relay_to
+               else "error:5.7.1 this instance sends no mail outside")
     params = {
         "compatibility_level": "3.6",
         "queue_directory": directory / "queue",
@@ -122,9 +131,11 @@ def main_cf(directory: Path, hostname: str, tls: TlsFiles,
         "virtual_mailbox_maps": ldap["ldap-mailboxes.cf"],
         "virtual_alias_maps": ldap["ldap-aliases.cf"],
         "virtual_transport": f"lmtp:unix:{SOCKETS}/lmtp",
-        # Mail for outside domains is not sent from the demo or the tests: it bounces.
-        "default_transport": "error:5.7.1 this instance sends no mail outside",
-        "relay_transport": "error:5.7.1 this instance sends no mail outside",
+        # Mail for outside domains never leaves for the Internet: it bounces, or (the demo)
+        # goes to the demo's mail catcher, which keeps every message it is given.
+        "default_transport": outside,
+        "relay_transport": outside,
+        "message_size_limit": 50 * 1024 * 1024,  # convocations carry their dossier
         "smtpd_sasl_type": "dovecot",
         "smtpd_sasl_path": f"{SOCKETS}/auth",
         # On both ports: Postfix applies the sender-login checks only where SASL is on. AUTH
@@ -140,6 +151,9 @@ def main_cf(directory: Path, hostname: str, tls: TlsFiles,
         "readme_directory": "no",
         "smtputf8_enable": "no",
         "lmtp_destination_recipient_limit": "50",
+        # A DKIM milter that does not answer lets the mail go unsigned rather than held.
+        "milter_default_action": "accept",
+        "milter_protocol": "6",
     }
     return "".join(f"{k} = {v}\n" for k, v in params.items())
 
@@ -176,7 +190,10 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
 
-def master_cf(smtp_port: int, submission_port: int) -> str:
+def master_cf(smtp_port: int, submission_port: int, injection_port: int,
+              milter: str | None = None) -> str:
+    # The DKIM milter signs what people and the application send, not what comes in.
+    signing = f"  -o smtpd_milters={milter}\n" if milter else ""
     return (f"{HOST}:{smtp_port} inet n - n - - smtpd\n"
             f"{HOST}:{submission_port} inet n - n - - smtpd\n"
             "  -o syslog_name=postfix/submission\n"
@@ -184,7 +201,14 @@ def master_cf(smtp_port: int, submission_port: int) -> str:
             "  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\n"
             "  -o smtpd_sender_restrictions=reject_sender_login_mismatch\n"
             "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n"
-            + MASTER_SERVICES)
+            + signing +
+            # The application's own mail (convocations, activation links), from this
+            # machine only; see the module's docstring.
+            f"{HOST}:{injection_port} inet n - n - - smtpd\n"
+            "  -o syslog_name=postfix/injection\n"
+            "  -o smtpd_client_restrictions=permit_mynetworks,reject\n"
+            "  -o smtpd_relay_restrictions=permit_mynetworks,reject\n"
+            + signing + MASTER_SERVICES)
 
 
 @dataclass
@@ -192,6 +216,7 @@ class Postfix:
     directory: Path
     smtp_port: int
     submission_port: int
+    injection_port: int
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
@@ -209,6 +234,15 @@ class Postfix:
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    @property
+    def master_pid(self) -> int | None:
+        """The master's pid: `postfix start-fg` (our child) is a script that runs it, and
+        only a signal to the master stops the instance (the master ends its processes)."""
+        try:
+            return int((self.directory / "queue" / "pid" / "master.pid").read_text().split()[0])
+        except (FileNotFoundError, ValueError, IndexError):
+            return None
 
     def postfix(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run([binary("postfix", "postfix"), "-c", str(self.conf), *args],
@@ -235,7 +269,7 @@ class Postfix:
         finally:
             out.close()
         try:
-            for port in (self.smtp_port, self.submission_port):
+            for port in (self.smtp_port, self.submission_port, self.injection_port):
                 wait_for_port(port, self.process, self.log,
                               "postfix", timeout)
         except MailServerError:
@@ -279,12 +313,17 @@ class Postfix:
 def configure_postfix(directory: Path, access: DirectoryAccess, tls: TlsFiles,
                       hostname: str = "mail.mutualis.test", smtp_port: int | None = None,
                       submission_port: int | None = None,
-                      static_maps: dict[str, dict[str, str]] | None = None) -> Postfix:
+                      static_maps: dict[str, dict[str, str]] | None = None,
+                      relay_to: tuple[str, int] | None = None,
+                      milter: str | None = None) -> Postfix:
     """Write the configuration of the Postfix instance of `directory` (again) and create its
     queue; Dovecot is started next with `sockets=postfix.sockets`, then `postfix.start()`.
 
     `static_maps` ({"ldap-domains.cf": {key: value}, ...} for the four maps): the same
-    Postfix on hash tables instead of LDAP, for the benchmark that compares the two."""
+    Postfix on hash tables instead of LDAP, for the benchmark that compares the two.
+    `relay_to` (host, port): where mail for outside domains goes (the demo's mail catcher);
+    None: it bounces. `milter`: the DKIM signer's socket (dkim.py), for the submission and
+    injection ports."""
     if not is_root():
         raise MailServerError("Postfix runs as root (its master hands each service to the "
                               "postfix user): start the mail servers as root, or keep the "
@@ -310,9 +349,12 @@ def configure_postfix(directory: Path, access: DirectoryAccess, tls: TlsFiles,
         os.chmod(path, 0o640)
     smtp_port = smtp_port or free_port()
     submission_port = submission_port or free_port()
-    (conf / "main.cf").write_text(main_cf(directory, hostname, tls, static_maps is not None))
-    (conf / "master.cf").write_text(master_cf(smtp_port, submission_port))
-    server = Postfix(directory, smtp_port, submission_port)
+    injection_port = free_port()
+    (conf / "main.cf").write_text(main_cf(directory, hostname, tls, static_maps is not None,
+                                          relay_to))
+    (conf / "master.cf").write_text(master_cf(smtp_port, submission_port, injection_port,
+                                              milter))
+    server = Postfix(directory, smtp_port, submission_port, injection_port)
     for name, table in (static_maps or {}).items():
         path = conf / name.replace(".cf", "")
         path.write_text("".join(f"{k} {v}\n" for k, v in table.items()))

@@ -38,6 +38,9 @@ DEFAULTS = {
     "MUTUALIS_LDAP": None,
     "MUTUALIS_NEXTCLOUD": None,  # env MUTUALIS_NEXTCLOUD_URL, _USER, _PASSWORD
     "MUTUALIS_CALDAV": None,
+    # The shared mail's servers (host, imap_port, submission_port, dkim_dir); None: the
+    # embedded Postfix and Dovecot.
+    "MUTUALIS_MAIL": None,
     # ---- the web app
     # Login throttling beyond django-axes' own (address, account) limit (mutualis/throttle.py):
     # failures of one account from every address before unknown addresses are refused, failures

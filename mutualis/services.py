@@ -7,6 +7,13 @@ background processes that outlive the command. Their URLs and generated credenti
 var/services.json (mode 0600), where an inventory whose backends say `embedded` finds them.
 Radicale is started after slapd and authenticates people against it, so that the assembly
 calendars can be shared with the assemblies' members.
+
+`mail-server` is the members' shared mail, Postfix and Dovecot on the embedded directory
+(mail_service/servers.py, under var/mail-server): the demo's own mail enters it on its
+loopback injection port; mail for the members' mail domains lands in Dovecot's mailboxes and
+mail for any other address goes on to the demo mail catcher (`mail`), which so still shows
+every mail the demo sends. Postfix needs root: elsewhere the record says why it did not
+start, and the demo's mail goes straight to the catcher.
 """
 
 from __future__ import annotations
@@ -23,6 +30,16 @@ from provisioning.backends import embedded_services, services_file, write_embedd
 
 def services_path() -> Path:
     return services_file()
+
+
+def _pids(info: dict) -> list[int]:
+    """A backend's processes, in the order they stop (the mail servers have two)."""
+    return [p for p in info.get("pids") or [info.get("pid")] if p]
+
+
+def _running(info: dict) -> bool:
+    pids = _pids(info)
+    return bool(pids) and all(_alive(p) for p in pids)
 
 
 def _alive(pid: int | None) -> bool:
@@ -60,10 +77,56 @@ def _starters() -> dict:
     from mail_service.server import start_mail
 
     starters["mail"] = lambda var, started: start_mail(var / "mail")
+    if "ldap" in starters:
+        starters["mail-server"] = _start_mail_servers
     from signature.tsa_server import start_tsa
 
     starters["tsa"] = lambda var, started: start_tsa(var / "pki")
     return starters
+
+
+class _NotStarted:
+    """A backend that cannot run on this machine: its record says why."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def settings(self) -> dict:
+        return {"error": self.reason}
+
+
+def _start_mail_servers(var: Path, started: dict):
+    from mail_service.instance import MailServerError
+    from mail_service.servers import start_mail_servers
+
+    catcher = started.get("mail") or {}
+    relay = (catcher["host"], int(catcher["port"])) if catcher.get("port") else None
+    # Dovecot's mail processes (the `mail` user) go through var/ by name: let them (o+x,
+    # no listing; what var/ holds keeps its own modes).
+    var.chmod(var.stat().st_mode | 0o001)
+    try:
+        servers = start_mail_servers(var / "mail-server", started["ldap"], relay_to=relay)
+    except MailServerError as exc:
+        return _NotStarted(str(exc))
+    # The mail driver's settings: the directory it writes, where Dovecot keeps the mail.
+    servers.backend = {**_agenda_directory(started["ldap"]),
+                       "dovecot_dir": str(servers.dovecot.directory),
+                       "dkim_dir": str(servers.dkim.directory)}
+    return servers
+
+
+def _record(server) -> dict:
+    info = server.settings()
+    pids = getattr(server, "pids", None)
+    if pids is None and getattr(server, "process", None) is not None:
+        pids = [server.process.pid]
+    if pids:
+        info["pid"] = pids[0]
+    if pids and len(pids) > 1:
+        info["pids"] = pids
+    if getattr(server, "backend", None):
+        info["backend"] = server.backend
+    return info
 
 
 def start() -> dict:
@@ -71,33 +134,42 @@ def start() -> dict:
     var = Path(settings.VAR_DIR)
     current = embedded_services()
     for name, starter in _starters().items():
-        if _alive(current.get(name, {}).get("pid")):
+        if _running(current.get(name, {})):
             continue
-        server = starter(var, current)
-        info = server.settings()
-        info["pid"] = server.process.pid
-        current[name] = info
+        _stop_one(current.get(name, {}))  # what is left of a backend half running
+        current[name] = _record(starter(var, current))
         write_embedded_services(current)  # after each start: a failure later loses nothing
     return current
 
 
+def _stop_one(info: dict) -> bool:
+    return bool(_stop_all([info]))
+
+
+def _stop_all(records: list[dict]) -> list[int]:
+    """SIGTERM to every process of `records` at once (the last started first), then wait
+    for them together: a server's shutdown (OpenDKIM's takes seconds) does not hold up the
+    others'. Returns the indexes of the records that had a process running."""
+    signalled = []
+    for i, info in enumerate(records):
+        for pid in _pids(info):
+            if _alive(pid):
+                os.kill(pid, signal.SIGTERM)
+                signalled.append((i, pid))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for _, pid in signalled):
+        time.sleep(0.05)
+    return sorted({i for i, _ in signalled})
+
+
 def stop() -> list[str]:
     current = embedded_services()
-    stopped = []
-    for name, info in current.items():
-        if name == "web":  # the demo's own process: Ctrl-C stops it, never a signal from here
-            continue
-        pid = info.get("pid")
-        if _alive(pid):
-            os.kill(pid, signal.SIGTERM)
-            for _ in range(100):
-                if not _alive(pid):
-                    break
-                time.sleep(0.05)
-            stopped.append(name)
+    # The demo's own process (web) stops by Ctrl-C, never by a signal from here.
+    names = [n for n in reversed(list(current)) if n != "web"]
+    stopped = [names[i] for i in _stop_all([current[n] for n in names])]
     if services_file().exists():
         services_file().unlink()
-    return stopped
+    return stopped[::-1]
 
 
 def status() -> dict[str, str]:
@@ -105,10 +177,13 @@ def status() -> dict[str, str]:
     names = sorted(set(_starters()) | set(current))
     def state(name: str) -> str:
         info = current.get(name, {})
-        if not _alive(info.get("pid")):
+        if info.get("error"):
+            return f"not started: {info['error']}"
+        if not _running(info):
             return "stopped"
         return f"running on {info['url']}" + (
-            f", read its mail at {info['web_url']}" if info.get("web_url") else "")
+            f", read its mail at {info['web_url']}" if info.get("web_url") else "") + (
+            f", IMAP on {info['host']}:{info['imap_port']}" if info.get("imap_port") else "")
 
     return {n: state(n) for n in names}
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("espace-elus/convocations/<int:pk>/", views.open_convocation, name="convocation"),
     path("espace-elus/convocations/<int:pk>/reponse/", views.answer_convocation,
          name="convocation-answer"),
+    path("espace-elus/messagerie/", views.mail_settings, name="mail"),
     path("compte-syndicat/<uidb64>/<token>/", views.AdminPasswordView.as_view(),
          name="admin-password"),
 ]

@@ -8,6 +8,8 @@ host, so sending them elsewhere silently would only ask them to log in again.
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -22,6 +24,8 @@ from provisioning import access, people
 
 from . import space
 from .hosts import layout_for, member_of_request, syndicate_name
+
+log = logging.getLogger(__name__)
 
 
 def page_context(request: HttpRequest, **extra) -> dict:
@@ -131,6 +135,33 @@ def answer_convocation(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Votre réponse est enregistrée : %(choice)s.") % {
             "choice": dict(Answer.CHOICES)[choice]})
     return redirect(f"{reverse('portal:space')}#convocation-{pk}")
+
+
+MAIL_SERVICE = "messagerie"
+
+
+@login_required
+def mail_settings(request: HttpRequest) -> HttpResponse:
+    """What the official's mail client needs (Thunderbird, a tablet's mail app, Nextcloud
+    Mail): the servers, ports and login, their addresses and the shared mailboxes they read,
+    as the directory has them now."""
+    from mail_service.services import person_mail
+    from provisioning.drivers import ProvisioningError
+
+    here = _official_here(request)
+    if here is None:
+        return landing(request)
+    person, member = here
+    mail, unavailable = None, False
+    subscribed = MAIL_SERVICE in (member.services or [])
+    if subscribed:
+        try:
+            mail = person_mail(person.uid)
+        except ProvisioningError:
+            log.exception("the mail settings of %s could not be read", person.uid)
+            unavailable = True
+    return render(request, "portal/mail.html", page_context(
+        request, person=person, mail=mail, subscribed=subscribed, unavailable=unavailable))
 
 
 class AdminPasswordView(auth_views.PasswordResetConfirmView):

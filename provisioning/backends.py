@@ -78,9 +78,24 @@ def resolve_secret(reference, where: str) -> str:
     return os.environ[name]
 
 
+# The record of var/services.json that serves a backend of the inventory, where the names
+# differ: `mail` there is the demo mail catcher, and the mail driver writes the directory
+# that the embedded Postfix and Dovecot (`mail-server`) read.
+EMBEDDED_RECORDS = {"mail": "mail-server"}
+
+
+class EmbeddedUnavailable(ProvisioningError):
+    """An embedded backend that cannot run on this machine (its record says why): the demo
+    goes on without that backend's resources."""
+
+
 def resolve_backend(config: BackendConfig) -> dict:
     if config.embedded:
-        embedded = embedded_services().get(config.name)
+        record = embedded_services().get(EMBEDDED_RECORDS.get(config.name, config.name))
+        if record is not None and record.get("error"):
+            raise EmbeddedUnavailable(f"backend {config.name} is 'embedded' but its embedded "
+                                    f"server did not start: {record['error']}")
+        embedded = record.get("backend", record) if record is not None else None
         if embedded is None:
             raise ProvisioningError(
                 f"backend {config.name} is 'embedded' but no embedded {config.name} is running: "

@@ -65,7 +65,11 @@ def load_drivers(inventory: Inventory) -> list[Driver]:
         if not cls.requires_backend:
             drivers.append(cls({}))
         elif cls.backend in inventory.backends:
-            config = backends_mod.resolve_backend(inventory.backends[cls.backend])
+            try:
+                config = backends_mod.resolve_backend(inventory.backends[cls.backend])
+            except backends_mod.EmbeddedUnavailable as exc:
+                log.warning("%s; its resources are left out", exc)
+                continue
             register_secrets(config, inventory.backends[cls.backend].secrets)
             drivers.append(cls(config))
     return drivers

@@ -123,10 +123,12 @@ INVENTORY_SCHEMA: dict = {
                 "mail": _backend(
                     "Shared mail: the directory Postfix and Dovecot read, where the mail "
                     "attributes are written; dovecot_dir: the Dovecot instance's directory "
-                    "on this host (shared mailboxes' ACL files).",
+                    "on this host (shared mailboxes' ACL files); dkim_dir: OpenDKIM's "
+                    "(the member domains' signing keys).",
                     url={"$ref": "#/$defs/url"}, base_dn=_TEXT, bind_dn=_TEXT,
                     bind_password=_SECRET_REF, start_tls={"type": "boolean"},
-                    dovecot_dir=_TEXT, timeout={"type": "number", "exclusiveMinimum": 0}),
+                    dovecot_dir=_TEXT, dkim_dir=_TEXT,
+                    timeout={"type": "number", "exclusiveMinimum": 0}),
             },
         },
         "members": {"type": "array", "items": {"$ref": "#/$defs/member"}},

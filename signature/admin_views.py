@@ -37,6 +37,7 @@ from .errors import SignatureError
 from .forms import SubmitForm, VerifyForm
 from .models import AuditEntry, Circuit, Folder
 from .pki.keys import configured_trust_roots
+from .policies import folder_policy
 from .verify import all_ok, verify_pdf
 from .views import audit_response, document_response, folder_page, report_response
 
@@ -44,12 +45,15 @@ HOME = {"url": reverse_lazy("wagtailadmin_home"), "label": gettext_lazy("Tableau
 PARAPHEUR = {"url": reverse_lazy("signature:index"), "label": gettext_lazy("Parapheur")}
 
 
+REFUSED = gettext_lazy("Le parapheur de cette collectivité n'est ouvert qu'à ses agents, et "
+                       "seulement si elle y est abonnée.")
+
+
 def members_here(request: HttpRequest):
     """The members the user works for here; a 403 for a user who works for none of them."""
     members = staff_members_here(request)
     if not members:
-        raise PermissionDenied(_("Le parapheur de cette collectivité n'est ouvert qu'à ses "
-                                 "agents, et seulement si elle y est abonnée."))
+        raise PermissionDenied(REFUSED)
     return members
 
 
@@ -65,14 +69,15 @@ def admin_page(request: HttpRequest, template: str, title: str, context: dict, *
 
 def explained(view):
     """Wagtail answers a PermissionDenied in its admin with a redirect to the dashboard and a
-    sentence of its own; the parapheur's refusals say why, with a 403."""
+    sentence of its own; the parapheur's refusals say why, with a 403 (a refusal of the
+    permission policy, which gives no reason, is the parapheur's usual one)."""
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
         except PermissionDenied as exc:
             return admin_page(request, "signature/admin/refused.html", _("Accès refusé"),
-                              {"reason": str(exc)}, status=403)
+                              {"reason": str(exc) or str(REFUSED)}, status=403)
     return wrapped
 
 
@@ -133,16 +138,21 @@ class FolderIndexView(IndexView):
     is_searchable = True
     search_fields = ["title", "folder_type"]
     search_backend_name = None  # the ORM: a folder is not in Wagtail's search index
+    show_other_searches = True  # the admin's search lands here too (wagtail_hooks)
     breadcrumbs_items = [HOME]
     verbose_name = gettext_lazy("dossier")
     verbose_name_plural = gettext_lazy("dossiers")
+    permission_policy = folder_policy  # bound to the request in setup()
+    permission_required = "view"
+    any_permission_required = None
 
-    def dispatch(self, request, *args, **kwargs):
-        self.members = members_here(request)
-        return super().dispatch(request, *args, **kwargs)
+    def setup(self, request, *args, **kwargs):
+        self.permission_policy = folder_policy.for_request(request)
+        self.members = self.permission_policy.members
+        super().setup(request, *args, **kwargs)
 
     def get_base_queryset(self):
-        return (Folder.objects.filter(member__in=self.members)
+        return (self.permission_policy.instances_user_has_permission_for(self.request.user, "view")
                 .select_related("member", "circuit", "submitter"))
 
     @property
@@ -196,8 +206,9 @@ class FolderIndexView(IndexView):
 
 def staff_folder(request: HttpRequest, pk: int) -> Folder:
     """One of the folders of the members the user works for here; any other is a 404."""
-    folder = (Folder.objects.select_related("member", "circuit", "submitter")
-              .filter(pk=pk, member__in=staff_members_here(request)).first())
+    policy = folder_policy.for_request(request)
+    folder = (policy.instances_user_has_permission_for(request.user, "change")
+              .select_related("member", "circuit", "submitter").filter(pk=pk).first())
     if folder is None:
         raise Http404("Dossier introuvable.")
     return folder

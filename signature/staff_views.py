@@ -23,7 +23,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -44,9 +43,8 @@ from .forms import (
     DelegationForm,
     StepFormSet,
     actor_key,
-    group_labels,
 )
-from .models import Circuit, Delegation, Folder, StepActor
+from .models import Circuit, Delegation, Folder
 
 PAGE_SIZE = 25
 STEPS_PREFIX = "etapes"
@@ -67,44 +65,10 @@ def _member_circuit(member: RegistryMember, pk: int) -> Circuit:
     return circuit
 
 
-def _actor_label(actor: StepActor, labels: dict[str, str]) -> str:
-    if actor.person_id:
-        return f"{actor.person.given_name} {actor.person.surname}"
-    return _("groupe %(label)s") % {"label": labels.get(actor.group, actor.group)}
-
-
 def _in_progress(circuit: Circuit | None) -> int:
     if circuit is None:
         return 0
     return circuit.folders.filter(status=Folder.IN_PROGRESS).count()
-
-
-def circuits(request: HttpRequest, code: str) -> HttpResponse:
-    person, member = _staff_member(request, code)
-    actors = Prefetch("steps__actors", queryset=StepActor.objects.select_related("person")
-                      .order_by("pk"))
-    found = (Circuit.objects.filter(member=member)
-             .annotate(in_progress=Count("folders",
-                                         filter=Q(folders__status=Folder.IN_PROGRESS)))
-             .select_related("replaced_by")
-             .prefetch_related("steps", actors)
-             .order_by("-active", "folder_type", "folder_subtype", "-pk"))
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    labels = group_labels(member)
-    rows = [{"circuit": c, "steps": [{"step": s, "actors": [_actor_label(a, labels)
-                                                            for a in s.actors.all()]}
-                                     for s in c.steps.all()]}
-            for c in page]
-    buttons = [HeaderButton(_("Créer un circuit"),
-                            url=reverse("signature:circuit_new", args=[member.code]),
-                            icon_name="plus", classname="button-primary"),
-               HeaderButton(_("Délégations"),
-                            url=reverse("signature:delegations", args=[member.code]),
-                            icon_name="user")]
-    return admin_page(request, "signature/admin/circuits.html",
-                      _("Circuits de signature — %(name)s") % {"name": member.name},
-                      {"person": person, "member": member, "page": page, "rows": rows},
-                      buttons=buttons)
 
 
 @require_http_methods(["GET", "POST"])

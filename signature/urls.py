@@ -9,6 +9,7 @@ from . import admin_views as folders
 from . import credential_views as credentials
 from . import staff_views as staff
 from .admin_views import explained
+from .circuit_listing import CircuitIndexView
 
 MEMBER = "collectivites/<str:code>/"
 FOLDER = "dossiers/<int:pk>/"
@@ -25,7 +26,9 @@ urlpatterns = [
     path(FOLDER + "bordereau.pdf", explained(folders.report), name="report"),
     path(FOLDER + "journal.<str:fmt>", explained(folders.folder_audit), name="audit"),
     # a member's circuits and delegations, edited by its staff
-    path(MEMBER + "circuits/", explained(staff.circuits), name="circuits"),
+    path(MEMBER + "circuits/", explained(CircuitIndexView.as_view()), name="circuits"),
+    path(MEMBER + "circuits/resultats/",
+         explained(CircuitIndexView.as_view(results_only=True)), name="circuits_results"),
     path(MEMBER + "circuits/nouveau/", explained(staff.circuit_new), name="circuit_new"),
     path(MEMBER + "circuits/<int:pk>/", explained(staff.circuit_edit), name="circuit_edit"),
     path(MEMBER + "circuits/<int:pk>/activation/", explained(staff.circuit_activation),

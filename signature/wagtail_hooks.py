@@ -8,14 +8,27 @@ from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.search import SearchArea
 
 from . import urls
-from .access import staff_members_here
+from .policies import folder_policy
+
+
+def works_here(request) -> bool:
+    """Staff of a subscribing member on this host (the policy's rule)."""
+    return folder_policy.for_request(request).user_has_permission(request.user, "view")
 
 
 class ParapheurMenuItem(MenuItem):
     def is_shown(self, request) -> bool:
-        return bool(staff_members_here(request))
+        return works_here(request)
+
+
+class FolderSearchArea(SearchArea):
+    """The admin's search over the folders the parapheur lists (the host's member's)."""
+
+    def is_shown(self, request) -> bool:
+        return works_here(request)
 
 
 @hooks.register("register_admin_urls")
@@ -27,3 +40,9 @@ def parapheur_admin_urls():
 def parapheur_menu_item() -> MenuItem:
     return ParapheurMenuItem(_("Parapheur"), reverse("signature:index"), icon_name="edit",
                              order=270)
+
+
+@hooks.register("register_admin_search_area")
+def parapheur_search_area() -> SearchArea:
+    return FolderSearchArea(_("Dossiers du parapheur"), reverse("signature:index"),
+                            name="parapheur", icon_name="edit", order=160)

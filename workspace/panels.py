@@ -4,8 +4,8 @@ own (`construct_homepage_panels`), in Wagtail's dashboard panels' look.
 Which ones appear: the member is the one whose host the request came on; the user must be
 its staff (the registry's access layer); the sittings panel needs the convocation service,
 the folders panel the parapheur service (and a person of the registry: a syndicate
-superuser is nobody's step actor); acts and the prefecture's messages are kept by every
-member (the acts app's rule: no subscribed service).
+superuser is nobody's step actor), the mail panel the messagerie service; acts and the
+prefecture's messages are kept by every member (the acts app's rule: no subscribed service).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from provisioning.models import RegistryMember, RegistryPerson
 from . import queries
 from .folders import waiting_folders
 
-CONVOCATION, PARAPHEUR = "convocation", "parapheur"
+CONVOCATION, PARAPHEUR, MESSAGERIE = "convocation", "parapheur", "messagerie"
 
 
 class MemberPanel(Component):
@@ -80,6 +80,23 @@ class PrefecturePanel(MemberPanel):
         return {"rows": queries.prefecture(self.member)}
 
 
+class MailPanel(MemberPanel):
+    """The person's mail settings and the shared mailboxes they read (mairie@...)."""
+
+    name = "workspace_mail"
+    template_name = "workspace/mail_panel.html"
+    order = 140
+
+    def rows(self):
+        from mail_service.services import person_mail
+        from provisioning.drivers import ProvisioningError
+
+        try:
+            return {"mail": person_mail(self.person.uid), "unavailable": False}
+        except ProvisioningError:
+            return {"mail": None, "unavailable": True}
+
+
 def panels_for(request: HttpRequest) -> list[MemberPanel]:
     """The panels of the request's member that its user may see."""
     member = member_of_request(request)
@@ -92,4 +109,6 @@ def panels_for(request: HttpRequest) -> list[MemberPanel]:
     if access.subscribes(member, PARAPHEUR) and person is not None:
         found.append(FoldersPanel(member, person))
     found += [ActsPanel(member, person), PrefecturePanel(member, person)]
+    if access.subscribes(member, MESSAGERIE) and person is not None:
+        found.append(MailPanel(member, person))
     return found

@@ -273,6 +273,16 @@ def _parse(text: str) -> _Source:
     return _parse_with(_Loader, text)
 
 
+def reread(path: str) -> _Source | None:
+    """The inventory file `path` parsed again, its data (`.data`) and where each value is
+    written (`.line(json_path)`), for a check made after loading (a driver's) that must name
+    the line; None when the file cannot be read again."""
+    try:
+        return _parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, SourceLimitError):
+        return None
+
+
 def too_big(size: int) -> str:
     return (f"the inventory is {size:,} bytes, more than the {MAX_INVENTORY_BYTES:,} an "
             "inventory may hold: split it, or check that it is the right file")

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,7 +36,10 @@ STARTUP_TIMEOUT = 240  # seconds: services, migrations, the example's 643 change
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory):
     """`mutualis demo` serving the example inventory, in a var/ of its own."""
-    var = tmp_path_factory.mktemp("demo-var")
+    # Not under pytest's temporary directory (mode 0700): the demo's Dovecot hands the
+    # mailboxes to the `mail` system user, which must reach var/mail-server.
+    var = Path(tempfile.mkdtemp(prefix="mutualis-demo-var-"))
+    os.chmod(var, 0o711)
     port = free_port()
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")}
@@ -62,6 +67,7 @@ def demo(tmp_path_factory):
         subprocess.run([*mutualis, "services", "stop"], cwd=ROOT, env=env,
                        capture_output=True, timeout=60)
         log.close()
+        shutil.rmtree(var, ignore_errors=True)
 
 
 def _wait_for_http(port: int, deadline: float) -> None:

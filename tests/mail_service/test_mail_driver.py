@@ -13,16 +13,19 @@ import email.policy
 import smtplib
 from dataclasses import dataclass
 
+import dkim as dkimpy
 import ldap
 import pytest
 
 from ldap_sync.driver import LdapDriver
+from mail_service import dkim
 from mail_service.driver import MailDriver
 from provisioning.drivers import Scope
 from provisioning.engine import apply_plan, make_plan
 from provisioning.resources import DISABLED
 
 from . import mail_inventory as M
+from .test_dkim import raw_message
 from .test_shared_mail import imap, message, subject_of, subjects, submit, wait_for
 
 PASSWORD = "correct horse battery"
@@ -40,7 +43,8 @@ class Login:
 def drivers(mail_slapd, mail_servers):
     ldap_driver = LdapDriver({**mail_slapd.settings(), "issue_tokens": False})
     mail = MailDriver({**mail_slapd.settings(),
-                       "dovecot_dir": str(mail_servers.dovecot.directory)})
+                       "dovecot_dir": str(mail_servers.dovecot.directory),
+                       "dkim_dir": str(mail_servers.dkim.directory)})
     yield [ldap_driver, mail]
     ldap_driver.close()
     mail.close()
@@ -143,6 +147,12 @@ def test_02_a_person_reads_their_mail(drivers, mail_servers):
     subject = subject_of("Convocation")
     submit(mail_servers, YANNICK, message(YANNICK.address, HELENE.address, subject))
     assert subject in wait_for(mail_servers, HELENE, subject)
+    # Signed with the key the driver made for Celles' domain (and told OpenDKIM of).
+    records = {r.name: r.value.encode() for r in dkim.dns_records(
+        mail_servers.dkim.directory, "celles.test")}
+    raw = raw_message(mail_servers, HELENE, subject)
+    assert dkimpy.verify(raw, dnsfunc=lambda name, timeout=5: records.get(
+        name.decode().rstrip(".")))
     # Her second address reaches the same mailbox.
     subject = subject_of("Périgné")
     submit(mail_servers, JF, message(JF.address, "murielle.chaumette@perigne.mellois.test",

@@ -8,6 +8,7 @@ import pytest
 from ldap_sync.driver import LdapDriver
 from ldap_sync.server import start_slapd
 from mail_service.driver import MailDriver
+from provisioning.drivers import Context, ProvisioningError
 from provisioning.engine import apply_plan, make_plan
 from provisioning.loader import InventoryError, parse_inventory
 
@@ -126,3 +127,50 @@ def test_a_named_reader_and_quotas_are_resolved():
     assert dict(perigne.mail.shared)["secretariat"] == ("mchaumette",)  # the staff
     assert perigne.mail.quota_kb == 500 * 1024
     assert perigne.mail.domain == "perigne.mellois.test"
+
+
+def test_a_quota_below_what_a_mailbox_holds_is_one_sentence_with_its_line(slapd, tmp_path):
+    """The usage comes from the Maildir's file names (Dovecot writes each message's size in
+    them), as Dovecot's count quota counts it; nothing is planned while it is wrong."""
+    path = tmp_path / "mail.yml"
+    path.write_text(M.text())
+    inv = parse_inventory(path.read_text(), str(path))
+    lines = path.read_text().splitlines()
+    member_quota = lines.index("      quota: 100 MB") + 1
+    own_quota = next(n for n, line in enumerate(lines, 1) if "mail_quota: 1 GB" in line)
+    mail_root = tmp_path / "dovecot" / "mail"
+
+    def holds(uid: str, mb: int) -> None:
+        cur = mail_root / uid / "Maildir" / "cur"
+        cur.mkdir(parents=True, exist_ok=True)
+        size = mb * 1024 * 1024
+        (cur / f"1796350368.M1P2.mail,S={size - 100},W={size}:2,S").write_bytes(b"")
+
+    def plan_refusal() -> str:
+        mail = MailDriver({**slapd.settings(), "dovecot_dir": str(tmp_path / "dovecot")})
+        try:
+            context = Context()
+            mail.probe(context)
+            with pytest.raises(ProvisioningError) as refused:
+                mail.desired(inv, context)
+            return str(refused.value)
+        finally:
+            mail.close()
+
+    holds("htexier", 150)
+    assert plan_refusal() == (
+        f"{path}:{member_quota}: member 79061: the mailbox of Hélène Texier (htexier) holds "
+        "150 MB, more than the quota of 100 MB: raise the quota, or have the mailbox emptied "
+        "first (nothing was changed)")
+    (mail_root / "htexier").rename(tmp_path / "emptied")
+    holds("mclebihan", 1536)  # her own mail_quota, 1 GB, is the one named
+    assert plan_refusal().startswith(
+        f"{path}:{own_quota}: member 79061: the mailbox of Marie-Christine Le Bihan "
+        "(mclebihan) holds 1.5 GB, more than the quota of 1.0 GB")
+    holds("ydaniau", 99)  # below Celles' 100 MB: fine
+    (mail_root / "mclebihan").rename(tmp_path / "emptied-too")
+    mail = MailDriver({**slapd.settings(), "dovecot_dir": str(tmp_path / "dovecot")})
+    context = Context()
+    mail.probe(context)
+    assert any(r.key == "mail.mailbox:ydaniau" for r in mail.desired(inv, context))
+    mail.close()

@@ -189,7 +189,7 @@ def test_known_uids_are_kept(inventory):
 
 def test_backends(inventory):
     # No Nextcloud is embedded: the example (the demo) goes without one.
-    assert set(inventory.backends) == {"ldap", "caldav", "smtp"}
+    assert set(inventory.backends) == {"ldap", "caldav", "smtp", "mail"}
     assert all(b.embedded and b.secrets == {} for b in inventory.backends.values())
     assert inventory.backends["ldap"].settings == {"url": "embedded",
                                                    "base_dn": "dc=paysmellois,dc=fr"}

@@ -223,3 +223,30 @@ def test_the_old_staff_urls_redirect_permanently_into_the_admin(two):
     # The public register stays where the sites and the open data link it.
     assert client.get(f"/actes/{a.code}/registre/").status_code == 200
     assert reverse("actes_public:register", args=[a.code]) == f"/actes/{a.code}/registre/"
+
+
+def test_the_admin_search_finds_the_hosts_acts_only(two):
+    a, b, acts, users = two
+    theirs, mine = (reverse("actes:act", args=[acts[m].pk]) for m in (a, b))
+    client = host_client(b, users[b])
+    for query in ("Budget", "2026_001", "Alphaville", a.code):
+        for name in ("actes:acts", "actes:acts-results"):
+            html = client.get(reverse(name), {"q": query}).content.decode()
+            assert theirs not in html and "Budget d&#x27;Alphaville" not in html, (name, query)
+    html = client.get(reverse("actes:acts"), {"q": "2026_001"}).content.decode()
+    assert mine in html
+    assert f'href="{reverse("actes:acts")}?q=2026_001"' in html  # its search area
+    html = host_client(a, users[a]).get(reverse("actes:acts"), {"q": "Budget"}).content.decode()
+    assert theirs in html and mine not in html
+    # Her search area shows on her host only: not on Alphaville's, nor on the syndicate's.
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    from actes.wagtail_hooks import actes_search_area
+
+    for host, user, shown in ((b.hostname, users[b], True), (a.hostname, users[b], False),
+                              ("localhost", users[b], False), (b.hostname, AnonymousUser(),
+                                                               False)):
+        request = RequestFactory(HTTP_HOST=host).get("/admin/")
+        request.user = user
+        assert actes_search_area().is_shown(request) is shown, host

@@ -197,3 +197,79 @@ def test_old_staff_addresses_redirect_permanently_into_the_admin(client, two_mem
     # The redirect reveals nothing: the new address then applies the member's rules.
     client.force_login(celles.user())
     assert client.get(f"/convocation/seances/{own.pk}/", follow=True).status_code == 200
+
+
+def other_searches(html: str) -> str:
+    """The « Autres recherches » block of a search's results: the admin's search areas."""
+    start = html.find('id="other-searches-title"')
+    return html[start:html.find("</nav>", start)] if start >= 0 else ""
+
+
+@pytest.mark.django_db
+def test_the_admin_search_finds_the_hosts_sittings_only(client, two_members):
+    melle, celles, sent, draft, _publication, own = two_members
+    Sitting.objects.filter(pk__in=[sent.pk, draft.pk, own.pk]).update(title="Budget primitif")
+    # Celles' secrétaire, also staff in Melle, searches on Celles' host.
+    RegistrySeat.objects.create(member=melle.member, person=celles.secretary,
+                                roles=["secretaire-de-mairie"], assemblies=[])
+    client.force_login(celles.user())
+    on_celles = {"HTTP_HOST": celles.member.hostname}
+    theirs = [reverse("convocation:sitting", args=[s.pk]) for s in (sent, draft)]
+    mine = reverse("convocation:sitting", args=[own.pk])
+    item = sent.items.first().title
+    for query in ("Budget", "budget primitif", melle.assembly.name, sent.place, item, "Melle"):
+        for name in ("convocation:sittings", "convocation:sittings-results"):
+            page = client.get(reverse(name), {"q": query}, **on_celles)
+            assert page.status_code == 200, (name, query)
+            html = page.content.decode()
+            assert not any(url in html for url in theirs), (name, query)
+            if "Melle" not in query:  # else the search box repeats it
+                assert "Melle" not in html, (name, query)
+    html = client.get(reverse("convocation:sittings"), {"q": "budget"}, **on_celles
+                      ).content.decode()
+    assert html.count(mine) >= 1
+    # The search lands in the results with the admin's other search areas, this one first.
+    areas = other_searches(html)
+    assert f'href="{reverse("convocation:sittings")}?q=budget"' in areas
+    # On Melle's host, the same person finds Melle's sittings and not Celles'.
+    html = client.get(reverse("convocation:sittings"), {"q": "budget"},
+                      HTTP_HOST=melle.member.hostname).content.decode()
+    assert all(url in html for url in theirs) and mine not in html
+    # A member that does not subscribe: no search area, and nothing found.
+    RegistryMember.objects.filter(pk=celles.member.pk).update(services=["extranet"])
+    html = client.get(reverse("convocation:sittings"), {"q": "budget"}, **on_celles
+                      ).content.decode()
+    assert mine not in html and not any(url in html for url in theirs)
+    assert f'{reverse("convocation:sittings")}?q=' not in other_searches(html)
+
+
+@pytest.mark.django_db
+def test_the_sitting_policy_answers_for_the_hosts_staff_on_the_hosts_sittings(two_members):
+    """The permission policy the listing, the menu and the search area ask."""
+    from django.test import RequestFactory
+
+    from convocation.policies import sitting_policy
+
+    melle, celles, sent, draft, _publication, own = two_members
+    user = celles.user()
+
+    def bound(host):
+        request = RequestFactory(HTTP_HOST=host).get("/admin/")
+        request.user = user
+        return sitting_policy.for_request(request)
+
+    here = bound(celles.member.hostname)
+    assert here.user_has_permission(user, "add") and here.user_has_permission(user, "view")
+    assert list(here.instances_user_has_permission_for(user, "change")) == [own]
+    assert not here.user_has_permission_for_instance(user, "view", sent)
+    assert here.user_has_permission_for_instance(user, "change", own)
+    # On Melle's host she is nobody's staff: the listing opens (it says why it is empty),
+    # nothing else does.
+    there = bound(melle.member.hostname)
+    assert there.user_has_permission(user, "view") and not there.user_has_permission(user, "add")
+    assert not there.instances_user_has_any_permission_for(user, ["view", "change"]).exists()
+    # Not subscribing: the same.
+    RegistryMember.objects.filter(pk=celles.member.pk).update(services=["extranet"])
+    gone = bound(celles.member.hostname)
+    assert not gone.user_has_permission(user, "add")
+    assert not gone.instances_user_has_permission_for(user, "view").exists()

@@ -12,7 +12,7 @@ import html
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from provisioning import people
@@ -52,7 +52,8 @@ def staff_urls(objects) -> tuple[list[str], list[tuple[str, dict]]]:
     f = f"/admin/parapheur/dossiers/{folder.pk}/"
     m = f"/admin/parapheur/collectivites/{reg.alpha.code}/"
     gets = [f, f"{f}documents/{doc.pk}/", f"{f}bordereau.pdf", f"{f}journal.json",
-            f"{f}journal.csv", f"{m}circuits/", f"{m}circuits/nouveau/",
+            f"{f}journal.csv", f"{m}circuits/", f"{m}circuits/resultats/",
+            f"{m}circuits/nouveau/",
             f"{m}circuits/{circuit.pk}/", f"{m}delegations/", f"{m}certificats/",
             f"{m}certificats/{reg.maire.uid}/"]
     # Bravoville's code, with Alphaville's ids
@@ -118,6 +119,13 @@ def test_the_listings_filters_and_forms_show_only_the_hosts_member(alpha):
         "/admin/parapheur/deposer/", "/admin/parapheur/verifier/",
         f"/admin/parapheur/collectivites/{reg.bravo.code}/circuits/",
         f"/admin/parapheur/collectivites/{reg.bravo.code}/circuits/nouveau/",
+        # the circuits' listing: its search, filters, sorting and results, Bravoville's
+        f"/admin/parapheur/collectivites/{reg.bravo.code}/circuits/?q=confidentiel",
+        f"/admin/parapheur/collectivites/{reg.bravo.code}/circuits/resultats/?q=Circuit",
+        f"/admin/parapheur/collectivites/{reg.bravo.code}/circuits/?state=active"
+        "&ordering=-name&p=1",
+        f"/admin/parapheur/collectivites/{reg.bravo.code}/circuits/?folder_type="
+        "D%C3%A9lib%C3%A9ration+secr%C3%A8te",
         f"/admin/parapheur/collectivites/{reg.bravo.code}/delegations/",
         f"/admin/parapheur/collectivites/{reg.bravo.code}/certificats/"]
     for url in own:
@@ -175,6 +183,7 @@ def test_the_menu_item_is_shown_to_the_staff_of_a_subscribing_member_only(alpha)
 def test_the_old_addresses_redirect_permanently_and_are_refused_the_same(alpha):
     reg, folder = alpha["reg"], alpha["folder"]
     gets, _ = staff_urls(alpha)
+    gets = [url for url in gets if "/resultats/" not in url]  # new in the admin: no old one
     old = [url.replace("/admin/parapheur/", "/parapheur/") for url in gets]
     client = logged_in(alpha["bravo_dgs"], BRAVO_HOST)
     for url, new in zip(old, gets, strict=True):
@@ -199,6 +208,78 @@ def test_the_matrix_covers_every_admin_view_of_the_parapheur():
     from signature import urls
 
     probed = {"index", "index_results", "submit", "verify", "folder", "document", "report",
-              "audit", "circuits", "circuit_new", "circuit_edit", "circuit_activation",
+              "audit", "circuits", "circuits_results", "circuit_new", "circuit_edit",
+              "circuit_activation",
               "delegations", "delegation_end", "credentials", "credential_install"}
     assert {p.name for p in urls.urlpatterns} == probed
+
+
+def test_the_admin_search_finds_the_hosts_folders_only(alpha):
+    reg = alpha["reg"]
+    workflow.define_circuit(reg.bravo, "Circuit du maire", "Arrêté",
+                            [StepSpec(SIGNATURE, [reg.other])])
+    own = workflow.submit(reg.other, reg.bravo, "Subvention du comité des fêtes", "Arrêté",
+                          [("fetes.pdf", make_pdf("Fêtes"))])
+    theirs = f"/admin/parapheur/dossiers/{alpha['folder'].pk}/"
+    mine = f"/admin/parapheur/dossiers/{own.pk}/"
+    client = logged_in(alpha["bravo_dgs"], BRAVO_HOST)
+    for query in ("Subvention", "secrète", "Délibération", "Alphaville", reg.alpha.code):
+        for url in ("/admin/parapheur/", "/admin/parapheur/resultats/"):
+            page = text(client.get(url, {"q": query}))
+            assert theirs not in page and SECRET not in page, (url, query)
+    page = text(client.get("/admin/parapheur/", {"q": "Subvention"}))
+    assert mine in page
+    assert 'href="/admin/parapheur/?q=Subvention"' in page  # the search area, in the results
+    # Alphaville's secrétaire, on her host, finds hers and not Bravoville's.
+    page = text(logged_in(reg.secretaire, ALPHA_HOST).get("/admin/parapheur/",
+                                                          {"q": "Subvention"}))
+    assert theirs in page and mine not in page
+    # A member that no longer subscribes: no search area in its admin, nothing found.
+    reg.bravo.services = ["extranet"]
+    reg.bravo.save()
+    bravo = logged_in(alpha["bravo_dgs"], BRAVO_HOST)
+    assert bravo.get("/admin/parapheur/", {"q": "Subvention"}).status_code == 403
+    from signature.wagtail_hooks import parapheur_search_area
+
+    request = RequestFactory(HTTP_HOST=BRAVO_HOST).get("/admin/")
+    request.user = User.objects.get(username=alpha["bravo_dgs"].uid)
+    assert not parapheur_search_area().is_shown(request)
+    request = RequestFactory(HTTP_HOST=ALPHA_HOST).get("/admin/")
+    request.user = User.objects.get_or_create(username=reg.secretaire.uid)[0]
+    assert parapheur_search_area().is_shown(request)
+
+
+def test_the_parapheur_policy_answers_for_the_hosts_staff_on_the_hosts_objects(alpha):
+    """The permission policy the listing, the folder pages, the menu and the search area ask."""
+    from signature.policies import circuit_policy, folder_policy
+
+    reg = alpha["reg"]
+    secretaire = User.objects.get_or_create(username=reg.secretaire.uid)[0]
+    bravo_dgs = User.objects.get_or_create(username=alpha["bravo_dgs"].uid)[0]
+
+    def bound(policy, user, host):
+        request = RequestFactory(HTTP_HOST=host).get("/admin/")
+        request.user = user
+        return policy.for_request(request)
+
+    folder, circuit = alpha["folder"], alpha["circuit"]
+    mine = bound(folder_policy, secretaire, ALPHA_HOST)
+    assert all(mine.user_has_permission(secretaire, a) for a in ("view", "add", "change"))
+    assert list(mine.instances_user_has_permission_for(secretaire, "change")) == [folder]
+    assert mine.user_has_permission_for_instance(secretaire, "change", folder)
+    assert set(mine.users_with_permission("change")) == {secretaire}
+    # The same policy, asked about another user, or not bound to a request, refuses.
+    assert not mine.user_has_permission(bravo_dgs, "view")
+    assert not mine.instances_user_has_permission_for(bravo_dgs, "view").exists()
+    assert not folder_policy.user_has_permission(secretaire, "view")
+    # Another member's staff: nothing of Alphaville's, on either host.
+    for host in (BRAVO_HOST, ALPHA_HOST):
+        for policy, instance in ((folder_policy, folder), (circuit_policy, circuit)):
+            theirs = bound(policy, bravo_dgs, host)
+            assert not theirs.user_has_permission_for_instance(bravo_dgs, "view", instance)
+            assert instance not in theirs.instances_user_has_any_permission_for(
+                bravo_dgs, ["view", "change"])
+            assert secretaire not in theirs.users_with_any_permission(["change"])
+    # Alphaville's secrétaire on Bravoville's host: nothing either.
+    assert not bound(folder_policy, secretaire, BRAVO_HOST).user_has_permission(
+        secretaire, "view")

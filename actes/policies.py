@@ -1,0 +1,20 @@
+"""The acts' Wagtail permission policy: the staff of the host's member, when it keeps its acts
+here, do everything on that member's acts, and on nothing else (`access.host_member`)."""
+
+from __future__ import annotations
+
+from provisioning.policies import HostMemberPermissionPolicy
+
+from .access import host_member
+from .models import Act
+
+
+class ActPermissionPolicy(HostMemberPermissionPolicy):
+    member_field = "member"
+
+    def members_here(self, request):
+        member = host_member(request)
+        return [] if member is None else [member]
+
+
+act_policy = ActPermissionPolicy(Act)
