@@ -135,3 +135,14 @@ def test_an_invoice_page_shows_its_payment_delay_and_circuit(alpha):
                             {"mandate_number": "M-2026-0042"}).status_code == 302
     late.refresh_from_db()
     assert (late.invoice_state, late.mandate_number) == (n.VALIDATED, "M-2026-0042")
+
+
+def test_the_admins_search_offers_the_register(alpha):
+    member, c = alpha
+    register.record(member, subject="Subvention du comité des fêtes")
+    # Another app's search page offers the register among its « Autres recherches ».
+    page = c["secretaire"].get(reverse("actes:acts"), {"q": "comité"})
+    assert f'href="{reverse("courrier:items")}?q=comit' in page.content.decode()
+    found = c["secretaire"].get(reverse("courrier:items"), {"q": "comité"})
+    assert [i.subject for i in found.context["object_list"]] == [
+        "Subvention du comité des fêtes"]
