@@ -13,6 +13,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "parapheur": ("extranet",),
     "messagerie": (),
     "ged": (),
+    "courrier": (),
 }
 
 SERVICE_LABELS = {
@@ -24,6 +25,7 @@ SERVICE_LABELS = {
     "parapheur": "Parapheur électronique",
     "messagerie": "Messagerie partagée",
     "ged": "Gestion électronique des documents et archives",
+    "courrier": "Courrier et factures",
 }
 
 # Roles, by their slug. `elected` roles put the person in `<code>-elus`, the others in

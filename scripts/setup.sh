@@ -14,6 +14,7 @@ DEBIAN_PACKAGES=(
     dovecot-imapd dovecot-lmtpd dovecot-ldap    # shared mail: IMAP, LMTP delivery, LDAP auth
     opendkim                                    # shared mail: DKIM signing (mail_service/dkim.py)
     file                                        # libmagic and its database: the GED's formats (python-magic)
+    ocrmypdf tesseract-ocr-fra                  # courrier: OCR of scanned mail (French)
 )
 
 missing=()

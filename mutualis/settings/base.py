@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "signature",
     "actes",
     "ged",
+    "courrier",
     "portal",
     "workspace",
     "csp",

@@ -147,6 +147,7 @@ def build_member(code: str, name: str, editor: User) -> Member:
            "task": task.pk, "workflow_state": state.pk,
            "task_state": state.current_task_state.pk, "editing_session": session.pk,
            "member_code": code, "actes_act": _act(code, name).pk,
+           **_courrier(code, name),
            **{kind: upload.pk for kind, upload in uploads.items()}}
     markers = (low, f"{code}-", editor.username, f"-{code}")  # names, groups, user, files
     return Member(name, code, member.site.hostname, editor, ids, tags, markers)
@@ -164,6 +165,19 @@ def _act(code: str, name: str):
                                decision_date=timezone.localdate(), subject=f"{SEARCH} de {name}",
                                matter_code="1.1", filename=f"acte-{code}.pdf",
                                pdf=pdf_bytes(name))
+
+
+def _courrier(code: str, name: str) -> dict:
+    """An item of the register (courrier.Item) with an attachment, its member subscribing."""
+    from courrier import register
+    from provisioning.models import RegistryMember
+
+    member = RegistryMember.objects.get(code=code)
+    member.services = [*member.services, "courrier"]
+    member.save()
+    item = register.record(member, subject=f"{SEARCH} de {name}",
+                           files=[(f"pli-{code}.pdf", pdf_bytes(name))])
+    return {"courrier_item": item.pk, "courrier_attachment": item.attachments.get().pk}
 
 
 @pytest.fixture
@@ -258,7 +272,8 @@ ID_PARAMS = {"page_id": "page", "parent_page_id": "home", "page_to_move_id": "pa
              "document_id": "document", "doc_id": "document", "collection_id": "collection",
              "revision_id": "revision", "workflow_state_id": "workflow_state",
              "task_state_id": "task_state", "task_id": "task", "workflow_pk": "workflow",
-             "session_id": "editing_session", "uidb64": "user_uid", "code": "member_code"}
+             "session_id": "editing_session", "uidb64": "user_uid", "code": "member_code",
+             "attachment_pk": "courrier_attachment"}
 # A `pk` names an object of the model of the view's namespace (or of the view itself).
 PK_KINDS = {"wagtailadmin_api:pages": "page", "wagtailadmin_api:images": "image",
             "wagtailadmin_api:documents": "document", "wagtailadmin_collections": "collection",
@@ -269,7 +284,7 @@ PK_KINDS = {"wagtailadmin_api:pages": "page", "wagtailadmin_api:images": "image"
             "wagtailsnippets_wagtail_site_factory_sitealert": "alert",
             "wagtailsnippetchoosers_wagtail_site_factory_sitealert": "alert",
             "convocation": "convocation_sitting",
-            "actes": "actes_act"}
+            "actes": "actes_act", "courrier": "courrier_item"}
 PK_BY_VIEW = {"wagtailadmin_workflows:edit_task": "task",
               "wagtailadmin_workflows:disable_task": "task",
               "wagtailadmin_workflows:enable_task": "task"}
@@ -412,7 +427,8 @@ KINDS = {"home", "page", "market", "sitting", "act", "convocation_sitting", "rev
          "document",
          "collection", "site", "user", "user_uid", "group", "alert", "workflow", "task",
          "workflow_state", "task_state", "editing_session", "uploaded_image",
-         "uploaded_document", "member_code", "actes_act"}
+         "uploaded_document", "member_code", "actes_act", "courrier_item",
+         "courrier_attachment"}
 
 
 def requests_for(urls: list[AdminURL]) -> tuple[list[Request], list[str]]:
