@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The test suite, in two pytest processes side by side, so the two cores both work: the browser
 # journeys and the Ansible playbooks (mostly waiting on a demo server, a browser and
-# ansible-playbook), the security matrix and the mail servers' tests, beside everything else.
+# ansible-playbook) and the mail servers' tests, beside everything else.
 # With arguments, one pytest run with those arguments.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 pytest=.venv/bin/pytest
 if [ $# -gt 0 ]; then exec "$pytest" "$@"; fi
 
-slow_parts=(tests/journeys tests/ansible tests/security tests/mail_service)
+slow_parts=(tests/journeys tests/ansible tests/mail_service)
 log=$(mktemp)
 # Its own cache database (each test empties the cache it uses: tests/conftest.py) and its own
 # test database on PostgreSQL (pytest-django names it after DATABASE_URL's).
@@ -19,7 +19,7 @@ fi
 if [[ ${DATABASE_URL:-} == postgres* ]]; then
     side_env+=("DATABASE_URL=${DATABASE_URL%/*}/mutualis_side")
 fi
-env "${side_env[@]}" "$pytest" -p no:cacheprovider "${slow_parts[@]}" >"$log" 2>&1 &
+env "${side_env[@]}" "$pytest" -p no:cacheprovider --durations=10 "${slow_parts[@]}" >"$log" 2>&1 &
 side=$!
 "$pytest" -p no:cacheprovider --durations=20 $(printf -- '--ignore=%s ' "${slow_parts[@]}")
 main_rc=$?
