@@ -12,6 +12,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "convocation": ("extranet", "agenda"),
     "parapheur": ("extranet",),
     "messagerie": (),
+    "grc": ("website",),
 }
 
 SERVICE_LABELS = {
@@ -22,6 +23,7 @@ SERVICE_LABELS = {
     "convocation": "Convocation électronique des élus",
     "parapheur": "Parapheur électronique",
     "messagerie": "Messagerie partagée",
+    "grc": "Relation citoyen (démarches en ligne)",
 }
 
 # Roles, by their slug. `elected` roles put the person in `<code>-elus`, the others in

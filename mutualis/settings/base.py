@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "workspace",
     "csp",
     "axes",
+    "grc",
 ]
 
 MIDDLEWARE = [
