@@ -32,21 +32,21 @@ def template(slug: str) -> dict | None:
     return next((t for t in templates() if t["slug"] == slug), None)
 
 
-def instantiate(member, slug: str, **adjust) -> Demarche:
-    """The member's démarche from template `slug`, made on first call (then left as the member
-    adjusted it); `adjust` overrides the template's attributes on creation."""
-    spec = template(slug)
+def instantiate(member, template_slug: str, **adjust) -> Demarche:
+    """The member's démarche from template `template_slug`, made on first call (then left
+    as the member adjusted it); `adjust` overrides the template's attributes on creation."""
+    spec = template(template_slug)
     if spec is None:
-        raise KeyError(slug)
-    values = {"template": slug, "title": spec["title"], "intro": spec["intro"],
+        raise KeyError(template_slug)
+    values = {"template": template_slug, "title": spec["title"], "intro": spec["intro"],
               "purpose": spec["purpose"], "fields": spec["fields"],
               "attachments": spec["attachments"], "statuses": workflow(),
               "department": spec["department"], "role": spec["role"],
               "deadline_days": spec["deadline_days"], "reminder_days": spec["reminder_days"],
               "retention_days": spec["retention_days"]}
     values.update(adjust)
-    demarche, _made = Demarche.objects.get_or_create(member=member, slug=adjust.get("slug", slug),
-                                                     defaults=values)
+    demarche, _made = Demarche.objects.get_or_create(
+        member=member, slug=adjust.get("slug", template_slug), defaults=values)
     return demarche
 
 

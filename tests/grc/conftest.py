@@ -19,7 +19,7 @@ GRC = ("website", "extranet", "grc")
 def inventory() -> Inventory:
     from dataclasses import replace
 
-    inv = commune_inventory()
+    inv = commune_inventory(extra=("Charlieville",))
     members = tuple(replace(m, services=GRC) if i < 2 else m
                     for i, m in enumerate(inv.members))
     return replace(inv, members=members)
