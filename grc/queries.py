@@ -5,15 +5,14 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from .models import Demarche
-from .templates_data import ensure_demarches
+from .templates_data import ensure_demarches, missing_templates
 
 
 def member_demarches(member) -> QuerySet[Demarche]:
     """The member's démarches, made from the shipped templates on first use."""
-    found = Demarche.objects.filter(member=member)
-    if not found.exists():
+    if missing_templates(member):
         ensure_demarches(member)
-    return found
+    return Demarche.objects.filter(member=member)
 
 
 def online_demarches(member) -> QuerySet[Demarche]:

@@ -50,7 +50,15 @@ def instantiate(member, template_slug: str, **adjust) -> Demarche:
     return demarche
 
 
+def missing_templates(member) -> list[str]:
+    have = set(Demarche.objects.filter(member=member).values_list("template", flat=True))
+    return [spec["slug"] for spec in templates() if spec["slug"] not in have]
+
+
 @transaction.atomic
 def ensure_demarches(member) -> list[Demarche]:
-    """Every shipped démarche for the member (those it has are kept as they are)."""
-    return [instantiate(member, spec["slug"]) for spec in templates()]
+    """The shipped démarches the member has not instantiated yet, made (those it has stay as
+    it adjusted them, even renamed); every démarche of the member."""
+    for slug in missing_templates(member):
+        instantiate(member, slug)
+    return list(Demarche.objects.filter(member=member))
