@@ -121,7 +121,12 @@ class RequestForm(forms.Form):
     def __init__(self, demarche: Demarche, *args, staff: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.demarche, self.staff = demarche, staff
-        if not staff:
+        if staff:  # the agent types what the citizen says
+            self.fields["name"].label = _t("Nom et prénom du demandeur")
+            self.fields["email"].label = _t("Courriel du demandeur")
+            self.fields["email"].help_text = _t("Il y recevra le code de suivi.")
+            self.fields["phone"].label = _t("Téléphone du demandeur")
+        else:
             self.fields["email"].required = True
         for spec in demarche.fields:
             self.fields[f"f_{spec['slug']}"] = _field(spec)
