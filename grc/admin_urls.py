@@ -17,5 +17,6 @@ urlpatterns = [
     path("<int:pk>/message/", views.MessageView.as_view(), name="message"),
     path("<int:pk>/note/", views.NoteView.as_view(), name="note"),
     path("<int:pk>/delivrer/", views.DeliverView.as_view(), name="deliver"),
+    path("demarches/<slug:slug>/", views.DemarcheEditView.as_view(), name="demarche"),
     path("rapport/", views.ReportView.as_view(), name="report"),
 ]

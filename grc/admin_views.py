@@ -207,10 +207,12 @@ class StatusForm(forms.Form):
     message = forms.CharField(label=gettext_lazy("Message au demandeur (facultatif)"),
                               required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, demarche, *args, **kwargs):
+    def __init__(self, demarche, *args, current: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [c for c in demarche.status_choices()
                                          if c[0] != "delivree"]
+        if current:
+            self.fields["status"].initial = current
 
 
 class MessageForm(forms.Form):
@@ -262,8 +264,9 @@ class RequestView(HostMemberMixin, WagtailAdminTemplateMixin, TemplateView):
                        for e in obj.events.select_related("by")],
             "others": services.other_requests(obj).select_related("demarche")
             .order_by("-created_at")[:20],
-            "status_form": StatusForm(obj.demarche), "message_form": MessageForm(),
-            "note_form": NoteForm(), "deliver_form": DeliverForm()})
+            "status_form": StatusForm(obj.demarche, current=obj.status),
+            "message_form": MessageForm(), "note_form": NoteForm(),
+            "deliver_form": DeliverForm()})
         return context
 
 
@@ -328,6 +331,52 @@ class DeliverView(OperationView):
     def perform(self, obj, data):
         services.deliver(obj, data["text"], by=self.request.user, base=_base(self.request))
         return _("Demande délivrée et close ; le demandeur est prévenu.")
+
+
+# ------------------------------------------------------------------ adjusting a démarche
+
+
+class DemarcheForm(forms.ModelForm):
+    class Meta:
+        model = Demarche
+        fields = ["title", "intro", "purpose", "department", "role", "deadline_days",
+                  "reminder_days", "retention_days", "active"]
+
+
+class DemarcheEditView(HostMemberMixin, WagtailAdminTemplateMixin, FormView):
+    """The member adjusts a démarche made from the syndicate's template."""
+
+    template_name = "grc/admin/demarche.html"
+    header_icon = "cog"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.demarche = get_object_or_404(member_demarches(self.member), slug=kwargs["slug"])
+
+    def get_page_title(self):
+        return _("Régler : %(title)s") % {"title": self.demarche.title}
+
+    def get_breadcrumbs_items(self):
+        return _crumbs((reverse("grc:requests"), REQUESTS),
+                       (reverse("grc:record"), _("Démarches")), ("", self.demarche.title))
+
+    def get_form(self, form_class=None):
+        return DemarcheForm(instance=self.demarche, **self.get_form_kwargs())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["demarche"] = self.demarche
+        return context
+
+    def form_invalid(self, form):
+        messages.validation_error(self.request, _("Le formulaire contient des erreurs."), form)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, _("Démarche « %(title)s » enregistrée.")
+                         % {"title": self.demarche.title})
+        return redirect("grc:record")
 
 
 # ------------------------------------------------------------------ the yearly report

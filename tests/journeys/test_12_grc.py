@@ -77,7 +77,7 @@ def test_a_signalement_from_the_site_to_its_delivery(demo, chromium, tmp_path):
     assert code in staff.text() and "Camille Riveraine" in staff.text()
     spage.get_by_role("link", name="Enregistrer une demande (guichet, téléphone, courrier)").click()
     staff.look("choose a démarche")
-    spage.get_by_role("link", name="Demander un rendez-vous").click()
+    spage.get_by_role("link", name="Demander un rendez-vous", exact=True).click()
     staff.look("record a phone request")
     spage.get_by_label("Nom et prénom du demandeur").fill("Camille Riveraine")
     spage.get_by_label("Courriel du demandeur").fill(CITIZEN)
