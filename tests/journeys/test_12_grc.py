@@ -6,6 +6,7 @@ follow page and mailbox show the new status; Celles-sur-Belle's staff sees none 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from PIL import Image
 
@@ -106,6 +107,26 @@ def test_a_signalement_from_the_site_to_its_delivery(demo, chromium, tmp_path):
     assert "L'équipe de voirie passe jeudi." in citizen.text()
     open_mail(citizen, demo.mailbox, CITIZEN, "en cours de traitement")
     assert "L'équipe de voirie passe jeudi." in citizen.text()
+    citizen.assert_accessible()
+
+    # Delivered: closed with what was done, the citizen told; anonymised after the delay.
+    staff.goto(staff_page, "the signalement again")
+    spage.get_by_label("Ce qui a été délivré (document, rendez-vous, réponse)").fill(
+        "La dalle a été rescellée le 12.")
+    spage.get_by_role("button", name="Délivrer et clore").click()
+    staff.look("delivered")
+    assert "Demande délivrée et close" in staff.text()
+    citizen.goto(f"{site}/suivi/{code}/", "follow page once delivered")
+    assert page.locator("#etat").inner_text() == "Votre demande a été traitée"
+    assert "La dalle a été rescellée le 12." in citizen.text()
+    open_mail(citizen, demo.mailbox, CITIZEN, "Votre demande a été traitée")
+    later = (date.today() + timedelta(days=400)).isoformat()
+    assert "1 requests anonymised" in demo.cli("grc-retention", "--at", later)
+    staff.goto(staff_page, "the signalement anonymised")
+    assert "anonymisée" in staff.text().lower() and "Camille" not in staff.text()
+    citizen.goto(f"{site}/suivi/{code}/", "follow page once anonymised")
+    assert "rescellée" not in citizen.text()
+    staff.assert_accessible()
     citizen.assert_accessible()
 
     # Celles-sur-Belle's DGS, on her own host: nothing of Melle's requests.
