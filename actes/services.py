@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mutualis import uploads
+from provisioning.access import subscribes
 from provisioning.drivers import ProvisioningError
 from provisioning.models import RegistryMember
 
@@ -30,7 +31,15 @@ from .models import (
     MemberSettings,
     RegisterEntry,
 )
-from .natures import DELIBERATION, ELECTRONIC, NATURES
+from .natures import (
+    BUDGETAIRE,
+    CONTRAT,
+    DELIBERATION,
+    ELECTRONIC,
+    INDIVIDUEL,
+    NATURES,
+    REGLEMENTAIRE,
+)
 
 FIELD_LABELS = {"number": _("numéro"), "nature": _("nature"), "subject": _("objet"),
                 "matter": _("classification"), "document": _("acte signé"),
@@ -308,7 +317,25 @@ def publish(act: Act, *, posted_at: datetime | None = None) -> RegisterEntry:
                     mode=settings.publication_mode, url=url, sha256=act.sha256)
     Act.objects.filter(pk=act.pk).update(published_at=at, publication_url=url)
     act.published_at, act.publication_url = at, url
+    _file_in_ged(act)
     return entry
+
+
+# The GED's document type of each nature (ged/data/retention.yml).
+GED_TYPES = {DELIBERATION: "DELIB", REGLEMENTAIRE: "ARRETE", INDIVIDUEL: "ARRETE",
+             CONTRAT: "CONTRAT", BUDGETAIRE: "BUDGET"}
+
+
+def _file_in_ged(act: Act) -> None:
+    """A published act is filed in the member's GED, where it subscribes to it."""
+    if not subscribes(act.member, "ged"):
+        return
+    from ged.services import file_from_app
+
+    file_from_app(act.member, GED_TYPES.get(act.nature, "ACTE-AUTRE"), act.subject,
+                  read_file(act.document), filename=act.document.name, source="actes",
+                  created_on=act.decision_date, object_app="actes", object_key=act.pk,
+                  metadata={"numéro": act.number, "nature": str(dict(NATURES)[act.nature])})
 
 
 def _append(member: RegistryMember, **fields) -> RegisterEntry:

@@ -255,6 +255,22 @@ def publish_on_site(sitting: Sitting, dispatch: Dispatch) -> None:
     audit(sitting, "site", url=url)
 
 
+def file_in_ged(sitting: Sitting, files: dict[str, bytes]) -> None:
+    """The dossier as sent is filed in the member's GED, where it subscribes to it (each file
+    once: sending again files nothing new)."""
+    if not subscribes(sitting.member, "ged"):
+        return
+    from ged.services import file_from_app
+
+    title = sitting.title or sitting.assembly.name
+    for name, content in files.items():
+        file_from_app(sitting.member, "CONV-DOSSIER", f"{title} — {name}", content,
+                      filename=name, source="convocation",
+                      created_on=timezone.localdate(sitting.starts_at),
+                      object_app="convocation", object_key=f"{sitting.pk}/{name}"[:80],
+                      metadata={"assemblée": sitting.assembly.name, "lieu": sitting.place})
+
+
 def settled(dispatch: Dispatch, sitting: Sitting) -> bool:
     """Nothing is left to retry: every step happened or cannot happen here."""
     return (bool(dispatch.published_paths or dispatch.nextcloud_absent)
@@ -310,6 +326,7 @@ def send(sitting_id: int, today: date | None = None) -> Dispatch:
             Sitting.objects.filter(pk=sitting.pk, status=Sitting.SENDING).update(
                 status=Sitting.SENT)
             publish_on_site(sitting, dispatch)
+            file_in_ged(sitting, files)
         if not failed and settled(dispatch, sitting):
             dispatch.finished_at = timezone.now()
             dispatch.save(update_fields=["finished_at"])

@@ -270,9 +270,9 @@ class RequestView(HostMemberMixin, WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-def attachment(request, pk: int, attachment_pk: int):
+def attachment(request, pk: int, request_file_pk: int):
     found = _host_request(request, pk)
-    file = get_object_or_404(found.files, pk=attachment_pk)
+    file = get_object_or_404(found.files, pk=request_file_pk)
     return serve_private(request, file.file, file.file.name.rsplit("/", 1)[-1])
 
 

@@ -18,6 +18,7 @@ from provisioning import keys
 from provisioning.inventory import Inventory, Member, Person
 from provisioning.naming import (
     assembly_group,
+    department_group,
     elected_group,
     member_group_labels,
     service_group,
@@ -87,6 +88,8 @@ def member_groups(m: Member, people: list[Person]) -> Iterator[tuple[str, str, l
     for service in m.services:
         gid = service_group(m.code, service)
         yield gid, labels[gid], everyone
+    for d in m.departments:  # the courrier routes items to them
+        yield department_group(m.code, d.slug), f"{d.name} — {m.name}", sorted(d.people)
 
 
 def desired_resources(inventory: Inventory) -> Iterator[Resource]:

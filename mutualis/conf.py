@@ -99,6 +99,11 @@ DEFAULTS = {
     "MUTUALIS_ACTES_TDT": None,
     # A folder of the Ministry's current @ctes schemas; None: the copies in actes/data.
     "MUTUALIS_ACTES_XSD_DIR": None,
+    # ---- GED
+    # The archive system's gateway that receives SEDA transfers (ged/connector.py); empty:
+    # none, transfers wait. Its identifier as ArchivalAgency in the manifests.
+    "MUTUALIS_GED_ARCHIVE_URL": "",
+    "MUTUALIS_GED_ARCHIVAL_AGENCY": "archives-departementales",
     # ---- citizen requests (grc)
     # Requests a visitor's address may file per window (s), on one member's site.
     "MUTUALIS_GRC_SUBMIT_MAX": 10,

@@ -12,6 +12,8 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "convocation": ("extranet", "agenda"),
     "parapheur": ("extranet",),
     "messagerie": (),
+    "ged": (),
+    "courrier": (),
     "grc": ("website",),
 }
 
@@ -23,6 +25,8 @@ SERVICE_LABELS = {
     "convocation": "Convocation électronique des élus",
     "parapheur": "Parapheur électronique",
     "messagerie": "Messagerie partagée",
+    "ged": "Gestion électronique des documents et archives",
+    "courrier": "Courrier et factures",
     "grc": "Relation citoyen (démarches en ligne)",
 }
 

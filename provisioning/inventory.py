@@ -49,6 +49,15 @@ class Assembly:
 
 
 @dataclass(frozen=True)
+class Department:
+    """A department of a member (voirie, comptabilité...) and the uids of who works in it."""
+
+    slug: str
+    name: str
+    people: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class MemberMail:
     """A member's shared mail (service `messagerie`), as the loader resolved it."""
 
@@ -116,6 +125,7 @@ class Member:
     email: str = ""
     phone: str = ""
     mail: MemberMail | None = None  # set when the member subscribes to `messagerie`
+    departments: tuple[Department, ...] = ()
 
     def subscribes(self, service: str) -> bool:
         return service in self.services

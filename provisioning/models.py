@@ -39,6 +39,8 @@ class RegistryMember(models.Model):
     address = models.TextField(blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # The member's departments (voirie, comptabilité...): [{"slug", "name"}].
+    departments = models.JSONField(default=list, blank=True)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -87,6 +89,7 @@ class RegistrySeat(models.Model):
     roles = models.JSONField(default=list)
     assemblies = models.JSONField(default=list)
     title = models.CharField(max_length=200, blank=True)
+    departments = models.JSONField(default=list, blank=True)  # slugs of the member's
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -117,6 +117,12 @@ def service_group(code: str, service: str) -> str:
     return f"{code.lower()}-svc-{service}"
 
 
+def department_group(code: str, department: str) -> str:
+    """A member's department (`79174-dept-voirie`); 'dept-' keeps it apart from the
+    assemblies' groups, as 'svc-' and 'mail-' do."""
+    return f"{code.lower()}-dept-{department}"
+
+
 def member_groups(code: str, assemblies: Iterable[str], services: Iterable[str]) -> list[str]:
     return ([staff_group(code), elected_group(code)]
             + [assembly_group(code, a) for a in assemblies]

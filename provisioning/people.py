@@ -151,3 +151,22 @@ def sits_in(person_id: int, assembly: RegistryAssembly) -> bool:
     found = RegistrySeat.objects.filter(member_id=assembly.member_id, person_id=person_id,
                                         active=True, person__active=True).first()
     return found is not None and assembly.slug in (found.assemblies or [])
+
+
+# -------------------------------------------------------------------------- departments
+
+
+def departments(member: RegistryMember) -> dict[str, str]:
+    """The member's departments: slug -> name, in the inventory's order."""
+    return {d["slug"]: d["name"] for d in member.departments or []}
+
+
+def departments_of(person: RegistryPerson | None, member: RegistryMember) -> list[str]:
+    """The slugs of the member's departments the person works in (their active seat's)."""
+    found = seat(person, member) if person is not None else None
+    return list(found.departments or []) if found is not None else []
+
+
+def department_seats(member: RegistryMember, department: str) -> list[RegistrySeat]:
+    """The active seats of the people who work in one of the member's departments."""
+    return [s for s in member_seats(member) if department in (s.departments or [])]

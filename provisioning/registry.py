@@ -45,9 +45,11 @@ def known_uids() -> dict[str, str]:
 
 
 def _member_attrs(m) -> dict:
-    return {"name": m.name, "kind": m.kind, "population": m.population, "slug": m.slug,
-            "hostname": m.hostname, "services": sorted(m.services), "siren": m.siren,
-            "address": m.address, "email": m.email, "phone": m.phone}
+    attrs = {"name": m.name, "kind": m.kind, "population": m.population, "slug": m.slug,
+             "hostname": m.hostname, "services": sorted(m.services), "siren": m.siren,
+             "address": m.address, "email": m.email, "phone": m.phone}
+    attrs["departments"] = [{"slug": d.slug, "name": d.name} for d in m.departments]
+    return attrs
 
 
 def mail_settings(inventory: Inventory) -> dict:
@@ -84,6 +86,11 @@ class RegistryDriver(BaseDriver):
             for a in m.assemblies:
                 yield Resource(ASSEMBLY(m.code, a.slug), {"name": a.name}, own,
                                (MEMBER(m.code),))
+        works_in: dict[tuple[str, str], list[str]] = {}
+        for m in inventory.members:
+            for d in m.departments:
+                for uid in d.people:
+                    works_in.setdefault((m.code, uid), []).append(d.slug)
         for p in inventory.people:
             codes = frozenset(s.member for s in p.seats)
             yield Resource(PERSON(p.uid),
@@ -93,7 +100,8 @@ class RegistryDriver(BaseDriver):
             for s in p.seats:
                 yield Resource(SEAT(s.member, p.uid),
                                {"roles": sorted(s.roles), "assemblies": sorted(s.assemblies),
-                                "title": s.title},
+                                "title": s.title,
+                                "departments": sorted(works_in.get((s.member, p.uid), []))},
                                frozenset([s.member]),
                                (MEMBER(s.member), PERSON(p.uid)))
 
@@ -116,17 +124,20 @@ class RegistryDriver(BaseDriver):
             attrs["services"] = sorted(attrs["services"])
             yield Observed(MEMBER(code), attrs, state(MEMBER, active), frozenset([code]))
         seats = RegistrySeat.objects.values_list(
-            "member__code", "person__uid", "roles", "assemblies", "title", "active")
+            "member__code", "person__uid", "roles", "assemblies", "title", "departments",
+            "active")
         people = RegistryPerson.objects.values_list("uid", *PERSON_FIELDS, "active")
         if scope.members is not None:  # the people of these members, with all their seats
             seated = RegistrySeat.objects.filter(member__code__in=scope.members)
             seats = seats.filter(person__in=seated.values("person"))
             people = people.filter(pk__in=seated.values("person"))
         person_members: dict[str, set[str]] = {}
-        for code, uid, roles, assemblies, title, active in seats.iterator(chunk_size=5000):
+        for code, uid, roles, assemblies, title, departments, active in seats.iterator(
+                chunk_size=5000):
             person_members.setdefault(uid, set()).add(code)
             yield Observed(SEAT(code, uid),
-                           {"roles": roles, "assemblies": assemblies, "title": title},
+                           {"roles": roles, "assemblies": assemblies, "title": title,
+                            "departments": departments},
                            state(SEAT, active), frozenset([code]))
         for uid, *values, active in people.iterator(chunk_size=5000):
             yield Observed(PERSON(uid), dict(zip(PERSON_FIELDS, values, strict=True)),
@@ -204,7 +215,7 @@ class RegistryDriver(BaseDriver):
 # ------------------------------------------------------------------------------ apply helpers
 
 MEMBER_FIELDS = ("name", "kind", "population", "slug", "hostname", "services", "siren",
-                 "address", "email", "phone")
+                 "address", "email", "phone", "departments")
 PERSON_FIELDS = ("email", "given_name", "surname", "phone", "civility")
 KIND_ORDER = {SYNDICATE: -1, MEMBER: 0, PERSON: 1, ASSEMBLY: 2, SEAT: 3}
 # Changes written in one transaction: bounds its length and the size of the IN (...) lists.

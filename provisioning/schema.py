@@ -169,7 +169,22 @@ INVENTORY_SCHEMA: dict = {
                 "assemblies": {"type": "array", "items": {"$ref": "#/$defs/assembly"}},
                 "people": {"type": "array", "items": {"$ref": "#/$defs/person"}},
                 "mail": {"$ref": "#/$defs/member_mail"},
+                "departments": {"type": "array", "items": {"$ref": "#/$defs/department"}},
             },
+        },
+        "department": {
+            "type": "object",
+            "description": "A department of the member (voirie, urbanisme, comptabilité...): "
+                           "the courrier app routes items to it.",
+            "required": ["name"],
+            "additionalProperties": False,
+            "properties": {"slug": {"type": "string", "pattern": SLUG_PATTERN,
+                                    "maxLength": LABEL_MAX},
+                           "name": _text(NAME_MAX),
+                           "people": {"type": "array", "uniqueItems": True,
+                                      "description": "Who works in it: the email (or uid "
+                                                     "when declared) of people of the member.",
+                                      "items": _text(EMAIL_MAX)}},
         },
         "member_mail": {
             "type": "object",

@@ -13,6 +13,8 @@ DEBIAN_PACKAGES=(
     postfix postfix-ldap                        # shared mail: Postfix with LDAP maps (mail_service/)
     dovecot-imapd dovecot-lmtpd dovecot-ldap    # shared mail: IMAP, LMTP delivery, LDAP auth
     opendkim                                    # shared mail: DKIM signing (mail_service/dkim.py)
+    file                                        # libmagic and its database: the GED's formats (python-magic)
+    ocrmypdf tesseract-ocr-fra                  # courrier: OCR of scanned mail (French)
 )
 
 missing=()

@@ -11,7 +11,7 @@ import grimp
 import pytest
 
 PACKAGES = ("mutualis", "provisioning", "ldap_sync", "nextcloud_bridge", "wagtail_site_factory",
-            "convocation", "signature", "actes", "mail_service", "portal", "workspace")
+            "convocation", "signature", "actes", "mail_service", "portal", "workspace", "ged")
 # mutualis/cli.py imports every package's cli.py; the packages share mutualis/cli_support.py.
 CLI = "mutualis.cli"
 

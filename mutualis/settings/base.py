@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "convocation",
     "signature",
     "actes",
+    "ged",
+    "courrier",
     "portal",
     "workspace",
     "csp",
@@ -257,6 +259,10 @@ MUTUALIS_ACTES_TDT = ({
     "mode": os.environ.get("MUTUALIS_S2LOW_MODE", "act"),
 } if os.environ.get("MUTUALIS_S2LOW_URL") else None)
 MUTUALIS_ACTES_XSD_DIR = os.environ.get("MUTUALIS_ACTES_XSD_DIR") or None
+# GED: the archive system that receives SEDA 2.2 transfers, and its identifier.
+MUTUALIS_GED_ARCHIVE_URL = os.environ.get("MUTUALIS_GED_ARCHIVE_URL", "")
+MUTUALIS_GED_ARCHIVAL_AGENCY = os.environ.get("MUTUALIS_GED_ARCHIVAL_AGENCY",
+                                              "archives-departementales")
 # One login page on every host (the commune's, the syndicate's): staff land in the Wagtail
 # admin, officials in their space (portal/).
 LOGIN_URL = "/connexion/"

@@ -47,8 +47,8 @@ class _Checker(SchemaChecks, SyndicateChecks, MemberChecks):
                                mail_quota_kb=quota_kb(d.mail_quota))
                         for d in people.values())
         return Inventory(path=self.filename, syndicate=syndicate, backends=backends,
-                         members=tuple(_with_mail_readers(m, uids, persons)
-                                       for _, m in members),
+                         members=tuple(_with_department_uids(_with_mail_readers(m, uids, persons),
+                                                             uids) for _, m in members),
                          people=persons)
 
 
@@ -63,3 +63,12 @@ def _with_mail_readers(member: Member, uids: dict[str, str], people: tuple[Perso
     shared = tuple((local, tuple(sorted(uids[e] for e in readers)) if readers else staff)
                    for local, readers in member.mail.shared)
     return dataclasses.replace(member, mail=dataclasses.replace(member.mail, shared=shared))
+
+
+def _with_department_uids(member: Member, uids: dict[str, str]) -> Member:
+    """The member with its departments' people as uids (the loader read emails)."""
+    if not member.departments:
+        return member
+    return dataclasses.replace(member, departments=tuple(
+        dataclasses.replace(d, people=tuple(sorted(uids[e] for e in d.people)))
+        for d in member.departments))

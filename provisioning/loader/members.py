@@ -12,6 +12,7 @@ from ..cog import Commune, Epci
 from ..inventory import Assembly, Member, Syndicate
 from ..quoting import shown
 from ..schema import MEMBER_CODE_PATTERN
+from .departments import DepartmentChecks
 from .helpers import _HOSTNAME_RULE, _email_valid, _hostname, _items, _text
 from .mail import MailChecks
 from .people import PeopleChecks, _PersonDraft
@@ -39,7 +40,7 @@ def _name_key(name: str) -> str:
 DNS_LABEL_MAX = 63  # RFC 1035
 
 
-class MemberChecks(PeopleChecks, MailChecks):
+class MemberChecks(PeopleChecks, MailChecks, DepartmentChecks):
     """Each member, built into a `Member`; its people are checked by `PeopleChecks`."""
 
     def member_code(self, path: JsonPath, code: str, kind: str) -> Commune | Epci | None:
@@ -123,6 +124,7 @@ class MemberChecks(PeopleChecks, MailChecks):
             self.error(path + ("services", _items(raw.get("services")).index("convocation")),
                        'subscribes to "convocation" but has no elected person to convene')
         mail = self.member_mail(path, raw, slug, syndicate, assemblies)
+        departments = self.member_departments(path, raw)
         population = raw.get("population")
         if not isinstance(population, int) or isinstance(population, bool):
             population = reference.population if reference and reference.population else 0
@@ -133,7 +135,8 @@ class MemberChecks(PeopleChecks, MailChecks):
                       hostname=hostname, services=tuple(raw.get("services") or ()),
                       assemblies=tuple(assemblies), siren=siren,
                       address=_text(raw.get("address")) or "", email=email or "",
-                      phone=_text(raw.get("phone")) or "", mail=mail)
+                      phone=_text(raw.get("phone")) or "", mail=mail,
+                      departments=tuple(departments))
 
     def member_hostname(self, path: JsonPath, raw: dict, slug: str,
                         syndicate: Syndicate | None) -> str | None:

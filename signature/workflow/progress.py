@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from provisioning.access import subscribes
 from provisioning.models import RegistryPerson
 
 from .. import audit
@@ -51,6 +52,8 @@ def _advance(folder: Folder) -> None:
                      documents={d.name: d.sha256 for d in folder.documents.all()})
         folder_id = folder.pk
         transaction.on_commit(lambda: _publish(folder_id))
+        if subscribes(folder.member, "ged"):
+            transaction.on_commit(lambda: file_in_ged(folder_id))
         return
     folder.position = following.position
     folder.save()
@@ -92,6 +95,21 @@ def run_seal(folder: Folder) -> bool:
     _store(folder, signed[folder.pk], None)
     _decide(folder, step, None, None, Decision.SEALED)
     return True
+
+
+def file_in_ged(folder_id: int) -> None:
+    """The signed documents of a finished folder are filed in the member's GED."""
+    from ged.services import file_from_app
+
+    folder = Folder.objects.select_related("member").get(pk=folder_id)
+    for document in folder.documents.all():
+        with document.file.open("rb") as f:
+            content = f.read()
+        file_from_app(folder.member, "PARAPH-SIGNE", f"{folder.title} — {document.name}",
+                      content, filename=document.name, source="parapheur",
+                      created_on=timezone.localdate(folder.completed_at),
+                      object_app="signature", object_key=f"{folder.pk}/{document.pk}",
+                      metadata={"type": folder.folder_type, "sous-type": folder.folder_subtype})
 
 
 def _publish(folder_id: int) -> None:

@@ -147,6 +147,7 @@ def build_member(code: str, name: str, editor: User) -> Member:
            "task": task.pk, "workflow_state": state.pk,
            "task_state": state.current_task_state.pk, "editing_session": session.pk,
            "member_code": code, "actes_act": _act(code, name).pk,
+           **_courrier(code, name),
            **_grc_request(code, name),
            **{kind: upload.pk for kind, upload in uploads.items()}}
     markers = (low, f"{code}-", editor.username, f"-{code}")  # names, groups, user, files
@@ -182,6 +183,19 @@ def _act(code: str, name: str):
                                decision_date=timezone.localdate(), subject=f"{SEARCH} de {name}",
                                matter_code="1.1", filename=f"acte-{code}.pdf",
                                pdf=pdf_bytes(name))
+
+
+def _courrier(code: str, name: str) -> dict:
+    """An item of the register (courrier.Item) with an attachment, its member subscribing."""
+    from courrier import register
+    from provisioning.models import RegistryMember
+
+    member = RegistryMember.objects.get(code=code)
+    member.services = [*member.services, "courrier"]
+    member.save()
+    item = register.record(member, subject=f"{SEARCH} de {name}",
+                           files=[(f"pli-{code}.pdf", pdf_bytes(name))])
+    return {"courrier_item": item.pk, "courrier_attachment": item.attachments.get().pk}
 
 
 @pytest.fixture
@@ -277,7 +291,8 @@ ID_PARAMS = {"page_id": "page", "parent_page_id": "home", "page_to_move_id": "pa
              "revision_id": "revision", "workflow_state_id": "workflow_state",
              "task_state_id": "task_state", "task_id": "task", "workflow_pk": "workflow",
              "session_id": "editing_session", "uidb64": "user_uid", "code": "member_code",
-             "attachment_pk": "grc_attachment"}
+             "attachment_pk": "courrier_attachment",
+             "request_file_pk": "grc_attachment"}
 # A `pk` names an object of the model of the view's namespace (or of the view itself).
 PK_KINDS = {"wagtailadmin_api:pages": "page", "wagtailadmin_api:images": "image",
             "wagtailadmin_api:documents": "document", "wagtailadmin_collections": "collection",
@@ -288,7 +303,8 @@ PK_KINDS = {"wagtailadmin_api:pages": "page", "wagtailadmin_api:images": "image"
             "wagtailsnippets_wagtail_site_factory_sitealert": "alert",
             "wagtailsnippetchoosers_wagtail_site_factory_sitealert": "alert",
             "convocation": "convocation_sitting",
-            "actes": "actes_act", "grc": "grc_request"}
+            "actes": "actes_act", "courrier": "courrier_item",
+            "grc": "grc_request"}
 PK_BY_VIEW = {"wagtailadmin_workflows:edit_task": "task",
               "wagtailadmin_workflows:disable_task": "task",
               "wagtailadmin_workflows:enable_task": "task"}
@@ -337,7 +353,8 @@ POSITIONAL = {"wagtailadmin_pages:revisions_compare": [
     ("page", "revision", "revision"), ("page", "live", "revision")]}
 # The apps' staff pages in the admin, whose objects are the registry members' (not the sites'):
 # each namespace has its own isolation matrix, over every one of its views.
-ISOLATED_ELSEWHERE = {"signature": "tests/security/test_isolation_parapheur.py"}
+ISOLATED_ELSEWHERE = {"signature": "tests/security/test_isolation_parapheur.py",
+                      "ged": "tests/security/test_isolation_ged.py"}
 # Views the walk never requests: they end the session or fail on purpose.
 NOT_REQUESTED = {"wagtailadmin_logout", "wagtailadmin_error_test"}
 POST_DATA = {"new_title": "Piraté", "new_slug": "pirate", "title": "Piraté", "slug": "pirate",
@@ -431,7 +448,8 @@ KINDS = {"home", "page", "market", "sitting", "act", "convocation_sitting", "rev
          "document",
          "collection", "site", "user", "user_uid", "group", "alert", "workflow", "task",
          "workflow_state", "task_state", "editing_session", "uploaded_image",
-         "uploaded_document", "member_code", "actes_act", "grc_request", "grc_attachment"}
+         "uploaded_document", "member_code", "actes_act", "courrier_item",
+         "courrier_attachment", "grc_request", "grc_attachment"}
 
 
 def requests_for(urls: list[AdminURL]) -> tuple[list[Request], list[str]]:

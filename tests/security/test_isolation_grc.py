@@ -68,7 +68,7 @@ def test_another_members_requests_never_appear(sites, media):
     # 360°: the same e-mail address in another member is not "the citizen's other request".
     assert theirs.code not in agent.get(f"/admin/grc/{mine.pk}/").content.decode()
 
-    objects = {"pk": theirs.pk, "attachment_pk": photo.pk, "slug": "signalement"}
+    objects = {"pk": theirs.pk, "request_file_pk": photo.pk, "slug": "signalement"}
     covered = 0
     for name, params in grc_views():
         if not {"pk"} & set(params):
