@@ -104,6 +104,19 @@ DEFAULTS = {
     # none, transfers wait. Its identifier as ArchivalAgency in the manifests.
     "MUTUALIS_GED_ARCHIVE_URL": "",
     "MUTUALIS_GED_ARCHIVAL_AGENCY": "archives-departementales",
+    # ---- citizen requests (grc)
+    # Requests a visitor's address may file per window (s), on one member's site.
+    "MUTUALIS_GRC_SUBMIT_MAX": 10,
+    "MUTUALIS_GRC_SUBMIT_WINDOW": 3600,
+    # Seconds a form must have been open before it is posted (robots post at once), and hours
+    # it stays valid.
+    "MUTUALIS_GRC_MIN_FILL_SECONDS": 3,
+    "MUTUALIS_GRC_FORM_HOURS": 24,
+    # Unknown tracking codes a visitor's address may try per window (s) before being refused.
+    "MUTUALIS_GRC_FOLLOW_MAX_FAILURES": 20,
+    "MUTUALIS_GRC_FOLLOW_WINDOW": 3600,
+    # Largest photo a citizen may attach (bytes).
+    "MUTUALIS_GRC_PHOTO_MAX_SIZE": 8 * 1024 * 1024,
 }
 
 

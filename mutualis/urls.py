@@ -22,6 +22,7 @@ urlpatterns = [
     path("parapheur/", include("signature.legacy_urls")),  # moved to /admin/parapheur/
     path("actes/", include("actes.public_urls")),
     path("actes/", include("actes.urls")),  # the old staff URLs, moved to /admin/actes/
+    path("", include("grc.public_urls")),  # démarches and follow pages on the members' sites
 ]
 
 if settings.DEBUG or conf.MUTUALIS_SERVE_MEDIA:

@@ -14,6 +14,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "messagerie": (),
     "ged": (),
     "courrier": (),
+    "grc": ("website",),
 }
 
 SERVICE_LABELS = {
@@ -26,6 +27,7 @@ SERVICE_LABELS = {
     "messagerie": "Messagerie partagée",
     "ged": "Gestion électronique des documents et archives",
     "courrier": "Courrier et factures",
+    "grc": "Relation citoyen (démarches en ligne)",
 }
 
 # Roles, by their slug. `elected` roles put the person in `<code>-elus`, the others in

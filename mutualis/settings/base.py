@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "workspace",
     "csp",
     "axes",
+    "grc",
 ]
 
 MIDDLEWARE = [
@@ -299,6 +300,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "convocation-reminders": {"task": "convocation.reminders",
                               "schedule": crontab(hour=8, minute=0)},
+    "grc-reminders": {"task": "grc.reminders", "schedule": crontab(hour=7, minute=30)},
+    "grc-retention": {"task": "grc.retention", "schedule": crontab(hour=3, minute=15)},
 }
 
 # Tokens of the links sent by mail never reach a log: the loggers that write request paths

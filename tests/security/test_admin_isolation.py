@@ -148,9 +148,27 @@ def build_member(code: str, name: str, editor: User) -> Member:
            "task_state": state.current_task_state.pk, "editing_session": session.pk,
            "member_code": code, "actes_act": _act(code, name).pk,
            **_courrier(code, name),
+           **_grc_request(code, name),
            **{kind: upload.pk for kind, upload in uploads.items()}}
     markers = (low, f"{code}-", editor.username, f"-{code}")  # names, groups, user, files
     return Member(name, code, member.site.hostname, editor, ids, tags, markers)
+
+
+def _grc_request(code: str, name: str) -> dict:
+    """A citizen request of the grc app, its citizen named with SEARCH, with an attachment
+    (the member subscribes to grc in the registry)."""
+    from grc import services
+    from grc.templates_data import instantiate
+    from provisioning.models import RegistryMember
+
+    member = RegistryMember.objects.get(code=code)
+    member.services = [*member.services, "grc"]
+    member.save()
+    request_obj = services.file_request(
+        instantiate(member, "signalement"), name=f"{SEARCH} de {name}", answers={},
+        uploads=[services.Upload("photo", "Photo", f"photo-{code}.png", png_bytes(),
+                                 "image/png")])[0]
+    return {"grc_request": request_obj.pk, "grc_attachment": request_obj.files.get().pk}
 
 
 def _act(code: str, name: str):
@@ -273,7 +291,8 @@ ID_PARAMS = {"page_id": "page", "parent_page_id": "home", "page_to_move_id": "pa
              "revision_id": "revision", "workflow_state_id": "workflow_state",
              "task_state_id": "task_state", "task_id": "task", "workflow_pk": "workflow",
              "session_id": "editing_session", "uidb64": "user_uid", "code": "member_code",
-             "attachment_pk": "courrier_attachment"}
+             "attachment_pk": "courrier_attachment",
+             "request_file_pk": "grc_attachment"}
 # A `pk` names an object of the model of the view's namespace (or of the view itself).
 PK_KINDS = {"wagtailadmin_api:pages": "page", "wagtailadmin_api:images": "image",
             "wagtailadmin_api:documents": "document", "wagtailadmin_collections": "collection",
@@ -284,7 +303,8 @@ PK_KINDS = {"wagtailadmin_api:pages": "page", "wagtailadmin_api:images": "image"
             "wagtailsnippets_wagtail_site_factory_sitealert": "alert",
             "wagtailsnippetchoosers_wagtail_site_factory_sitealert": "alert",
             "convocation": "convocation_sitting",
-            "actes": "actes_act", "courrier": "courrier_item"}
+            "actes": "actes_act", "courrier": "courrier_item",
+            "grc": "grc_request"}
 PK_BY_VIEW = {"wagtailadmin_workflows:edit_task": "task",
               "wagtailadmin_workflows:disable_task": "task",
               "wagtailadmin_workflows:enable_task": "task"}
@@ -293,6 +313,7 @@ UPLOAD_KINDS = {"wagtailimages": "uploaded_image", "wagtaildocs": "uploaded_docu
 PAGE_TYPE = {"content_type_app_name": "wagtail_site_factory",
              "content_type_model_name": "standardpage"}
 NAMED = {
+    "grc:record-demarche": [{"slug": "signalement"}], "grc:demarche": [{"slug": "signalement"}],
     "wagtailadmin_api:pages:action": [{"action_name": a} for a in (
         "copy", "move", "delete", "publish", "unpublish", "convert_alias",
         "revert_to_page_revision")],
@@ -428,7 +449,7 @@ KINDS = {"home", "page", "market", "sitting", "act", "convocation_sitting", "rev
          "collection", "site", "user", "user_uid", "group", "alert", "workflow", "task",
          "workflow_state", "task_state", "editing_session", "uploaded_image",
          "uploaded_document", "member_code", "actes_act", "courrier_item",
-         "courrier_attachment"}
+         "courrier_attachment", "grc_request", "grc_attachment"}
 
 
 def requests_for(urls: list[AdminURL]) -> tuple[list[Request], list[str]]:

@@ -70,6 +70,15 @@ def _activation_token() -> str:
     return token
 
 
+def _tracking_code() -> str:
+    from grc import services
+    from grc.templates_data import instantiate
+    from tests.factories import make_council
+
+    demarche = instantiate(make_council(members=1).member, "contact-service")
+    return services.file_request(demarche, name="Jeanne Test", answers={})[0].code
+
+
 def _reset_token() -> tuple[str, str]:
     user = User.objects.create_superuser("admin-reset", "admin-reset@example.fr", "x" * 20)
     return urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
@@ -86,6 +95,7 @@ REAL_TOKENS = {
     "ldap_sync:activation": lambda: (None, _activation_token()),
     "portal:admin-password": _reset_token,
     "wagtailadmin_password_reset_confirm": _reset_token,
+    "grc_public:follow": lambda: (None, _tracking_code()),
 }
 
 
