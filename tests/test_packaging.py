@@ -59,3 +59,13 @@ def test_the_built_wheel_holds_no_test_double(tmp_path):
     assert "nextcloud_bridge/driver.py" in names
     assert "actes/teletransmission/archive.py" in names
     assert [n for n in names if is_test_code(n.replace("/", "."))] == []
+
+
+def test_every_app_of_the_project_is_in_the_package_list():
+    # An app left out of the include list works from a checkout and is missing once installed.
+    from django.conf import settings
+
+    ours = {app.split(".")[0] for app in settings.INSTALLED_APPS
+            if (ROOT / app.split(".")[0] / "__init__.py").exists()}
+    assert ours, "no app of the project found in INSTALLED_APPS"
+    assert ours - set(found_packages()) == set()
