@@ -54,8 +54,8 @@ options:
   services:
     description:
       - Services the member subscribes to, among C(website), C(extranet), C(cloud),
-        C(agenda), C(convocation) (needs C(extranet) and C(agenda)) and C(parapheur) (needs
-        C(extranet)).
+        C(agenda), C(convocation) (needs C(extranet) and C(agenda)), C(parapheur) (needs
+        C(extranet)), C(messagerie), C(ged), C(courrier) and C(grc) (needs C(website)).
     type: list
     elements: str
     default: []
