@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mutualis.health.HealthMiddleware",  # first: /healthz answers whatever else fails
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "mutualis.security.DocumentFilePolicyMiddleware",  # after django-csp: sets its own
@@ -294,6 +295,9 @@ CELERY_BEAT_SCHEDULE = {
     "convocation-reminders": {"task": "convocation.reminders",
                               "schedule": crontab(hour=8, minute=0)},
 }
+
+# /metrics answers only with this bearer token (mutualis/health.py); unset, it is off.
+MUTUALIS_METRICS_TOKEN = os.environ.get("MUTUALIS_METRICS_TOKEN", "")
 
 # Tokens of the links sent by mail never reach a log: the loggers that write request paths
 # (Django's 4xx answers, CSRF refusals, the demo server's request lines) mask them before any
