@@ -281,8 +281,12 @@ class Deployment:
         return self.tmp / f"{host}-{unit}.log"
 
     def stop_all(self) -> None:
+        """SIGTERM to all at once (gunicorn and Celery stop gracefully), then wait."""
         for process in self.processes.values():
-            stop_process(process)
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
+            stop_process(process, timeout=15)
 
     def drop_database(self) -> None:
         for statement in (f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)',
@@ -410,6 +414,22 @@ def test_the_started_processes_answer_and_the_front_gets_a_members_certificate(d
     assert answer.startswith("HTTP/1.1 200"), answer[:500]
     assert "Juillé" in answer
 
+    # The front serves the static files from the shared directory, and no /metrics.
+    static, _ = https_get(context, host, d.https_port, "/static/wagtailadmin/css/core.css")
+    assert static.startswith("HTTP/1.1 200"), static[:500]
+    expected = (d.shared / "static" / "wagtailadmin" / "css" / "core.css").read_text()
+    assert static.split("\r\n\r\n", 1)[1] == expected
+    hidden, _ = https_get(context, host, d.https_port, "/metrics")
+    assert hidden.startswith("HTTP/1.1 404")
+    # Prometheus reaches each web process itself, with the vault's token.
+    token = d.secrets["vault_mutualis_metrics_token"]
+    metrics = httpx.get(f"http://{HOSTS['web2'][1]}:{d.web_ports['web2']}/metrics",
+                        headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert metrics.status_code == 200, metrics.text
+    assert 'mutualis_members{state="active"} 1.0' in metrics.text.splitlines()
+    assert 'mutualis_provisioning_last_run_status{status="succeeded"} 1.0' in metrics.text
+    assert 'mutualis_celery_queue_length{queue="mutualis.wagtail"} 0.0' in metrics.text
+
     # A name nobody registered gets no certificate: Caddy asked, a web process said no.
     with pytest.raises(ssl.SSLError):
         https_get(context, f"inconnue.{SITES_DOMAIN}", d.https_port)
@@ -418,10 +438,12 @@ def test_the_started_processes_answer_and_the_front_gets_a_members_certificate(d
     assert re.search(r'"GET /tls/ask\?domain=inconnue\.mutualis\.test HTTP/1.1" 404', asked)
 
 
-def https_get(context: ssl.SSLContext, host: str, port: int) -> tuple[str, dict]:
+def https_get(context: ssl.SSLContext, host: str, port: int,
+              path: str = "/") -> tuple[str, dict]:
+    """GET over TLS from the front, `host` in SNI and Host (no DNS of ours resolves it)."""
     with socket.create_connection((FRONT, port), timeout=60) as raw:
         with context.wrap_socket(raw, server_hostname=host) as tls:
-            tls.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+            tls.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
                         .encode())
             chunks = []
             while chunk := tls.recv(65536):
