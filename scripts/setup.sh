@@ -12,6 +12,7 @@ DEBIAN_PACKAGES=(
     redis-server                                # the shared cache test (two web processes, one Redis)
     postfix postfix-ldap                        # shared mail: Postfix with LDAP maps (mail_service/)
     dovecot-imapd dovecot-lmtpd dovecot-ldap    # shared mail: IMAP, LMTP delivery, LDAP auth
+    caddy pebble                                # deploy test: the front, and an ACME test server
 )
 
 missing=()
