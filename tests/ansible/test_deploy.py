@@ -183,6 +183,7 @@ class Deployment:
         (tmp / "pebble").mkdir()
         self.pebble = Pebble(tmp / "pebble", self.http_port, self.https_port)
         self.processes: dict[str, subprocess.Popen] = {}
+        self.extra_databases: list[str] = []
 
     def root(self, host: str) -> Path:
         return self.tmp / "hosts" / host
@@ -229,13 +230,17 @@ class Deployment:
                        check=True, capture_output=True, timeout=60)
 
     def playbook(self, *args: str) -> tuple[int, str]:
+        return self.playbook_named("deploy.yml", *args)
+
+    def playbook_named(self, name: str, *args: str) -> tuple[int, str]:
         env = {**os.environ, "ANSIBLE_CONFIG": str(ANSIBLE / "ansible.cfg"), "ANSIBLE_FORKS": "8",
                "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1", "PYTHONPATH": str(ROOT)}
-        for name in list(env):
-            if name.startswith("MUTUALIS_") or name in ("DATABASE_URL", "CELERY_BROKER_URL"):
-                env.pop(name)
+        for variable in list(env):
+            if variable.startswith("MUTUALIS_") or variable in ("DATABASE_URL",
+                                                                 "CELERY_BROKER_URL"):
+                env.pop(variable)
         proc = subprocess.run(
-            [str(BIN / "ansible-playbook"), "playbooks/deploy.yml", "-i", str(self.inventory),
+            [str(BIN / "ansible-playbook"), f"playbooks/{name}", "-i", str(self.inventory),
              "--vault-password-file", str(self.vault_password_file), *args],
             env=env, cwd=ANSIBLE, capture_output=True, text=True, timeout=600)
         return proc.returncode, proc.stdout + proc.stderr
@@ -289,8 +294,9 @@ class Deployment:
             stop_process(process, timeout=15)
 
     def drop_database(self) -> None:
-        for statement in (f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)',
-                          f'DROP ROLE IF EXISTS "{self.db_user}"'):
+        for statement in [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+                          for name in [self.db_name, *self.extra_databases]] + [
+                          f'DROP ROLE IF EXISTS "{self.db_user}"']:
             subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-XqAt", "-d",
                             "postgres", "-c", statement], capture_output=True, timeout=60)
 
@@ -433,9 +439,13 @@ def test_the_started_processes_answer_and_the_front_gets_a_members_certificate(d
     # A name nobody registered gets no certificate: Caddy asked, a web process said no.
     with pytest.raises(ssl.SSLError):
         https_get(context, f"inconnue.{SITES_DOMAIN}", d.https_port)
-    asked = "".join(d.log(h, "mutualis-web.service").read_text() for h in ("web1", "web2"))
-    assert re.search(rf'"GET /tls/ask\?domain={re.escape(host)} HTTP/1.1" 200', asked)
-    assert re.search(r'"GET /tls/ask\?domain=inconnue\.mutualis\.test HTTP/1.1" 404', asked)
+    def asked(pattern: str):  # gunicorn logs a request once it has answered it
+        return re.search(pattern, "".join(d.log(h, "mutualis-web.service").read_text()
+                                          for h in ("web1", "web2")))
+
+    assert asked(rf'"GET /tls/ask\?domain={re.escape(host)} HTTP/1.1" 200')
+    wait_for(lambda: asked(r'"GET /tls/ask\?domain=inconnue\.mutualis\.test HTTP/1.1" 404'),
+             "the refusal in a web process's log", timeout=10)
 
 
 def https_get(context: ssl.SSLContext, host: str, port: int,
@@ -463,3 +473,68 @@ members:
     kind: commune
     services: [website]
 """
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def data_dump(database: str) -> bytes:
+    """Every row of the database, as pg_dump writes them (plain SQL, data only), less the
+    random key pg_dump puts in its `\\restrict` and `\\unrestrict` lines at each run."""
+    proc = subprocess.run(["pg_dump", "-h", "127.0.0.1", "-U", "postgres", "--data-only",
+                           "--no-owner", "-d", database], capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.split(b"\n")
+    kept = [line for line in lines if not line.startswith((b"\\restrict ", b"\\unrestrict "))]
+    assert len(lines) - len(kept) <= 2
+    return b"\n".join(kept)
+
+
+def test_backup_then_restore_onto_fresh_directories(deployment):
+    d = deployment
+    # What the running system holds besides the database: an upload and a signed file.
+    for relative in ("media/documents/budget-2026.pdf", "private/parapheur/signe.pdf"):
+        path = d.shared / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"%PDF-1.7\n" + secrets.token_bytes(4096))
+    backups = d.tmp / "backups"
+    rc, out = d.playbook_named("backup.yml", "-e", f"mutualis_backup_dir={backups}",
+                               "-e", "mutualis_backup_name=sauvegarde")
+    assert rc == 0, out[-5000:]
+    saved = backups / "sauvegarde"
+    assert sorted(p.name for p in saved.iterdir()) == ["fichiers.tar.gz", "mutualis.pgdump"]
+    for secret in d.secrets.values():
+        assert secret not in out
+
+    # Onto empty hosts: a new database and a new shared directory.
+    fresh_db, fresh_shared = f"{d.db_name}_restauree", d.tmp / "shared-restauree"
+    d.extra_databases.append(fresh_db)
+    fresh = ["-e", f"mutualis_backup_dir={backups}", "-e", "mutualis_backup_name=sauvegarde",
+             "-e", f"mutualis_db_name={fresh_db}", "-e", f"mutualis_shared_dir={fresh_shared}"]
+    rc, out = d.playbook_named("restore.yml", *fresh)
+    assert rc == 0, out[-5000:]
+    assert data_dump(fresh_db) == data_dump(d.db_name)
+    assert tree(fresh_shared / "media") == tree(d.shared / "media")
+    assert tree(fresh_shared / "private") == tree(d.shared / "private")
+    assert len(tree(fresh_shared)) == 2
+
+    # The restored system needs nothing: its plan for the same inventory is empty.
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MUTUALIS_")},
+           **d.environment("web1")}
+    env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{fresh_db}"
+    env["MUTUALIS_VAR_DIR"] = str(fresh_shared)
+    proc = subprocess.run([sys.executable, "-m", "mutualis.cli", "plan",
+                           str(d.tmp / "inventaire.yml"), "--json"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    plan = json.loads(proc.stdout)
+    assert plan["changes"] == [] or all(c["action"] == "noop" for c in plan["changes"]), plan
+    assert plan["summary"].get("noop", 0) > 0
+
+    # A second restore onto what is now there is refused, and changes nothing.
+    rc, out = d.playbook_named("restore.yml", *fresh)
+    assert rc != 0
+    assert "n'est pas vide" in " ".join(out.split())
+    assert data_dump(fresh_db) == data_dump(d.db_name)
