@@ -23,6 +23,7 @@ import re
 import secrets
 import shlex
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -278,7 +279,8 @@ class Deployment:
         argv = [part.replace("%%", "%") for part in shlex.split(fields["ExecStart"][0])]
         log = self.tmp / f"{host}-{unit}.log"
         process = subprocess.Popen(argv, env=env, cwd=fields.get("WorkingDirectory", ["/"])[0],
-                                   stdout=log.open("w"), stderr=subprocess.STDOUT)
+                                   stdout=log.open("w"), stderr=subprocess.STDOUT,
+                                   start_new_session=True)  # its own group, as a cgroup
         self.processes[f"{host}/{unit}"] = process
         return process
 
@@ -435,6 +437,16 @@ def test_the_started_processes_answer_and_the_front_gets_a_members_certificate(d
     assert 'mutualis_members{state="active"} 1.0' in metrics.text.splitlines()
     assert 'mutualis_provisioning_last_run_status{status="succeeded"} 1.0' in metrics.text
     assert 'mutualis_celery_queue_length{queue="mutualis.wagtail"} 0.0' in metrics.text
+
+    # A web host dies (its gunicorn and all its workers at once): the front sends the next
+    # requests to the other one, none is lost.
+    statuses = []
+    for i in range(24):
+        if i == 8:
+            os.killpg(d.processes["web1/mutualis-web.service"].pid, signal.SIGKILL)
+        page, _ = https_get(context, host, d.https_port, f"/?visite={i}")
+        statuses.append(page.split(" ", 2)[1])
+    assert statuses == ["200"] * 24
 
     # A name nobody registered gets no certificate: Caddy asked, a web process said no.
     with pytest.raises(ssl.SSLError):
