@@ -262,13 +262,19 @@ class Deployment:
                 env[name] = shlex.split(value)[0] if value else ""
         return env
 
-    def start(self, host: str, unit: str) -> subprocess.Popen:
-        text = self.units(host)[unit].read_text()
+    def fields(self, host: str, unit: str) -> dict[str, list[str]]:
         fields: dict[str, list[str]] = {}
-        for line in text.splitlines():
+        for line in self.units(host)[unit].read_text().splitlines():
             if "=" in line and not line.startswith(("#", "[")):
                 key, _, value = line.partition("=")
                 fields.setdefault(key, []).append(value)
+        return fields
+
+    def unit_field(self, host: str, unit: str, name: str) -> str:
+        return self.fields(host, unit)[name][0]
+
+    def start(self, host: str, unit: str) -> subprocess.Popen:
+        fields = self.fields(host, unit)
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("MUTUALIS_") and k not in ("DATABASE_URL",)}
         for path in fields.get("EnvironmentFile", []):
@@ -447,6 +453,19 @@ def test_the_started_processes_answer_and_the_front_gets_a_members_certificate(d
         page, _ = https_get(context, host, d.https_port, f"/?visite={i}")
         statuses.append(page.split(" ", 2)[1])
     assert statuses == ["200"] * 24
+
+    # The unit's reload (a new version deployed) while visitors keep coming: none refused.
+    reload = d.unit_field("web2", "mutualis-web.service", "ExecReload")
+    pid = d.processes["web2/mutualis-web.service"].pid
+    statuses = []
+    for i in range(30):
+        if i == 5:
+            subprocess.run(shlex.split(reload.replace("$MAINPID", str(pid))), check=True)
+        page, _ = https_get(context, host, d.https_port, f"/?rechargement={i}")
+        statuses.append(page.split(" ", 2)[1])
+    assert statuses == ["200"] * 30
+    reloaded = d.log("web2", "mutualis-web.service").read_text()
+    assert "Handling signal: hup" in reloaded  # the old processes finished, new ones took over
 
     # A name nobody registered gets no certificate: Caddy asked, a web process said no.
     with pytest.raises(ssl.SSLError):
