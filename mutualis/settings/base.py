@@ -206,6 +206,12 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent: a task lost with its worker runs again
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task whose process was killed (OOM, kill -9) goes back to the queue rather than being
+# acknowledged as failed; one whose whole worker died is handed to another worker by Redis
+# once its visibility timeout has passed (it must exceed the longest task).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("MUTUALIS_CELERY_VISIBILITY_TIMEOUT", "3600"))}
 
 # Provisioning engine: the drivers, in the order their backends are applied (the default
 # list, the destroy threshold, concurrency and retries: mutualis/conf.py).
@@ -294,6 +300,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "convocation-reminders": {"task": "convocation.reminders",
                               "schedule": crontab(hour=8, minute=0)},
+    # The prefecture's acknowledgements and letters (actes/tasks.py), every hour.
+    "actes-refresh": {"task": "actes.refresh", "schedule": crontab(minute=10)},
+    # B-LTA archive timestamps about to stop being verifiable (signature/tasks.py), nightly.
+    "signature-renewals": {"task": "signature.renew_archive_timestamps",
+                           "schedule": crontab(hour=3, minute=30)},
 }
 
 # /metrics answers only with this bearer token (mutualis/health.py); unset, it is off.
