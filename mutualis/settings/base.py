@@ -210,8 +210,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # acknowledged as failed; one whose whole worker died is handed to another worker by Redis
 # once its visibility timeout has passed (it must exceed the longest task).
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+visibility_timeout = int(os.environ.get("MUTUALIS_CELERY_VISIBILITY_TIMEOUT", "3600"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": int(os.environ.get("MUTUALIS_CELERY_VISIBILITY_TIMEOUT", "3600"))}
+    "visibility_timeout": visibility_timeout,
+    # Every worker looks for such tasks every few seconds (kombu's default scans at every
+    # tenth sweep of 10 s: a dead worker's task would wait 100 s more).
+    "unacked_restore_interval": max(1, min(10, visibility_timeout // 2)),
+    "unacked_restore_throttle": 1,
+}
+del visibility_timeout
 
 # Provisioning engine: the drivers, in the order their backends are applied (the default
 # list, the destroy threshold, concurrency and retries: mutualis/conf.py).
