@@ -103,8 +103,20 @@ def broker(store, settings):
     settings.MUTUALIS_METRICS_TOKEN = TOKEN
     before = app.conf.broker_url
     app.conf.broker_url = REDIS_URL
+    forget_connections()
     yield REDIS_URL
     app.conf.broker_url = before
+    forget_connections()
+
+
+def forget_connections() -> None:
+    """Celery keeps the connections of its producers once made (a task run eagerly makes
+    them too, to the memory broker): drop them, so that what is sent next goes to the broker
+    now configured (what Celery does itself after a fork, app._after_fork)."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 def get(live_server, path: str, **headers) -> httpx.Response:
