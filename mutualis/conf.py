@@ -58,6 +58,8 @@ DEFAULTS = {
     "MUTUALIS_UPLOAD_MAX_SIZE": 50 * 1024 * 1024,
     # Django serves MEDIA_URL itself (the demo: no web server in front); always with DEBUG.
     "MUTUALIS_SERVE_MEDIA": False,
+    # Bearer token /metrics asks for (env MUTUALIS_METRICS_TOKEN); empty: /metrics is off.
+    "MUTUALIS_METRICS_TOKEN": "",
     # Start of the links sent by mail; empty: the demo's address, else http://127.0.0.1:8000.
     "MUTUALIS_BASE_URL": "",
     # Days an activation link stays valid.

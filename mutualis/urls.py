@@ -5,12 +5,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from mutualis import conf
+from mutualis import conf, health, tls_ask
 from mutualis.private_files import serve_media
 from wagtail_site_factory.views import favicon
 
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
+    path("metrics", health.metrics, name="metrics"),
+    path("tls/ask", tls_ask.ask, name="tls-ask"),  # the front's on-demand TLS question
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -15,6 +15,7 @@ DEBIAN_PACKAGES=(
     opendkim                                    # shared mail: DKIM signing (mail_service/dkim.py)
     file                                        # libmagic and its database: the GED's formats (python-magic)
     ocrmypdf tesseract-ocr-fra                  # courrier: OCR of scanned mail (French)
+    caddy pebble                                # deploy test: the front, and an ACME test server
 )
 
 missing=()

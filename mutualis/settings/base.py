@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mutualis.health.HealthMiddleware",  # first: /healthz answers whatever else fails
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "mutualis.security.DocumentFilePolicyMiddleware",  # after django-csp: sets its own
@@ -208,6 +209,19 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent: a task lost with its worker runs again
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task whose process was killed (OOM, kill -9) goes back to the queue rather than being
+# acknowledged as failed; one whose whole worker died is handed to another worker by Redis
+# once its visibility timeout has passed (it must exceed the longest task).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+visibility_timeout = int(os.environ.get("MUTUALIS_CELERY_VISIBILITY_TIMEOUT", "3600"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": visibility_timeout,
+    # Every worker looks for such tasks every few seconds (kombu's default scans at every
+    # tenth sweep of 10 s: a dead worker's task would wait 100 s more).
+    "unacked_restore_interval": max(1, min(10, visibility_timeout // 2)),
+    "unacked_restore_throttle": 1,
+}
+del visibility_timeout
 
 # Provisioning engine: the drivers, in the order their backends are applied (the default
 # list, the destroy threshold, concurrency and retries: mutualis/conf.py).
@@ -302,7 +316,15 @@ CELERY_BEAT_SCHEDULE = {
                               "schedule": crontab(hour=8, minute=0)},
     "grc-reminders": {"task": "grc.reminders", "schedule": crontab(hour=7, minute=30)},
     "grc-retention": {"task": "grc.retention", "schedule": crontab(hour=3, minute=15)},
+    # The prefecture's acknowledgements and letters (actes/tasks.py), every hour.
+    "actes-refresh": {"task": "actes.refresh", "schedule": crontab(minute=10)},
+    # B-LTA archive timestamps about to stop being verifiable (signature/tasks.py), nightly.
+    "signature-renewals": {"task": "signature.renew_archive_timestamps",
+                           "schedule": crontab(hour=3, minute=30)},
 }
+
+# /metrics answers only with this bearer token (mutualis/health.py); unset, it is off.
+MUTUALIS_METRICS_TOKEN = os.environ.get("MUTUALIS_METRICS_TOKEN", "")
 
 # Tokens of the links sent by mail never reach a log: the loggers that write request paths
 # (Django's 4xx answers, CSRF refusals, the demo server's request lines) mask them before any

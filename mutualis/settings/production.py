@@ -22,3 +22,6 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 # Entering the browsers' preload list is each domain owner's decision (a commune's own
 # domain included), not one the software makes for them.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# The front's on-demand TLS question and Prometheus reach the web processes over plain HTTP,
+# on their own addresses: not redirected (mutualis/health.py, tls_ask.py).
+SECURE_REDIRECT_EXEMPT = [r"^metrics$", r"^tls/ask$"]

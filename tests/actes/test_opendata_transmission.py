@@ -209,3 +209,16 @@ def test_a_secretary_records_publishes_and_follows_an_act(commune, tdt):
                                     ).content.decode()
     scdl = public.get(reverse("actes_public:deliberations-csv", args=[commune.code]))
     assert scdl.status_code == 200 and b"2026_045" in scdl.content
+
+
+def test_the_hourly_job_refreshes_the_acts_as_the_command_does(commune, tdt):
+    from mutualis.celery import app
+
+    app.loader.import_default_modules()
+    act = record(commune)
+    sent = transmission.transmit(act)
+    tdt.advance(sent.transaction_id, 4)
+    assert app.tasks["actes.refresh"].delay().get() == 1  # as beat sends it, no argument
+    sent.refresh_from_db()
+    assert sent.state == Transmission.ACKNOWLEDGED
+    assert app.tasks["actes.refresh"].delay().get() == 0  # nothing new

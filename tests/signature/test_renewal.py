@@ -303,3 +303,20 @@ def test_cli_without_a_tsa_is_one_sentence(signed_folders, parapheur_settings, c
     assert main(["signature", "renew"]) == 1
     assert capsys.readouterr().err.strip() == (
         "error: renewing archive timestamps needs a timestamp authority: set MUTUALIS_TSA_URL")
+
+
+def test_the_nightly_job_renews_as_the_command_does(signed_folders, capfd):
+    from mutualis.celery import app
+
+    app.loader.import_default_modules()
+    _, expiring, lasting = signed_folders
+    other = _main_doc(lasting).file.name
+    renew = app.tasks["signature.renew_archive_timestamps"]
+    assert renew.delay(horizon_days=90).get() == {"checked": 2, "renewed": 1, "failed": 0}
+    assert doc_timestamps(_read(_main_doc(expiring))) == 2
+    assert _main_doc(lasting).file.name == other
+    assert renew.delay(horizon_days=90).get() == {"checked": 2, "renewed": 0, "failed": 0}
+    # What fails is said in the worker's log, one line a document.
+    assert renew.delay(horizon_days=800).get()["failed"] == 2  # the TSA lasts a year
+    assert f"archive timestamp of {expiring.reference} deliberation.pdf not renewed: " in (
+        capfd.readouterr().err)
