@@ -110,7 +110,7 @@ class CitizenRequest(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
     # The form's one-time token: a form posted twice makes one request.
-    form_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    form_token = models.CharField(max_length=255, null=True, blank=True, unique=True)
     courrier_chrono = models.CharField(_("n° chrono du courrier"), max_length=40, blank=True)
 
     class Meta:

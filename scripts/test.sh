@@ -10,6 +10,9 @@ if [ $# -gt 0 ]; then exec "$pytest" "$@"; fi
 
 slow_parts=(tests/journeys tests/ansible tests/mail_service)
 log=$(mktemp)
+# A temporary root of each process's own: pytest prunes the older numbered directories under
+# the shared /tmp/pytest-of-<user>, which can be the other process's (slapd's data, mailboxes).
+temp=$(mktemp -d)
 # Its own cache database (each test empties the cache it uses: tests/conftest.py) and its own
 # test database on PostgreSQL (pytest-django names it after DATABASE_URL's).
 side_env=()
@@ -19,14 +22,14 @@ fi
 if [[ ${DATABASE_URL:-} == postgres* ]]; then
     side_env+=("DATABASE_URL=${DATABASE_URL%/*}/mutualis_side")
 fi
-env "${side_env[@]}" "$pytest" -p no:cacheprovider --durations=10 "${slow_parts[@]}" >"$log" 2>&1 &
+env "${side_env[@]}" "$pytest" -p no:cacheprovider --basetemp="$temp/side" --durations=10 "${slow_parts[@]}" >"$log" 2>&1 &
 side=$!
-"$pytest" -p no:cacheprovider --durations=20 $(printf -- '--ignore=%s ' "${slow_parts[@]}")
+"$pytest" -p no:cacheprovider --basetemp="$temp/main" --durations=20 $(printf -- '--ignore=%s ' "${slow_parts[@]}")
 main_rc=$?
 wait "$side"
 side_rc=$?
 echo "===== ${slow_parts[*]} ====="
 cat "$log"
-rm -f "$log"
+rm -rf "$log" "$temp"
 echo "main part: exit $main_rc; ${slow_parts[*]}: exit $side_rc"
 [ "$main_rc" -eq 0 ] && [ "$side_rc" -eq 0 ]

@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ('reminded_at', models.DateTimeField(blank=True, null=True)),
                 ('escalated_at', models.DateTimeField(blank=True, null=True)),
                 ('anonymised_at', models.DateTimeField(blank=True, null=True, verbose_name='anonymisée le')),
-                ('form_token', models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ('form_token', models.CharField(blank=True, max_length=255, null=True, unique=True)),
                 ('courrier_chrono', models.CharField(blank=True, max_length=40, verbose_name='n° chrono du courrier')),
                 ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='citizen_requests', to='provisioning.registrymember')),
                 ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),

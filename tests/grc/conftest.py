@@ -4,15 +4,11 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
-from django.test import Client
 
 from provisioning.inventory import Inventory
 from provisioning.models import RegistryMember
-from provisioning.naming import staff_group
-from tests.factories import add_person, commune_inventory
-
-GRC = ("website", "extranet", "grc")
+from tests.factories import commune_inventory
+from tests.grc.helpers import GRC
 
 
 @pytest.fixture
@@ -39,17 +35,3 @@ def other(sites) -> RegistryMember:
 @pytest.fixture
 def unsubscribed(sites) -> RegistryMember:
     return RegistryMember.objects.get(code=sites.members[2].code)
-
-
-def staff_user(member: RegistryMember, uid: str, roles=("secretaire-de-mairie",)) -> User:
-    add_person(member, uid, roles=roles)
-    user = User.objects.create_user(uid)
-    user.groups.add(*Group.objects.filter(name=staff_group(member.code)))
-    return user
-
-
-def host_client(member: RegistryMember, user: User | None = None) -> Client:
-    client = Client(HTTP_HOST=member.hostname)
-    if user is not None:
-        client.force_login(user)
-    return client

@@ -14,7 +14,7 @@ from PIL import Image
 from grc.forms import TOKEN_SALT, new_form_token
 from grc.models import CitizenRequest
 
-from .conftest import host_client
+from .helpers import host_client
 
 
 def text(answer) -> str:

@@ -17,7 +17,7 @@ from grc import reports, retention, services, tasks
 from grc.models import CitizenRequest, Event
 from grc.templates_data import instantiate
 
-from .conftest import host_client, staff_user
+from .helpers import host_client, staff_user
 
 
 def text(answer) -> str:

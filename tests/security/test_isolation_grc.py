@@ -16,7 +16,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from grc import services
 from grc.models import CitizenRequest, Event
 from grc.templates_data import instantiate
-from tests.grc.conftest import GRC, host_client, staff_user
+from tests.grc.helpers import GRC, host_client, staff_user
 
 pytestmark = pytest.mark.django_db
 
