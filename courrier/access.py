@@ -31,17 +31,7 @@ ACCOUNTING = ("comptabilite", "finances")
 def host_member(request: HttpRequest) -> RegistryMember | None:
     """The member on whose host the request came, if it subscribes to `courrier` and the user
     is its staff; None otherwise."""
-    cached = getattr(request, "_courrier_member", False)
-    if cached is not False:
-        return cached
-    from portal.hosts import member_of_request
-
-    member = member_of_request(request)
-    if member is None or not access.subscribes(member, SERVICE) or (
-            not access.standing(request.user).is_staff_of(member)):
-        member = None
-    request._courrier_member = member
-    return member
+    return access.staff_member_here(request, SERVICE)
 
 
 def member_or_404(request: HttpRequest) -> RegistryMember:

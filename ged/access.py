@@ -6,24 +6,16 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 
-from provisioning import people
-from provisioning.access import standing, subscribes
+from provisioning.access import staff_member_here
 from provisioning.models import RegistryMember
 
 SERVICE = "ged"
 
 
 def host_member(request: HttpRequest) -> RegistryMember | None:
-    cached = getattr(request, "_ged_member", False)
-    if cached is not False:
-        return cached
-    host = request.get_host().rsplit(":", 1)[0].lower()
-    member = people.member_at(host)
-    if member is None or not subscribes(member, SERVICE) or (
-            not standing(request.user).is_staff_of(member)):
-        member = None
-    request._ged_member = member
-    return member
+    """The member on whose host the request came, if it subscribes to `ged` and the user is
+    its staff; None otherwise."""
+    return staff_member_here(request, SERVICE)
 
 
 def member_or_404(request: HttpRequest) -> RegistryMember:

@@ -139,6 +139,29 @@ def standing(user) -> Standing:
     return result
 
 
+def member_here(request) -> RegistryMember | None:
+    """The active member whose site answers on the request's host (whatever it subscribes to),
+    kept on the request."""
+    from . import people
+
+    cached = getattr(request, "_mutualis_member_here", False)
+    if cached is False:
+        cached = people.member_at(request.get_host().rsplit(":", 1)[0].lower())
+        request._mutualis_member_here = cached
+    return cached
+
+
+def staff_member_here(request, service: str) -> RegistryMember | None:
+    """The member here when it subscribes to the service and the user is its staff, else None:
+    the member an app's staff pages work on (a person staff of two members works on each
+    one's objects on its own host, never on the other's)."""
+    member = member_here(request)
+    if member is None or not subscribes(member, service) or (
+            not standing(request.user).is_staff_of(member)):
+        return None
+    return member
+
+
 def staffed_members(user, service: str | None = None) -> QuerySet[RegistryMember]:
     """The members the user works for (every member for a superuser), optionally only those
     subscribing to `service`."""
