@@ -18,7 +18,7 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from actes import services
 from actes.models import Act, Classification, MemberSettings, RegisterEntry, Transmission
@@ -27,6 +27,7 @@ from provisioning.models import RegistryMember, RegistryPerson
 from tests.actes.classification import classification_xml
 from tests.actes.staff import host_client, staff_user
 from tests.factories import make_pdf
+from tests.security.views import namespace_views
 
 pytestmark = pytest.mark.django_db
 
@@ -39,19 +40,7 @@ POST_DATA = {"number": "2026_099", "nature": DELIBERATION, "decision_date": "202
 
 
 def actes_views() -> list[tuple[str, tuple[str, ...]]]:
-    """(view name, URL parameters) of every view in the `actes` admin namespace."""
-    found = []
-
-    def walk(resolver, namespaces, params):
-        for p in resolver.url_patterns:
-            named = params + tuple(p.pattern.regex.groupindex)
-            if isinstance(p, URLResolver):
-                walk(p, namespaces + ((p.namespace,) if p.namespace else ()), named)
-            elif namespaces == ("actes",) and p.name:
-                found.append((f"actes:{p.name}", named))
-
-    walk(get_resolver(), (), ())
-    return found
+    return namespace_views("actes")
 
 
 def url_of(name: str, params: tuple[str, ...], objects: dict) -> str:

@@ -13,7 +13,7 @@ member that does not subscribe to courrier has no register and no menu.
 from __future__ import annotations
 
 import pytest
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from courrier import register
 from courrier.models import Contact, Event, Item
@@ -21,6 +21,7 @@ from provisioning.models import RegistryMember
 from tests.actes.staff import host_client
 from tests.courrier.staff import clients, courrier_members, staff
 from tests.factories import make_pdf
+from tests.security.views import namespace_views
 
 pytestmark = pytest.mark.django_db
 
@@ -32,18 +33,7 @@ POST_DATA = {"department": "voirie", "nature": "courrier", "priority": "normale"
 
 
 def courrier_views() -> list[tuple[str, tuple[str, ...]]]:
-    found = []
-
-    def walk(resolver, namespaces, params):
-        for p in resolver.url_patterns:
-            named = params + tuple(p.pattern.regex.groupindex)
-            if isinstance(p, URLResolver):
-                walk(p, namespaces + ((p.namespace,) if p.namespace else ()), named)
-            elif namespaces == ("courrier",) and p.name:
-                found.append((f"courrier:{p.name}", named))
-
-    walk(get_resolver(), (), ())
-    return found
+    return namespace_views("courrier")
 
 
 def url_of(name, params, objects):

@@ -14,6 +14,7 @@ from ged.search import search
 from tests.actes.staff import host_client, staff_user
 from tests.factories import make_pdf
 from tests.ged.members import make_member
+from tests.security.views import namespace_views
 
 pytestmark = pytest.mark.django_db
 
@@ -64,20 +65,7 @@ POST_ONLY = {"ged:visa", "ged:eliminate", "ged:send", "ged:reply", "ged:lift-hol
 
 
 def ged_views() -> list[tuple[str, tuple[str, ...]]]:
-    from django.urls import URLResolver, get_resolver
-
-    found = []
-
-    def walk(resolver, namespaces, params):
-        for p in resolver.url_patterns:
-            named = params + tuple(p.pattern.regex.groupindex)
-            if isinstance(p, URLResolver):
-                walk(p, namespaces + ((p.namespace,) if p.namespace else ()), named)
-            elif namespaces == ("ged",) and p.name:
-                found.append((f"ged:{p.name}", named))
-
-    walk(get_resolver(), (), ())
-    return found
+    return namespace_views("ged")
 
 
 def objects_of(member) -> dict:

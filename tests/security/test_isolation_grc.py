@@ -11,12 +11,13 @@ from __future__ import annotations
 import html
 
 import pytest
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from grc import services
 from grc.models import CitizenRequest, Event
 from grc.templates_data import instantiate
 from tests.grc.helpers import GRC, host_client, staff_user
+from tests.security.views import namespace_views
 
 pytestmark = pytest.mark.django_db
 
@@ -32,18 +33,7 @@ def inventory():
 
 
 def grc_views() -> list[tuple[str, tuple[str, ...]]]:
-    found = []
-
-    def walk(resolver, namespaces, params):
-        for p in resolver.url_patterns:
-            named = params + tuple(p.pattern.regex.groupindex)
-            if isinstance(p, URLResolver):
-                walk(p, namespaces + ((p.namespace,) if p.namespace else ()), named)
-            elif namespaces == ("grc",) and p.name:
-                found.append((f"grc:{p.name}", named))
-
-    walk(get_resolver(), (), ())
-    return found
+    return namespace_views("grc")
 
 
 def test_another_members_requests_never_appear(sites, media):
