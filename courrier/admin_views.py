@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
@@ -25,6 +25,7 @@ from wagtail.admin.views.generic import IndexView
 from wagtail.admin.views.generic.base import BaseOperationView, WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 
+from mutualis.admin_forms import StaffFormView
 from mutualis.private_files import serve_private
 from provisioning import people
 
@@ -187,29 +188,16 @@ class ItemIndexView(HostMemberMixin, IndexView):
 # ------------------------------------------------------------------ recording
 
 
-class AdminFormView(HostMemberMixin, WagtailAdminTemplateMixin, FormView):
-    template_name = "wagtailadmin/generic/form.html"
+class AdminFormView(HostMemberMixin, StaffFormView):
     header_icon = "mail"
-    submit_button_label = gettext_lazy("Enregistrer")
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         if not self.desk.secretariat:
             raise Http404("only the secrétariat records items")
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["action_url"] = self.request.get_full_path()
-        context["submit_button_label"] = self.submit_button_label
-        context["submit_button_active_label"] = self.submit_button_label
-        return context
-
     def get_breadcrumbs_items(self):
         return _crumbs((reverse("courrier:items"), REGISTER), ("", self.get_page_title()))
-
-    def form_invalid(self, form):
-        messages.validation_error(self.request, _("Le formulaire contient des erreurs."), form)
-        return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def refused(self, form, exc: Refused):
         _refused(self.request, exc)

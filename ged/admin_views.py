@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
@@ -26,6 +26,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import Button
 
 from mutualis import conf
+from mutualis.admin_forms import StaffFormView
 from mutualis.private_files import serve_private
 
 from . import plan, retention, services
@@ -147,24 +148,11 @@ class DocumentIndexView(HostMemberMixin, IndexView):
 # ------------------------------------------------------------------ forms
 
 
-class AdminFormView(HostMemberMixin, WagtailAdminTemplateMixin, FormView):
-    template_name = "wagtailadmin/generic/form.html"
+class AdminFormView(HostMemberMixin, StaffFormView):
     header_icon = "folder-open-inverse"
-    submit_button_label = gettext_lazy("Enregistrer")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["action_url"] = self.request.get_full_path()
-        context["submit_button_label"] = self.submit_button_label
-        context["submit_button_active_label"] = self.submit_button_label
-        return context
 
     def get_breadcrumbs_items(self):
         return _crumbs((reverse("ged:documents"), GED), ("", self.get_page_title()))
-
-    def form_invalid(self, form):
-        messages.validation_error(self.request, _("Le formulaire contient des erreurs."), form)
-        return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def refused(self, form, exc):
         messages.error(self.request, str(exc))
