@@ -397,10 +397,11 @@ class ReportView(HostMemberMixin, WagtailAdminTemplateMixin, TemplateView):
         return _crumbs((reverse("grc:requests"), REQUESTS), ("", self.get_page_title()))
 
     def year(self) -> int:
-        try:
-            return int(self.request.GET.get("annee", ""))
-        except ValueError:
-            return timezone.localdate().year
+        # A hand-edited ?annee= (letters, "-1", a huge number, "²") falls back to this year.
+        asked = self.request.GET.get("annee", "")
+        if asked.isascii() and asked.isdigit() and 2000 <= int(asked) <= 2100:
+            return int(asked)
+        return timezone.localdate().year
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The test suite, in two pytest processes side by side, so the two cores both work: the browser
 # journeys and the Ansible playbooks (mostly waiting on a demo server, a browser and
-# ansible-playbook) and the mail servers' tests, beside everything else.
+# ansible-playbook), the security matrix and the mail servers' tests, beside everything else.
 # With arguments, one pytest run with those arguments.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 pytest=.venv/bin/pytest
 if [ $# -gt 0 ]; then exec "$pytest" "$@"; fi
 
-slow_parts=(tests/journeys tests/ansible tests/mail_service)
+slow_parts=(tests/journeys tests/ansible tests/security tests/mail_service)
 log=$(mktemp)
 # A temporary root of each process's own: pytest prunes the older numbered directories under
 # the shared /tmp/pytest-of-<user>, which can be the other process's (slapd's data, mailboxes).

@@ -245,7 +245,7 @@ def test_a_world_readable_database_of_an_older_installation_is_made_private(tmp_
 GARBAGE = ["abc", "-1", "0", "99999999999999999999", "1e3", "\x00", "'; --", "²", "١٢",
            "%", "a" * 2000, " 1 ", "[]"]
 APPS = ["convocation", "signature", "actes", "portal", "wagtail_site_factory", "ldap_sync",
-        "mail_service", "mutualis", "provisioning"]
+        "mail_service", "mutualis", "provisioning", "courrier", "ged", "grc"]
 
 
 def query_parameters_read_by_the_apps() -> set[tuple[str, str]]:
@@ -305,6 +305,13 @@ PAGES = [
      "/admin/bulk/wagtailcore/page/delete/?id={page}"),
     ("wagtail_site_factory/isolation.py", "id", ALPHA,
      "/admin/bulk/wagtailcore/page/delete/?id={page}"),
+    ("mutualis/tls_ask.py", "domain", "localhost", f"/tls/ask?domain={ALPHA}"),
+    # The register's, the documents' and the requests' listings are Wagtail's IndexView's.
+    ("courrier/admin_views.py", "p", ALPHA, "/admin/courrier/"),
+    ("ged/admin_views.py", "p", ALPHA, "/admin/ged/"),
+    ("grc/admin_views.py", "p", ALPHA, "/admin/grc/"),
+    ("grc/admin_views.py", "annee", ALPHA, "/admin/grc/rapport/"),
+    ("grc/public_views.py", "recue", ALPHA, "/suivi/{tracking}/"),
 ]
 
 
@@ -318,7 +325,8 @@ def staff_and_superuser(db, media):
     from provisioning.naming import staff_group
     from tests.factories import commune_inventory, provision
 
-    inventory = commune_inventory(services=("website", "extranet", "convocation", "parapheur"))
+    inventory = commune_inventory(services=("website", "extranet", "convocation", "parapheur",
+                                            "courrier", "ged", "grc"))
     provision(inventory)
     member = inventory.members[0]
     secretary = next(p for p in inventory.people
@@ -330,15 +338,29 @@ def staff_and_superuser(db, media):
     return member.code, {"secrétaire": staff, "superuser": admin}
 
 
+@pytest.fixture
+def tracking(staff_and_superuser) -> str:
+    """The tracking code of a citizen's request in the commune, for its follow page."""
+    from grc.services import file_request
+    from grc.templates_data import instantiate
+    from provisioning.models import RegistryMember
+
+    code, _users = staff_and_superuser
+    demarche = instantiate(RegistryMember.objects.get(code=code), "contact-service")
+    request, _new = file_request(demarche, name="Jeanne Citoyenne", email="j@example.fr",
+                                 answers={})
+    return request.code
+
+
 @pytest.mark.parametrize("source, parameter, host, path",
                          [pytest.param(*row, id=f"{row[3]}?{row[1]}") for row in PAGES])
 def test_garbage_query_parameters_never_make_a_500(source, parameter, host, path,
-                                                   staff_and_superuser):
+                                                   staff_and_superuser, tracking):
     from wagtail_site_factory.models import NewsIndexPage
 
     code, users = staff_and_superuser
     page = NewsIndexPage.objects.get(url_path__startswith=f"/site-{code}/").pk
-    path, _, good = path.format(code=code, page=page).partition("?")
+    path, _, good = path.format(code=code, page=page, tracking=tracking).partition("?")
     good = dict(pair.split("=") for pair in good.split("&")) if good else {}
     answered_ok = []
     for who, user in users.items():
