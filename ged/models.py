@@ -76,6 +76,11 @@ class DocumentType(models.Model):
         return self.title
 
 
+# Who filed a document: the staff by hand, or an app when its object was done.
+SOURCE_LABELS = {"staff": _("classé à la main"), "actes": _("registre des actes"),
+                 "parapheur": _("parapheur"), "convocation": _("convocation des élus")}
+
+
 class Document(models.Model):
     ACTIVE, TRANSFERRED, ELIMINATED = "active", "transferred", "eliminated"
     STATES = [(ACTIVE, _("en gestion")), (TRANSFERRED, _("versé aux archives")),
@@ -111,6 +116,11 @@ class Document(models.Model):
 
     def current_version(self) -> DocumentVersion | None:
         return self.versions.order_by("-number").first()
+
+    @property
+    def source_label(self) -> str:
+        """Where the document came from, as the staff read it (the stored value is a code)."""
+        return str(SOURCE_LABELS.get(self.source, self.source))
 
 
 class DocumentVersion(models.Model):

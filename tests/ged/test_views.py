@@ -39,6 +39,7 @@ def test_a_secretaire_files_finds_and_reads_a_document(commune, client):
     assert b"Arr\xc3\xaat\xc3\xa9 de voirie" in filtered.content
     page = client.get(reverse("ged:document", args=[document.pk])).content.decode()
     assert "DUA illimitée" in page and document.current_version().sha256 in page
+    assert "Classé à la main" in page  # its origin in words, not the stored code
     assert client.get(reverse("ged:version-file", args=[document.pk, 1])).status_code == 200
     response = client.post(reverse("ged:add-version", args=[document.pk]), {
         "file": SimpleUploadedFile("arrete.pdf", make_pdf("Version rectifiée")),
