@@ -3,13 +3,11 @@ attachments and history. Nothing here is ever deleted: an item is closed, a cont
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mutualis.chain import link
 from mutualis.private_files import TokenPath, private_storage
 from provisioning.models import RegistryMember
 
@@ -166,7 +164,5 @@ class Event(models.Model):
         return str(n.STEPS.get(self.step, self.step))
 
     def compute_digest(self) -> str:
-        body = json.dumps([self.item_id, self.at.isoformat(), self.actor, self.step, self.note,
-                           self.data, self.previous], sort_keys=True, ensure_ascii=False,
-                          default=str)
-        return hashlib.sha256(body.encode()).hexdigest()
+        return link(self.previous, [self.item_id, self.at.isoformat(), self.actor, self.step,
+                                    self.note, self.data])

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mutualis import uploads
+from mutualis.chain import GENESIS
 from provisioning.models import RegistryMember
 
 from . import natures as n
@@ -84,7 +85,7 @@ def next_sequence(member: RegistryMember, year: int, direction: str) -> int:
 def log_step(item: Item, step: str, actor: Actor = SYSTEM, note: str = "",
              **data) -> Event:
     """Append a step to the item's history, chained to the one before."""
-    last = item.events.order_by("-pk").values_list("digest", flat=True).first() or ""
+    last = item.events.order_by("-pk").values_list("digest", flat=True).first() or GENESIS
     event = Event(item=item, actor=actor.username, actor_name=actor.name, step=step,
                   note=note, data=data, previous=last)
     event.digest = event.compute_digest()
@@ -94,7 +95,7 @@ def log_step(item: Item, step: str, actor: Actor = SYSTEM, note: str = "",
 
 def history_intact(item: Item) -> bool:
     """Every step's digest is right and follows the one before."""
-    previous = ""
+    previous = GENESIS
     for event in item.events.order_by("pk"):
         if event.previous != previous or event.compute_digest() != event.digest:
             return False

@@ -6,26 +6,22 @@ matches."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mutualis.chain import GENESIS, link
+
 from .models import AuditEntry
-
-GENESIS = "0" * 64
-
-
-def _canonical(entry: AuditEntry, member_code: str) -> bytes:
-    body = [entry.seq, member_code, entry.document_id, entry.at.astimezone(UTC).isoformat(
-        timespec="microseconds"), entry.actor, entry.action, entry.details]
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def entry_hash(entry: AuditEntry, member_code: str) -> str:
-    return hashlib.sha256(entry.prev_hash.encode() + _canonical(entry, member_code)).hexdigest()
+    return link(entry.prev_hash, [
+        entry.seq, member_code, entry.document_id,
+        entry.at.astimezone(UTC).isoformat(timespec="microseconds"), entry.actor, entry.action,
+        entry.details])
 
 
 def record(member, action: str, actor: str = "", document=None, **details) -> AuditEntry:

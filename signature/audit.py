@@ -10,7 +10,6 @@ Details never hold secrets: names, hashes of documents, reasons, outcomes.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from collections.abc import Iterable
@@ -20,22 +19,17 @@ from datetime import UTC, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mutualis.chain import GENESIS, link
 from provisioning.models import RegistryMember
 
 from .models import AuditEntry, Folder
 
-GENESIS = "0" * 64
 FIELDS = ("seq", "member", "folder", "at", "actor", "action", "details", "prev_hash", "hash")
 
 
-def _canonical(entry: dict) -> bytes:
-    body = [entry["seq"], entry["member"], entry["folder"], entry["at"], entry["actor"],
-            entry["action"], entry["details"]]
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
 def entry_hash(prev_hash: str, entry: dict) -> str:
-    return hashlib.sha256(prev_hash.encode() + _canonical(entry)).hexdigest()
+    return link(prev_hash, [entry["seq"], entry["member"], entry["folder"], entry["at"],
+                            entry["actor"], entry["action"], entry["details"]])
 
 
 def _iso(moment: datetime) -> str:
