@@ -369,8 +369,6 @@ def test_a_worker_killed_mid_apply_the_other_finishes_and_the_plan_is_empty(depl
     # nothing of it was lost, and the apply's success and the empty plan above still hold.
     if finished.timestamp() <= killed["killed_at"]:
         assert killed["killed_at"] - finished.timestamp() < 5, (finished, killed)
-    else:
-        assert finished.timestamp() > killed["killed_at"]
 
     proc = d.cli("plan", str(inventory), "--json")
     assert proc.returncode == 0, proc.stdout + proc.stderr
