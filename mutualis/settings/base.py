@@ -321,6 +321,9 @@ CELERY_BEAT_SCHEDULE = {
     # B-LTA archive timestamps about to stop being verifiable (signature/tasks.py), nightly.
     "signature-renewals": {"task": "signature.renew_archive_timestamps",
                            "schedule": crontab(hour=3, minute=30)},
+    # The members' certificates: new parapheur keys, checks, expiry reminders (signature/tasks.py).
+    "signature-certificates": {"task": "signature.certificates_daily",
+                               "schedule": crontab(hour=6, minute=45)},
 }
 
 # /metrics answers only with this bearer token (mutualis/health.py); unset, it is off.
