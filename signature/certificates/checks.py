@@ -55,6 +55,18 @@ USAGES = {RGS_AUTH: {"digital_signature"}, SEAL: {"digital_signature"}}
 DEFAULT_USAGE = {"non_repudiation"}
 
 
+def reason_label(reason: str | None) -> str:
+    """A revocation reason (RFC 5280 CRLReason), in French."""
+    return str({
+        "key_compromise": _("compromission de la clé"),
+        "ca_compromise": _("compromission de l'autorité"),
+        "affiliation_changed": _("changement d'affiliation"),
+        "superseded": _("remplacé"), "cessation_of_operation": _("cessation d'activité"),
+        "certificate_hold": _("suspendu"), "privilege_withdrawn": _("privilège retiré"),
+        "aa_compromise": _("compromission de l'autorité d'attribut"),
+    }.get(reason or "", _("non précisé")))
+
+
 def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
@@ -99,7 +111,7 @@ def _explain(exc: BaseException, record: MemberCertificate,
         if isinstance(cause, RevokedError):
             when = cause.revocation_dt
             return REVOKED, _("Révoqué le %(date)s (motif : %(reason)s).") % {
-                "date": _date(when), "reason": cause.reason.human_friendly}, when
+                "date": _date(when), "reason": reason_label(cause.reason.native)}, when
         if isinstance(cause, ExpiredError):
             return EXPIRED, _("Expiré le %(date)s.") % {"date": _date(record.not_after)}, None
         if isinstance(cause, NotYetValidError):

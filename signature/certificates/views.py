@@ -16,6 +16,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -264,7 +265,8 @@ class ImportView(SyndicateFormView):
         return redirect("certificates:certificate", records[0].pk)
 
 
-ImportView.dispatch = sensitive_post_parameters("password", "pin")(ImportView.dispatch)
+ImportView.dispatch = method_decorator(sensitive_post_parameters("password", "pin"))(
+    ImportView.dispatch)
 
 
 class IdentityCheckView(SyndicateFormView):
