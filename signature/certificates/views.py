@@ -24,7 +24,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import IndexView, WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 
@@ -103,7 +103,7 @@ class CertificateFilterSet(WagtailFilterSet):
 
 class CertificateIndexView(IndexView):
     model = MemberCertificate
-    page_title = TITLE
+    page_title = gettext_lazy("Certificats")
     header_icon = "key"
     index_url_name = "certificates:index"
     index_results_url_name = "certificates:index_results"
@@ -134,6 +134,9 @@ class CertificateIndexView(IndexView):
     def order_queryset(self, queryset):
         return queryset.order_by(self.ordering, "pk")
 
+    def get_page_subtitle(self):
+        return _("des membres")
+
     @cached_property
     def several(self) -> bool:
         found = self.permission_policy.members
@@ -146,7 +149,8 @@ class CertificateIndexView(IndexView):
                         get_url=lambda c: reverse("certificates:certificate", args=[c.pk])),
             Column("kind", label=_("Nature"), accessor="get_kind_display", sort_key="kind"),
             Column("issuer_name", label=_("Autorité"), sort_key="issuer_name"),
-            DateColumn("not_after", label=_("Valide jusqu'au"), sort_key="not_after"),
+            Column("not_after", label=_("Valide jusqu'au"), sort_key="not_after",
+                   accessor=lambda c: timezone.localtime(c.not_after).strftime("%d/%m/%Y")),
             BadgesColumn("state", label=_("État")),
         ]
         if self.several:
