@@ -41,16 +41,19 @@ def certificates_daily() -> dict[str, int]:
     from django.db.models import Q
     from django.utils import timezone
 
-    from .certificates import check_certificate, read_parapheur_keys, send_reminders
+    from .certificates import read_parapheur_keys, send_reminders
+    from .certificates.checks import check_certificates
     from .certificates.models import MemberCertificate
 
     read = len(read_parapheur_keys())
     stale = timezone.now() - timedelta(hours=20)
-    checked = 0
-    for certificate in (MemberCertificate.objects.filter(archived=False,
-                                                         not_after__gt=timezone.now())
-                        .filter(Q(checked_at__isnull=True) | Q(checked_at__lt=stale))
-                        .iterator()):
-        check_certificate(certificate)
-        checked += 1
+    due = (MemberCertificate.objects.filter(archived=False, not_after__gt=timezone.now())
+           .filter(Q(checked_at__isnull=True) | Q(checked_at__lt=stale)).order_by("pk"))
+    checked, batch = 0, []
+    for certificate in due.iterator():
+        batch.append(certificate)
+        if len(batch) == 100:  # one validation context (CRLs fetched once) per batch
+            checked += len(check_certificates(batch))
+            batch = []
+    checked += len(check_certificates(batch)) if batch else 0
     return {"read": read, "checked": checked, "reminded": send_reminders()}

@@ -79,30 +79,37 @@ def _date(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%d/%m/%Y")
 
 
-async def _validate(record: MemberCertificate, now: datetime) -> tuple[str, str, datetime | None]:
+def _chain(record: MemberCertificate) -> list[asn1_x509.Certificate]:
+    if not record.chain:
+        return []
+    return [_asn1(c) for c in x509.load_pem_x509_certificates(record.chain.encode())]
+
+
+async def _validate(record: MemberCertificate, chain: list[asn1_x509.Certificate],
+                    context: ValidationContext) -> tuple[str, str, datetime | None]:
     certificate = x509.load_pem_x509_certificate(record.certificate.encode())
-    chain = x509.load_pem_x509_certificates(record.chain.encode()) if record.chain else []
-    roots = configured_trust_roots()
-    if not roots:
-        return UNTRUSTED, _("Aucune autorité de confiance n'est configurée sur ce serveur "
-                            "(MUTUALIS_SIGNATURE_TRUST_ROOTS) : la chaîne ne peut pas être "
-                            "vérifiée."), None
     policies = expected_policies(record.kind)
     params = (PKIXValidationParams(user_initial_policy_set=frozenset(policies),
                                    initial_explicit_policy=True) if policies else None)
-    context = ValidationContext(trust_roots=roots, allow_fetching=True,
-                                revocation_mode="hard-fail", moment=now,
-                                other_certs=[_asn1(c) for c in chain])
-    validator = CertificateValidator(_asn1(certificate),
-                                     intermediate_certs=[_asn1(c) for c in chain],
+    validator = CertificateValidator(_asn1(certificate), intermediate_certs=chain,
                                      validation_context=context, pkix_params=params)
     try:
         await validator.async_validate_usage(USAGES.get(record.kind, DEFAULT_USAGE))
     except Exception as exc:  # mapped below, cause by cause
         return _explain(exc, record, policies)
+    return VALID, _("Chaîne, révocation et usage vérifiés."), None
+
+
+async def _validate_all(records: list[MemberCertificate], roots, now: datetime) -> dict:
+    """One validation context for the batch: each CRL and OCSP answer is fetched once."""
+    chains = {r.pk: _chain(r) for r in records}
+    context = ValidationContext(trust_roots=roots, allow_fetching=True,
+                                revocation_mode="hard-fail", moment=now,
+                                other_certs=[c for chain in chains.values() for c in chain])
+    try:
+        return {r.pk: await _validate(r, chains[r.pk], context) for r in records}
     finally:
         await context.aclose()
-    return VALID, _("Chaîne, révocation et usage vérifiés."), None
 
 
 def _explain(exc: BaseException, record: MemberCertificate,
@@ -139,21 +146,18 @@ def _policy_sentence(record: MemberCertificate, policies: list[str]) -> str:
                               "found": ", ".join(record.policy_oids) or _("aucune")}
 
 
-def check_certificate(record: MemberCertificate, now: datetime | None = None
-                      ) -> CertificateCheck:
-    """Validate the certificate now (or at `now`), store the result and return it."""
-    now = now or timezone.now()
+def _precheck(record: MemberCertificate, now: datetime):
+    """What needs no authority: an expired certificate, a policy it does not carry."""
     policies = expected_policies(record.kind)
-    if record.not_after <= now:  # no need to ask the authority
-        status, detail, revoked = EXPIRED, _("Expiré le %(date)s.") % {
-            "date": _date(record.not_after)}, None
-    elif policies and not set(policies) & set(record.policy_oids):
-        status, detail, revoked = POLICY, _policy_sentence(record, policies), None
-    else:
-        try:
-            status, detail, revoked = asyncio.run(_validate(record, now))
-        except SignatureError as exc:  # unreadable trust anchors
-            status, detail, revoked = UNTRUSTED, str(exc), None
+    if record.not_after <= now:
+        return EXPIRED, _("Expiré le %(date)s.") % {"date": _date(record.not_after)}, None
+    if policies and not set(policies) & set(record.policy_oids):
+        return POLICY, _policy_sentence(record, policies), None
+    return None
+
+
+def _store(record: MemberCertificate, result, now: datetime) -> CertificateCheck:
+    status, detail, revoked = result
     with transaction.atomic():
         check = CertificateCheck.objects.create(certificate=record, checked_at=now,
                                                 status=status, detail=detail,
@@ -163,3 +167,37 @@ def check_certificate(record: MemberCertificate, now: datetime | None = None
             record.revoked_at = revoked
         record.save(update_fields=["status", "status_detail", "checked_at", "revoked_at"])
     return check
+
+
+def check_certificates(records: list[MemberCertificate], now: datetime | None = None
+                       ) -> list[CertificateCheck]:
+    """Validate the certificates now (or at `now`), store each result and return them."""
+    now = now or timezone.now()
+    results = {}
+    pending = []
+    for record in records:
+        found = _precheck(record, now)
+        if found is None:
+            pending.append(record)
+        else:
+            results[record.pk] = found
+    if pending:
+        try:
+            roots = configured_trust_roots()
+        except SignatureError as exc:  # unreadable trust anchors
+            roots, problem = [], str(exc)
+        else:
+            problem = _("Aucune autorité de confiance n'est configurée sur ce serveur "
+                        "(MUTUALIS_SIGNATURE_TRUST_ROOTS) : la chaîne ne peut pas être "
+                        "vérifiée.")
+        if roots:
+            results.update(asyncio.run(_validate_all(pending, roots, now)))
+        else:
+            results.update({r.pk: (UNTRUSTED, problem, None) for r in pending})
+    return [_store(record, results[record.pk], now) for record in records]
+
+
+def check_certificate(record: MemberCertificate, now: datetime | None = None
+                      ) -> CertificateCheck:
+    """Validate one certificate (see `check_certificates`)."""
+    return check_certificates([record], now)[0]

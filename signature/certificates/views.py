@@ -34,7 +34,7 @@ from provisioning import people
 from ..errors import SignatureError
 from . import register, renewal_request
 from .access import certificate_policy, members_here, require_syndicate
-from .checks import check_certificate
+from .checks import check_certificate, check_certificates
 from .forms import IdentityCheckForm, ImportForm
 from .models import KINDS, REVOKED, STATUSES, VALID, MemberCertificate
 
@@ -309,6 +309,7 @@ class ParapheurKeysView(PageMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         added = register.read_parapheur_keys(imported_by=request.user.get_username())
+        check_certificates(added)  # in one batch: each CRL fetched once
         messages.success(request, _("%(n)d certificat(s) du parapheur ajouté(s) au registre.")
                          % {"n": len(added)})
         return redirect("certificates:index")
