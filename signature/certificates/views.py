@@ -189,10 +189,10 @@ class CertificateView(PageMixin, TemplateView):
         self.object = visible_certificate(request, kwargs["pk"])
 
     def get_page_title(self):
-        return _("Certificat de %(holder)s") % {"holder": self.object.holder_name}
+        return self.object.holder_name
 
     def get_page_subtitle(self):
-        return self.object.member.name
+        return _("certificat, %(member)s") % {"member": self.object.member.name}
 
     def get_header_buttons(self):
         pk = self.object.pk
