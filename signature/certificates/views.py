@@ -134,9 +134,6 @@ class CertificateIndexView(IndexView):
     def order_queryset(self, queryset):
         return queryset.order_by(self.ordering, "pk")
 
-    def get_page_subtitle(self):
-        return _("des membres")
-
     @cached_property
     def several(self) -> bool:
         found = self.permission_policy.members
