@@ -228,6 +228,15 @@ def cmd_worker(args) -> int:
     queues = ["mutualis.control"] + [f"mutualis.{b}" for b in backends]
     concurrency = args.concurrency or max(
         conf.MUTUALIS_BACKEND_CONCURRENCY.get(b, 4) for b in backends)
+    if args.health:
+        from mutualis.worker_health import ENVIRONMENT, parse_address
+
+        try:
+            parse_address(args.health)
+        except ValueError as exc:
+            err.print(f"error: {escape(str(exc))}")
+            return 1
+        os.environ[ENVIRONMENT] = args.health  # read by the worker's health step
     app.worker_main(["worker", "--queues", ",".join(queues), "--concurrency", str(concurrency),
                      "--loglevel", args.loglevel,
                      "--hostname", f"mutualis-{'-'.join(backends)}@%h"])
@@ -285,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--backend", action="append", help="only this backend's queue (repeat)")
     s.add_argument("--concurrency", type=int, help="tasks at once (default: the backend's limit)")
     s.add_argument("--loglevel", default="info")
+    s.add_argument("--health", metavar="ADDRESS:PORT",
+                   help="serve /healthz there (mutualis/worker_health.py)")
     s.set_defaults(handler=cmd_worker)
 
     for package in PLUGIN_PACKAGES:

@@ -44,6 +44,7 @@ from .deployment import (
     INVENTORY,
     ROOT,
     SITES_DOMAIN,
+    WORKER_UNITS,
     Deployment,
     changed,
     https_get,
@@ -130,6 +131,11 @@ def test_the_started_processes_answer_and_the_front_gets_a_members_certificate(d
         assert health.status_code == 200, health.text
         assert health.json() == {"status": "ok", "checks": {
             "database": "ok", "cache": "ok", "broker": "ok"}}
+    for host in ("worker1", "worker2"):
+        for unit in WORKER_UNITS:
+            health = d.wait_for_worker(host, unit)
+            assert health.status_code == 200, health.text
+            assert health.json()["checks"]["broker"] == "ok"
     d.start_front()
 
     # A member joins: applied through the deployed workers (the broker in the env file).
