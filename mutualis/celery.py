@@ -8,11 +8,8 @@ import os
 
 from celery import Celery
 
-from mutualis.worker_health import HealthStep
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualis.settings")
 
 app = Celery("mutualis")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.steps["worker"].add(HealthStep)  # /healthz where MUTUALIS_WORKER_HEALTH says

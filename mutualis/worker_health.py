@@ -1,8 +1,8 @@
 """`/healthz` of a Celery worker, as mutualis/health.py gives one for each web process.
 
-A worker answers no HTTP of its own, so a step of Celery's worker (added to every worker of the
-app by mutualis/celery.py) serves `/healthz` from a thread of the worker's main process when
-MUTUALIS_WORKER_HEALTH says where (ADDRESS:PORT; `mutualis worker --health` sets it): 200 when the
+A worker answers no HTTP of its own, so a step that `mutualis worker` adds to Celery's worker
+serves `/healthz` from a thread of the worker's main process when MUTUALIS_WORKER_HEALTH says
+where (ADDRESS:PORT; `mutualis worker --health` sets it): 200 when the
 worker's consumer holds its broker connection and the database and the shared cache answer,
 503 naming the part that fails (never why: the log says). The consumer's own connection is
 what counts: a worker whose connection dropped takes no task even if the broker is back up.
@@ -21,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from celery import bootsteps
 from django.db import connections
+
+from mutualis import health
 
 log = logging.getLogger(__name__)
 ENVIRONMENT = "MUTUALIS_WORKER_HEALTH"
@@ -42,8 +44,6 @@ def consumer_connected(worker) -> bool:
 
 
 def worker_checks(worker) -> dict[str, str]:
-    from mutualis import health  # not at import: mutualis/celery.py imports this module
-
     parts = {name: state for name, state in health.checks().items() if name != "broker"}
     parts["broker"] = "ok" if consumer_connected(worker) else "failed"
     return parts

@@ -49,7 +49,7 @@ def worker(tmp_path):
            "MUTUALIS_VAR_DIR": str(tmp_path / "var"), "PYTHONPATH": str(ROOT)}
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "mutualis.cli", "worker", "--backend", "wagtail",
+        [sys.executable, "-m", "mutualis.cli", "worker", "--apps",
          "--concurrency", "1", "--loglevel", "warning", "--health", f"127.0.0.1:{health_port}"],
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     state = {"broker": broker, "redis_port": redis_port, "tmp": tmp_path,
