@@ -23,6 +23,7 @@ from pyhanko_certvalidator.errors import (
     InvalidCertificateError,
     NotYetValidError,
     PathBuildingError,
+    PathValidationError,
     RevokedError,
 )
 
@@ -94,10 +95,10 @@ def check_can_sign(certificate: x509.Certificate, chain: list[x509.Certificate],
         raise SignatureError(_("La révocation du certificat de signature de %(who)s ne peut pas "
                                "être vérifiée (sa liste de révocation ne répond pas) : rien "
                                "n'a été signé ; réessayez plus tard.") % {"who": who}) from None
-    except PathBuildingError:
-        raise SignatureError(_("Le certificat de signature de %(who)s n'est pas émis par une "
-                               "autorité reconnue par le syndicat : rien n'a été signé.")
-                             % {"who": who}) from None
     except InvalidCertificateError:
         raise SignatureError(_("Le certificat de %(who)s ne permet pas de signer des documents : "
                                "rien n'a été signé.") % {"who": who}) from None
+    except (PathBuildingError, PathValidationError):  # no path, or one that does not hold
+        raise SignatureError(_("Le certificat de signature de %(who)s n'est pas émis par une "
+                               "autorité reconnue par le syndicat : rien n'a été signé.")
+                             % {"who": who}) from None
