@@ -79,7 +79,8 @@ def _bordereau(parent, spec: BordereauSpec, pj: list[tuple[str, str]]) -> None:
 
 
 def make_flux(bordereaux: list[BordereauSpec] | None = None, *, siren: str = "217901010",
-              pj_padding: int = 0, encoding: str = "ISO-8859-1") -> bytes:
+              budget: str = "COMMUNE D'ALPHAVILLE — BUDGET PRINCIPAL", pj_padding: int = 0,
+              encoding: str = "ISO-8859-1") -> bytes:
     """A PES_Aller; by default two bordereaux of mandats and one of titres, with their PJ.
     `pj_padding` bytes are added to each PDF (a flux of a given size)."""
     if bordereaux is None:
@@ -105,7 +106,7 @@ def make_flux(bordereaux: list[BordereauSpec] | None = None, *, siren: str = "21
     _v(header, "IdColl", siren)
     _v(header, "CodCol", "101")
     _v(header, "CodBud", "00")
-    _v(header, "LibelleColBud", "COMMUNE D'ALPHAVILLE — BUDGET PRINCIPAL")
+    _v(header, "LibelleColBud", budget)
     pj: list[tuple[str, str]] = []
     for kind, entete in ((DEPENSE, "EnTeteDepense"), (RECETTE, "EnTeteRecette")):
         specs = [b for b in bordereaux if b.kind == kind]
