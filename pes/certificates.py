@@ -9,7 +9,6 @@ the revocation date comes from the CRL or OCSP answer.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from asn1crypto import x509 as asn1_x509
@@ -28,6 +27,8 @@ from pyhanko_certvalidator.errors import (
 )
 
 from signature.errors import SignatureError
+
+from .verify import run
 
 
 def describe(certificate: x509.Certificate) -> str:
@@ -78,7 +79,7 @@ def check_can_sign(certificate: x509.Certificate, chain: list[x509.Certificate],
     if not roots:
         return
     try:
-        asyncio.run(_validate(certificate, chain, roots))
+        run(_validate(certificate, chain, roots))
     except RevokedError as exc:
         raise SignatureError(_("Le certificat de signature de %(who)s est révoqué depuis le "
                                "%(date)s : rien n'a été signé ; demandez-en un nouveau à votre "

@@ -14,6 +14,7 @@ accept was not altered by one byte.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import base64
 import hashlib
 import logging
@@ -202,8 +203,36 @@ async def _trust(certificate: x509.Certificate, others: list[x509.Certificate],
     return None
 
 
-def _report(data: bytes, signature: etree._Element, location: str, target: str,
-            roots: list[asn1_x509.Certificate], online: bool) -> SignatureReport:
+async def _trust_all(chains: list[list[x509.Certificate]], roots, online: bool
+                     ) -> list[str | None]:
+    """Why each chain is not trusted (None: trusted), a certificate validated once."""
+    seen: dict[bytes, str | None] = {}
+    out = []
+    for chain in chains:
+        if not chain:
+            out.append(_("la signature ne porte pas le certificat du signataire"))
+            continue
+        der = chain[0].public_bytes(Encoding.DER)
+        if der not in seen:
+            seen[der] = await _trust(chain[0], chain[1:], roots, online)
+        out.append(seen[der])
+    return out
+
+
+def run(coroutine):
+    """Run a coroutine to its end, also from a thread whose event loop is running (a
+    Playwright script, an async view): then in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def _report(data: bytes, signature: etree._Element, location: str, target: str
+            ) -> tuple[SignatureReport, list[x509.Certificate]]:
+    """The report of the core and the properties; the certificates the signature carries."""
     report = SignatureReport(signature_id=signature.get("Id", ""), target=target,
                              intact=False, properties=False, trusted=False)
     try:
@@ -212,13 +241,13 @@ def _report(data: bytes, signature: etree._Element, location: str, target: str,
         certificates = []
     if not certificates:
         report.problems.append(_("la signature ne porte pas le certificat du signataire"))
-        return report
+        return report, []
     certificate = certificates[0]
     names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     report.signer = str(names[0].value) if names else certificate.subject.rfc4514_string()
     if not location:
         report.problems.append(_("la signature ne porte ni sur un bordereau ni sur le flux"))
-        return report
+        return report, certificates
     try:
         _Verifier().verify(
             data, x509_cert=certificate, expect_config=XAdESSignatureConfiguration(
@@ -229,11 +258,7 @@ def _report(data: bytes, signature: etree._Element, location: str, target: str,
         report.problems.append(_("le contenu signé a été modifié ou la signature est "
                                  "invalide"))
     _properties(signature, certificate, report)
-    why = asyncio.run(_trust(certificate, certificates[1:], roots, online))
-    report.trusted = why is None
-    if why:
-        report.problems.append(why)
-    return report
+    return report, certificates
 
 
 @dataclass
@@ -252,8 +277,14 @@ def verify_flux(data: bytes, trust_roots: list[asn1_x509.Certificate],
     unsigned."""
     root = load(data).getroot()
     found = _signatures(root)
-    reports = [_report(data, sig, location, target, list(trust_roots), online)
-               for sig, location, target in found]
+    checked = [_report(data, sig, location, target) for sig, location, target in found]
+    reasons = run(_trust_all([c for _r, c in checked], list(trust_roots), online))
+    reports = []
+    for (report, _certs), why in zip(checked, reasons, strict=True):
+        report.trusted = why is None
+        if why:
+            report.problems.append(why)
+        reports.append(report)
     whole = any(sig.getparent() is root for sig, _, _ in found)
     unsigned = [] if whole else [
         element.get("Id") or _value(element.find("BlocBordereau"), "IdBord")

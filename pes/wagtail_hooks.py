@@ -32,4 +32,4 @@ def pes_menu_item() -> MenuItem:
     menu = Menu(items=[
         PesMenuItem(_("Déposer un flux"), reverse("pes:submit"), icon_name="upload"),
         PesMenuItem(_("Réglages"), reverse("pes:settings"), icon_name="cog")])
-    return PesSubmenu(_("Flux PES (Hélios)"), menu, icon_name="table", order=275)
+    return PesSubmenu(_("Flux PES"), menu, icon_name="table", order=275)
