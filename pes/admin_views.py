@@ -27,9 +27,6 @@ class MemberMixin:
         self.member = member_or_404(request)
         super().setup(request, *args, **kwargs)
 
-    def get_page_subtitle(self):
-        return self.member.name
-
 
 class SubmitView(MemberMixin, StaffFormView):
     form_class = SubmitForm

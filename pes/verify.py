@@ -14,8 +14,8 @@ accept was not altered by one byte.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import base64
+import concurrent.futures
 import hashlib
 import logging
 import subprocess

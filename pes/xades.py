@@ -16,17 +16,19 @@ SHA-256, ECDSA or RSA by the key; the file's encoding (often ISO-8859-1) is kept
 
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 from signxml import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 from signxml.util import ds_tag, namespaces, xades_tag
 from signxml.xades import XAdESSignaturePolicy, XAdESSigner
 
-from .flux import PES_NAMESPACE, bordereau_elements, load
+from .flux import bordereau_elements, load
 from .policy import HELIOS, ORDONNATEUR, Policy
 
 C14N = CanonicalizationMethod.CANONICAL_XML_1_0
@@ -96,14 +98,10 @@ class HeliosSigner(XAdESSigner):
 
 
 def _b64(data: bytes) -> str:
-    import base64
-
     return base64.b64encode(data).decode()
 
 
 def _der(certificate: x509.Certificate) -> bytes:
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     return certificate.public_bytes(Encoding.DER)
 
 
@@ -142,7 +140,3 @@ def sign_flux(data: bytes, key, chain: list[x509.Certificate], *, mode: str = BO
         root = signer.sign(root, key=key, cert=chain, reference_uri=f"#{target_id}",
                            always_add_key_value=False)
     return etree.tostring(root, xml_declaration=True, encoding=encoding)
-
-
-def is_pes(root: etree._Element) -> bool:
-    return etree.QName(root).namespace == PES_NAMESPACE
