@@ -42,8 +42,11 @@ class PesFlux(models.Model):
     # The bordereaux as the signer sees them (pes.flux.Bordereau, amounts as strings).
     bordereaux = models.JSONField(default=list)
     attachments = models.PositiveIntegerField(default=0)
+    # Set when the flux is signed; it counts once the folder's document holds those bytes
+    # (a folder changed during its signature stores nothing: `is_signed` is then False).
     signed_mode = models.CharField(max_length=10, choices=MODES, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
+    signed_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,3 +55,12 @@ class PesFlux(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+    def document(self):
+        return self.folder.documents.filter(kind="main").first()
+
+    @property
+    def is_signed(self) -> bool:
+        document = self.document()
+        return bool(self.signed_sha256) and document is not None and (
+            document.sha256 == self.signed_sha256)

@@ -12,7 +12,7 @@ from mutualis import uploads
 from provisioning.models import RegistryMember, RegistryPerson
 from signature import workflow
 from signature.errors import SignatureError
-from signature.models import Document, Folder
+from signature.models import Folder
 
 from . import flux as pes_flux
 from .models import PesFlux
@@ -41,11 +41,11 @@ def submit_flux(person: RegistryPerson, member: RegistryMember, name: str, data:
     if any(b.element_id for b in parsed.bordereaux) and _signed(data):
         raise SignatureError(_("Ce flux PES est déjà signé : déposez l'export non signé du "
                                "logiciel comptable."))
-    folder = workflow.submit(person, member, title or _title(parsed), FOLDER_TYPE,
+    folder = workflow.submit(person, member, (title or _title(parsed))[:300], FOLDER_TYPE,
                              [(name, data)], main_kinds=None)
     PesFlux.objects.create(
-        folder=folder, file_name=parsed.file_name or name, siren=parsed.siren,
-        budget=parsed.budget_label, produced=parsed.produced,
+        folder=folder, file_name=(parsed.file_name or name)[:255], siren=parsed.siren[:14],
+        budget=parsed.budget_label[:255], produced=parsed.produced,
         bordereaux=[_row(b) for b in parsed.bordereaux], attachments=len(parsed.attachments))
     return folder
 
@@ -77,7 +77,7 @@ def bordereaux_panel(folder: Folder) -> dict | None:
             "declared": b["declared_pieces"], "attachments": b["attachments"]})
     total = sum((Decimal(b["amount"]) for b in item.bordereaux), Decimal(0))
     return {"template": "pes/bordereaux.html", "admin_template": "pes/admin/bordereaux.html",
-            "pes": item, "pes_rows": rows,
+            "pes": item, "pes_signed": item.is_signed, "pes_rows": rows,
             "pes_total": pes_flux.euros(total),
             "pes_pieces": sum(b["pieces"] for b in item.bordereaux)}
 
@@ -94,9 +94,8 @@ def signed_bytes(item: PesFlux | Folder) -> bytes:
     """The signed PES_Aller of a flux (or of the folder carrying it), for the transmission
     to Hélios; a flux not signed yet is a `SignatureError`."""
     item = flux_of(item) if isinstance(item, Folder) else item
-    if item.signed_at is None:
+    if not item.is_signed:
         raise SignatureError(_("Le flux PES %(name)s n'est pas encore signé : il ne peut pas "
                                "être transmis.") % {"name": item.file_name})
-    document = item.folder.documents.filter(kind=Document.MAIN).first()
-    with document.file.open("rb") as f:
+    with item.document().file.open("rb") as f:
         return f.read()

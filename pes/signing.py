@@ -5,6 +5,8 @@ signed in XAdES-EPES as the member's settings say."""
 
 from __future__ import annotations
 
+import hashlib
+
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 from django.utils import timezone
@@ -56,6 +58,7 @@ def sign_folder(signer: signers.Signer, folder: Folder, person) -> list[bytes]:
         with doc.file.open("rb") as f:
             signed.append(sign_flux(f.read(), key, chain, mode=settings.mode,
                                     place=place_of(settings)))
-    PesFlux.objects.filter(folder=folder).update(signed_mode=settings.mode,
-                                                 signed_at=timezone.now())
+    PesFlux.objects.filter(folder=folder).update(
+        signed_mode=settings.mode, signed_at=timezone.now(),
+        signed_sha256=hashlib.sha256(signed[0]).hexdigest() if signed else "")
     return signed

@@ -57,7 +57,7 @@ def test_the_pes_pages_work_on_the_hosts_member_only(two_members):
 
     on_bravo = _client("bravoville.localhost", bravo)
     page = html.unescape(on_bravo.get(reverse("pes:submit")).content.decode())
-    assert "Bravoville" in page and "Alphaville" not in page
+    assert "Déposer un flux PES au parapheur" in page and "Alphaville" not in page
     on_bravo.post(reverse("pes:submit"), {"file": SimpleUploadedFile(
         "bravo.xml", make_flux(siren="217901020", budget="COMMUNE DE BRAVOVILLE"))})
     on_bravo.post(reverse("pes:settings"), {"mode": "flux", "city": "Bravoville"})
