@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "grc",
+    "pes",
 ]
 
 MIDDLEWARE = [

@@ -245,7 +245,7 @@ def test_a_world_readable_database_of_an_older_installation_is_made_private(tmp_
 GARBAGE = ["abc", "-1", "0", "99999999999999999999", "1e3", "\x00", "'; --", "²", "١٢",
            "%", "a" * 2000, " 1 ", "[]"]
 APPS = ["convocation", "signature", "actes", "portal", "wagtail_site_factory", "ldap_sync",
-        "mail_service", "mutualis", "provisioning", "courrier", "ged", "grc"]
+        "mail_service", "mutualis", "provisioning", "courrier", "ged", "grc", "pes"]
 
 
 def query_parameters_read_by_the_apps() -> set[tuple[str, str]]:
