@@ -93,6 +93,11 @@ DEFAULTS = {
     "MUTUALIS_SIGNATURE_TRUST_ROOTS": (),
     # PKCS#11 module for smart cards and HSMs; empty: none.
     "MUTUALIS_PKCS11_MODULE": "",
+    # The members' certificates (signature/certificates/): the certification policy OIDs each
+    # kind must carry ({"rgs_auth": [...], "signing": [...], "seal": [...]}; none: any), and
+    # who at the syndicate receives the expiry reminders (empty: its superusers' addresses).
+    "MUTUALIS_CERTIFICATE_POLICIES": MappingProxyType({}),
+    "MUTUALIS_CERTIFICATES_MAIL_TO": (),
     # Signed folders are published to the members' Nextcloud, in this folder of theirs.
     "MUTUALIS_PARAPHEUR_PUBLISH": True,
     "MUTUALIS_PARAPHEUR_NEXTCLOUD_FOLDER": "extranet",

@@ -16,7 +16,7 @@ from django.utils import timezone
 from mutualis.celery import app
 
 PERIODIC = {"convocation.reminders", "actes.refresh", "signature.renew_archive_timestamps",
-            "grc.reminders", "grc.retention"}
+            "grc.reminders", "grc.retention", "signature.certificates_daily"}
 
 
 def test_beat_names_each_periodic_job_and_the_workers_know_it():
@@ -39,7 +39,8 @@ def test_each_periodic_job_runs_with_nothing_configured(settings, capfd):
     assert results == {"actes.refresh": 0, "convocation.reminders": 0,
                        "grc.reminders": {"reminded": 0, "escalated": 0}, "grc.retention": 0,
                        "signature.renew_archive_timestamps": {
-                           "checked": 0, "renewed": 0, "failed": 0}}
+                           "checked": 0, "renewed": 0, "failed": 0},
+                       "signature.certificates_daily": {"read": 0, "checked": 0, "reminded": 0}}
     said = capfd.readouterr().err  # Celery's logging writes to the process's stderr
     assert ("archive timestamps not renewed: renewing archive timestamps needs a timestamp "
             "authority: set MUTUALIS_TSA_URL") in said

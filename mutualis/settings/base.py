@@ -257,6 +257,15 @@ MUTUALIS_SIGNATURE_LEVEL = os.environ.get("MUTUALIS_SIGNATURE_LEVEL", "")
 MUTUALIS_SIGNATURE_TRUST_ROOTS = [
     p for p in os.environ.get("MUTUALIS_SIGNATURE_TRUST_ROOTS", "").split(":") if p]
 MUTUALIS_PKCS11_MODULE = os.environ.get("MUTUALIS_PKCS11_MODULE", "")
+# The members' certificates: the policy OIDs each kind must carry
+# ("rgs_auth=1.2.3 1.2.4;signing=1.2.5"), and who at the syndicate gets the expiry reminders.
+MUTUALIS_CERTIFICATE_POLICIES = {
+    kind.strip(): oids.split() for kind, _, oids in (
+        part.partition("=") for part in os.environ.get(
+            "MUTUALIS_CERTIFICATE_POLICIES", "").split(";") if "=" in part)}
+MUTUALIS_CERTIFICATES_MAIL_TO = [
+    a.strip() for a in os.environ.get("MUTUALIS_CERTIFICATES_MAIL_TO", "").split(",")
+    if a.strip()]
 
 # Acts: the tiers de télétransmission to the prefecture (S²LOW). Its client certificate and
 # key are files given by path; its password, when the certificate is shared, comes from the
@@ -322,6 +331,9 @@ CELERY_BEAT_SCHEDULE = {
     # B-LTA archive timestamps about to stop being verifiable (signature/tasks.py), nightly.
     "signature-renewals": {"task": "signature.renew_archive_timestamps",
                            "schedule": crontab(hour=3, minute=30)},
+    # The members' certificates: new parapheur keys, checks, expiry reminders (signature/tasks.py).
+    "signature-certificates": {"task": "signature.certificates_daily",
+                               "schedule": crontab(hour=6, minute=45)},
 }
 
 # /metrics answers only with this bearer token (mutualis/health.py); unset, it is off.

@@ -288,6 +288,12 @@ PAGES = [
      "/admin/parapheur/collectivites/{code}/certificats/"),
     ("signature/staff_views.py", "page", ALPHA,
      "/admin/parapheur/collectivites/{code}/circuits/"),
+    # The members' certificates' listing: Wagtail's IndexView reads its page and filters.
+    ("signature/certificates/views.py", "p", ALPHA, "/admin/certificats/"),
+    ("signature/certificates/views.py", "expiring", ALPHA, "/admin/certificats/"),
+    ("signature/certificates/views.py", "member", ALPHA, "/admin/certificats/resultats/"),
+    ("signature/certificates/views.py", "archived", ALPHA, "/admin/certificats/"),
+    ("signature/certificates/views.py", "expiring", "localhost", "/admin/certificats/"),
     ("signature/staff_views.py", "page", ALPHA,
      "/admin/parapheur/collectivites/{code}/delegations/"),
     ("actes/admin_views.py", "p", ALPHA, "/admin/actes/"),  # Wagtail's listing reads it
