@@ -106,6 +106,8 @@ DEFAULTS = {
     "MUTUALIS_ACTES_TDT": None,
     # A folder of the Ministry's current @ctes schemas; None: the copies in actes/data.
     "MUTUALIS_ACTES_XSD_DIR": None,
+    # The tiers for the accounting flux to Hélios (same keys); None: the acts' one.
+    "MUTUALIS_HELIOS_TDT": None,
     # ---- GED
     # The archive system's gateway that receives SEDA transfers (ged/connector.py); empty:
     # none, transfers wait. Its identifier as ArchivalAgency in the manifests.

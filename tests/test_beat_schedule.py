@@ -16,7 +16,8 @@ from django.utils import timezone
 from mutualis.celery import app
 
 PERIODIC = {"convocation.reminders", "actes.refresh", "signature.renew_archive_timestamps",
-            "grc.reminders", "grc.retention", "signature.certificates_daily"}
+            "grc.reminders", "grc.retention", "signature.certificates_daily",
+            "actes.helios_refresh"}
 
 
 def test_beat_names_each_periodic_job_and_the_workers_know_it():
@@ -37,6 +38,7 @@ def test_each_periodic_job_runs_with_nothing_configured(settings, capfd):
     app.loader.import_default_modules()
     results = {name: app.tasks[name].delay().get() for name in sorted(PERIODIC)}
     assert results == {"actes.refresh": 0, "convocation.reminders": 0,
+                       "actes.helios_refresh": {"sent": 0, "changed": 0, "retours": 0},
                        "grc.reminders": {"reminded": 0, "escalated": 0}, "grc.retention": 0,
                        "signature.renew_archive_timestamps": {
                            "checked": 0, "renewed": 0, "failed": 0},

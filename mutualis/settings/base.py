@@ -283,6 +283,12 @@ MUTUALIS_ACTES_TDT = ({
     "mode": os.environ.get("MUTUALIS_S2LOW_MODE", "act"),
 } if os.environ.get("MUTUALIS_S2LOW_URL") else None)
 MUTUALIS_ACTES_XSD_DIR = os.environ.get("MUTUALIS_ACTES_XSD_DIR") or None
+# Hélios (PES flux): S²LOW's Hélios module; unset, the acts' tiers above (one S²LOW account
+# carries both). The same certificate and login settings apply.
+MUTUALIS_HELIOS_TDT = ({
+    **{k: v for k, v in (MUTUALIS_ACTES_TDT or {}).items() if k not in ("application", "mode")},
+    "url": os.environ["MUTUALIS_HELIOS_S2LOW_URL"],
+} if os.environ.get("MUTUALIS_HELIOS_S2LOW_URL") else None)
 # GED: the archive system that receives SEDA 2.2 transfers, and its identifier.
 MUTUALIS_GED_ARCHIVE_URL = os.environ.get("MUTUALIS_GED_ARCHIVE_URL", "")
 MUTUALIS_GED_ARCHIVAL_AGENCY = os.environ.get("MUTUALIS_GED_ARCHIVAL_AGENCY",
@@ -328,6 +334,8 @@ CELERY_BEAT_SCHEDULE = {
     "grc-retention": {"task": "grc.retention", "schedule": crontab(hour=3, minute=15)},
     # The prefecture's acknowledgements and letters (actes/tasks.py), every hour.
     "actes-refresh": {"task": "actes.refresh", "schedule": crontab(minute=10)},
+    # Hélios: the PES flux still pending, their PES_Acquit, the PES_Retour (actes/tasks.py).
+    "actes-helios-refresh": {"task": "actes.helios_refresh", "schedule": crontab(minute="*/15")},
     # B-LTA archive timestamps about to stop being verifiable (signature/tasks.py), nightly.
     "signature-renewals": {"task": "signature.renew_archive_timestamps",
                            "schedule": crontab(hour=3, minute=30)},

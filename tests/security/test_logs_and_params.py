@@ -318,6 +318,10 @@ PAGES = [
     ("grc/admin_views.py", "p", ALPHA, "/admin/grc/"),
     ("grc/admin_views.py", "annee", ALPHA, "/admin/grc/rapport/"),
     ("grc/public_views.py", "recue", ALPHA, "/suivi/{tracking}/"),
+    # The Hélios flux' and PES_Retour listings are Wagtail's IndexView's too.
+    ("actes/helios_views.py", "p", ALPHA, "/admin/helios/"),
+    ("actes/helios_views.py", "state", ALPHA, "/admin/helios/resultats/"),
+    ("actes/helios_views.py", "p", ALPHA, "/admin/helios/retours/"),
 ]
 
 
