@@ -20,3 +20,19 @@ def fetch_mail() -> dict:
     from . import mailbox
 
     return mailbox.fetch_all()
+
+
+@shared_task(name="courrier.chorus_import")
+def chorus_import() -> dict:
+    """Every member's new invoices in Chorus Pro, then the statuses waiting to go back."""
+    from . import chorus
+
+    return chorus.import_all()
+
+
+@shared_task(name="courrier.chorus_push", acks_late=True)
+def chorus_push(item_id: int | None = None) -> dict:
+    """The statuses of one item (all items: None) waiting to go to Chorus Pro."""
+    from . import chorus
+
+    return chorus.push_pending(item_id)
