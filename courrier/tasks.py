@@ -36,3 +36,21 @@ def chorus_push(item_id: int | None = None) -> dict:
     from . import chorus
 
     return chorus.push_pending(item_id)
+
+
+@shared_task(name="courrier.watch_folders")
+def watch_folders() -> dict:
+    """Every member's watched folder (courrier/folders.py)."""
+    from . import folders
+
+    return folders.scan_all()
+
+
+@shared_task(name="courrier.reminders")
+def reminders(now_iso: str | None = None) -> dict:
+    """Items past their due date: reminded to their department, then escalated."""
+    from datetime import datetime
+
+    from . import reminders as r
+
+    return r.run(datetime.fromisoformat(now_iso) if now_iso else None)
