@@ -4,7 +4,7 @@ department listing its late items; treated items are left alone."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from django.core import mail
