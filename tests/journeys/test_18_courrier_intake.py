@@ -149,6 +149,7 @@ def test_mail_and_chorus_pro_invoices_reach_the_register(demo, chromium, standin
     assert "Facture : service fait, à valider par la comptabilité." in staff.text()
     page.get_by_label("Numéro de mandat").fill("M-2026-0612")
     page.get_by_role("button", name="Valider (comptabilité)").click()
+    page.locator("#chorus-section").scroll_into_view_if_needed()
     staff.look("invoice validated, statuses waiting")
     assert "Facture validée par la comptabilité (mandat M-2026-0612)." in staff.text()
     panel = page.locator("#chorus-content").text_content()
@@ -157,6 +158,7 @@ def test_mail_and_chorus_pro_invoices_reach_the_register(demo, chromium, standin
     said = intake(demo, standin, "chorus")
     assert "statuses 2 sent, 0 failed, 0 waiting" in said, said
     page.reload()
+    page.locator("#chorus-section").scroll_into_view_if_needed()
     staff.look("statuses returned to Chorus Pro")
     panel = page.locator("#chorus-content").text_content()
     assert panel.count("transmis") == 2 and "en attente" not in panel, panel
