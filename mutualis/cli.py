@@ -20,7 +20,7 @@ from rich.markup import escape
 from .cli_support import ensure_database, err, out, setup_django
 
 PLUGIN_PACKAGES = ("ldap_sync", "nextcloud_bridge", "wagtail_site_factory", "convocation",
-                   "signature", "actes", "portal", "mail_service", "grc")
+                   "signature", "actes", "portal", "mail_service", "grc", "courrier")
 
 
 def load(path: str):

@@ -314,6 +314,7 @@ PAGES = [
     ("mutualis/tls_ask.py", "domain", "localhost", f"/tls/ask?domain={ALPHA}"),
     # The register's, the documents' and the requests' listings are Wagtail's IndexView's.
     ("courrier/admin_views.py", "p", ALPHA, "/admin/courrier/"),
+    ("courrier/admin_views.py", "p", ALPHA, "/admin/courrier/refus/"),
     ("ged/admin_views.py", "p", ALPHA, "/admin/ged/"),
     ("grc/admin_views.py", "p", ALPHA, "/admin/grc/"),
     ("grc/admin_views.py", "annee", ALPHA, "/admin/grc/rapport/"),
