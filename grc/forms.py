@@ -128,9 +128,9 @@ class RequestForm(forms.Form):
             self.fields["phone"].label = _t("Téléphone du demandeur")
         else:
             self.fields["email"].required = True
-        for spec in demarche.fields:
+        for spec in demarche.open_fields():  # a retired field is no longer asked
             self.fields[f"f_{spec['slug']}"] = _field(spec)
-        for spec in demarche.attachments:
+        for spec in demarche.open_attachments():
             common = {"label": spec["label"], "required": bool(spec.get("required")),
                       "help_text": spec.get("help", "")}
             self.fields[f"a_{spec['slug']}"] = (
@@ -175,7 +175,7 @@ class RequestForm(forms.Form):
     def answers(self) -> dict:
         """The démarche's answers, by field slug, as text (dates in ISO)."""
         out = {}
-        for spec in self.demarche.fields:
+        for spec in self.demarche.open_fields():
             value = self.cleaned_data.get(f"f_{spec['slug']}")
             if value not in (None, ""):
                 out[spec["slug"]] = value.isoformat() if hasattr(value, "isoformat") else (
@@ -185,7 +185,7 @@ class RequestForm(forms.Form):
     def uploads(self):
         from .services import Upload
 
-        for spec in self.demarche.attachments:
+        for spec in self.demarche.open_attachments():
             upload = self.cleaned_data.get(f"a_{spec['slug']}")
             if upload:
                 upload.seek(0)

@@ -113,7 +113,7 @@ def _with_error(request, member, found, form, problem, status):
     form.data = data
     return _page(request, "form.html", {
         "member": member, "demarche": found, "form": form,
-        "files_to_choose_again": bool(found.attachments) and bool(request.FILES)}, status)
+        "files_to_choose_again": bool(found.open_attachments()) and bool(request.FILES)}, status)
 
 
 # ------------------------------------------------------------------ following by code
