@@ -27,7 +27,7 @@ from wagtail.admin.widgets.button import Button
 
 from mutualis.private_files import serve_private
 
-from . import adjust, reports, services
+from . import adjust, courrier_link, reports, services
 from .access import member_or_404
 from .forms import RequestForm
 from .models import Channel, CitizenRequest, Demarche, MemberCosts
@@ -264,6 +264,9 @@ class RequestView(HostMemberMixin, WagtailAdminTemplateMixin, TemplateView):
                        for e in obj.events.select_related("by")],
             "others": services.other_requests(obj).select_related("demarche")
             .order_by("-created_at")[:20],
+            "courrier_item": (courrier_link.item_for(obj.member, obj.courrier_chrono)
+                              if obj.courrier_chrono and courrier_link.has_register(obj.member)
+                              else None),
             "status_form": StatusForm(obj.demarche, current=obj.status),
             "message_form": MessageForm(), "note_form": NoteForm(),
             "deliver_form": DeliverForm()})

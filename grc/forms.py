@@ -17,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from mutualis import conf
 from mutualis.uploads import ANNEX_TYPES, CheckedFileField, sniff
 
+from . import courrier_link
 from .models import Channel, Demarche
 
 TOKEN_SALT = "grc.form"
@@ -145,6 +146,10 @@ class RequestForm(forms.Form):
             self.fields["courrier_chrono"] = forms.CharField(
                 label=_("N° chrono du registre du courrier (pour un courrier)"),
                 max_length=40, required=False)
+            if courrier_link.has_register(demarche.member):
+                self.fields["courrier_chrono"].help_text = _t(
+                    "Obligatoire pour une demande reçue par courrier : le numéro porté sur le "
+                    "pli enregistré au registre, par exemple 2026-A-000012.")
         else:
             self.fields["form_token"] = forms.CharField(widget=forms.HiddenInput)
             self.fields[HONEYPOT] = forms.CharField(
@@ -153,6 +158,13 @@ class RequestForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.staff and "courrier_chrono" in data:
+            try:
+                data["courrier_chrono"] = courrier_link.checked_chrono(
+                    self.demarche.member, data["courrier_chrono"],
+                    letter=data.get("channel") == Channel.LETTER)
+            except courrier_link.ChronoProblem as problem:
+                self.add_error("courrier_chrono", str(problem))
         if self.staff and not (data.get("email") or data.get("phone")
                                or data.get("postal_address")):
             raise ValidationError(_t("Donnez un moyen de répondre au demandeur : un courriel, "
