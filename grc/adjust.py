@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from provisioning.catalogue import ROLES
 
+from .forms import COORDINATES
 from .models import CitizenRequest, Demarche, DemarcheChange
 
 FIELD_TYPES = [("text", _("texte court")), ("textarea", _("texte long")),
@@ -271,7 +272,8 @@ class Adjustment:
         """The list as posted, in its new order, each row with its slug (new slugs made from
         the label, unique among every slug the list ever had)."""
         by_slug = {s["slug"]: s for s in old}
-        taken = set(by_slug)
+        # A place's position is answered under "<slug>-coordonnees" (forms.COORDINATES).
+        taken = set(by_slug) | {f"{s}-{COORDINATES}" for s in by_slug}
         out = []
         for form in formset.ordered_forms:
             data = form.cleaned_data

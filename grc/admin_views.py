@@ -29,7 +29,7 @@ from mutualis.private_files import serve_private
 
 from . import adjust, courrier_link, reports, services
 from .access import member_or_404
-from .forms import RequestForm
+from .forms import COORDINATES, RequestForm
 from .models import Channel, CitizenRequest, Demarche, MemberCosts
 from .policies import request_policy
 from .queries import member_demarches
@@ -254,11 +254,16 @@ class RequestView(HostMemberMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         obj = self.object
-        labels = {f["slug"]: f["label"] for f in obj.demarche.fields}
+        labels = {f["slug"]: f["label"] for f in obj.demarche.fields}  # retired ones too
+        labels.update({f"{f['slug']}-{COORDINATES}": _("%(label)s : coordonnées GPS")
+                       % {"label": f["label"]}
+                       for f in obj.demarche.fields if f.get("type") == "location"})
         context = super().get_context_data(**kwargs)
         context.update({
             "req": obj, "status": obj.status_info,
-            "answers": [(labels.get(k, k), v) for k, v in obj.answers.items()],
+            "answers": [(labels.get(k, k), v,
+                         "geo:" + v.replace(" ", "") if k.endswith(f"-{COORDINATES}") else "")
+                        for k, v in obj.answers.items()],
             "files": obj.files.all(),
             "events": [(e, obj.demarche.status(e.status))
                        for e in obj.events.select_related("by")],
