@@ -421,7 +421,9 @@ class ReportView(HostMemberMixin, WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         year = self.year()
-        context.update({"report": reports.yearly(self.member, year), "year": year,
+        report = reports.yearly(self.member, year)
+        context.update({"report": report, "year": year,
+                        "savings": reports.savings(self.member, report),
                         "costs_form": kwargs.get("costs_form") or CostsForm(
                             instance=reports.costs_of(self.member))})
         return context
