@@ -7,37 +7,17 @@ from __future__ import annotations
 import html
 
 from grc import services
-from grc.adjust import Adjustment, version_of
 from grc.admin_views import StatusForm
 from grc.models import CitizenRequest, DemarcheChange
 from grc.templates_data import instantiate
 
-from .helpers import host_client, staff_user
+from .helpers import as_posted, host_client, staff_user
 
 URL = "/admin/grc/demarches/signalement/"
 
 
 def text(answer) -> str:
     return html.unescape(answer.content.decode())
-
-
-def as_posted(demarche) -> dict:
-    """The page's forms as the browser posts them unchanged (what the agent then edits)."""
-    adjustment = Adjustment(demarche)
-    data = {"version": version_of(demarche)}
-    forms = [adjustment.general]
-    for formset in adjustment.sets():
-        forms += [formset.management_form, *formset.forms]
-    for form in forms:
-        for bound in form:
-            value = bound.value()
-            kind = getattr(bound.field.widget, "input_type", "")
-            if isinstance(value, bool) or kind == "checkbox":
-                if value:
-                    data[bound.html_name] = "on"
-            elif value is not None:
-                data[bound.html_name] = value
-    return data
 
 
 def row(data: dict, prefix: str, slug: str) -> str:
