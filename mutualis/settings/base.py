@@ -308,6 +308,8 @@ MUTUALIS_COURRIER_REMIND_AFTER = int(os.environ.get("MUTUALIS_COURRIER_REMIND_AF
 MUTUALIS_COURRIER_ESCALATE_AFTER = int(os.environ.get("MUTUALIS_COURRIER_ESCALATE_AFTER", "7"))
 # GED: the archive system that receives SEDA 2.2 transfers, and its identifier.
 MUTUALIS_GED_ARCHIVE_URL = os.environ.get("MUTUALIS_GED_ARCHIVE_URL", "")
+MUTUALIS_GRC_MAP_TILES = os.environ.get("MUTUALIS_GRC_MAP_TILES", "")
+MUTUALIS_GRC_MAP_ATTRIBUTION = os.environ.get("MUTUALIS_GRC_MAP_ATTRIBUTION", "")
 MUTUALIS_GED_ARCHIVAL_AGENCY = os.environ.get("MUTUALIS_GED_ARCHIVAL_AGENCY",
                                               "archives-departementales")
 # One login page on every host (the commune's, the syndicate's): staff land in the Wagtail
