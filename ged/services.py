@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from provisioning.access import subscribes
 
-from . import audit, formats, plan
+from . import audit, formats, mirror, plan
 from .models import Document, DocumentType, DocumentVersion, LegalHold
 
 SERVICE = "ged"
@@ -91,6 +91,7 @@ def file_document(member, type_code: str, title: str, content, *, filename: str 
                      actor, text=text)
     audit.record(member, "filed", actor, document, type=type_code, source=source,
                  sha256=version.sha256, object=f"{object_app}:{object_key}".strip(":"))
+    mirror.schedule(member)
     return document
 
 
@@ -123,6 +124,7 @@ def add_version(document: Document, content, *, filename: str = "", actor: str =
                      actor, note)
     audit.record(document.member, "version", actor, document, number=version.number,
                  sha256=version.sha256, note=note)
+    mirror.schedule(document.member)
     return version
 
 
