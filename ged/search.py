@@ -27,10 +27,13 @@ def vector() -> RawSQL:
 
 
 def search(member, text: str = "", *, doc_type=None, date_from: date | None = None,
-           date_to: date | None = None, queryset: QuerySet | None = None) -> QuerySet:
+           date_to: date | None = None, department: str = "",
+           queryset: QuerySet | None = None) -> QuerySet:
     found = (queryset if queryset is not None else Document.objects).filter(member=member)
     if doc_type is not None:
         found = found.filter(doc_type=doc_type)
+    if department:
+        found = found.filter(department=department)
     if date_from is not None:
         found = found.filter(created_on__gte=date_from)
     if date_to is not None:

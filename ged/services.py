@@ -75,7 +75,7 @@ def file_document(member, type_code: str, title: str, content, *, filename: str 
                   source: str = "staff", author: str = "", created_on: date | None = None,
                   closed_on: date | None = None, event_on: date | None = None,
                   object_app: str = "", object_key: str = "", metadata: dict | None = None,
-                  actor: str = "", text: str | None = None) -> Document:
+                  actor: str = "", text: str | None = None, department: str = "") -> Document:
     """File a document (bytes or a file) under the member's type; returns its record."""
     doc_type = find_type(member, type_code)
     if not title.strip():
@@ -84,7 +84,7 @@ def file_document(member, type_code: str, title: str, content, *, filename: str 
                         author=author[:200], created_on=created_on or timezone.localdate(),
                         closed_on=closed_on, event_on=event_on, source=source,
                         object_app=object_app, object_key=str(object_key),
-                        metadata=metadata or {})
+                        metadata=metadata or {}, department=department[:100])
     document.retention_end = plan.retention_end(doc_type, document)
     document.save()
     version = _store(document, _read(content), filename or getattr(content, "name", ""),
@@ -141,6 +141,10 @@ def file_from_app(member, type_code: str, title: str, content: bytes, **fields) 
             member=member, object_app=fields.get("object_app", ""),
             object_key=str(fields.get("object_key", "")), versions__sha256=digest).first()
         if existing is not None and fields.get("object_key"):
+            text = fields.get("text")
+            if text and text not in existing.search_text:  # recognised since: now searchable
+                existing.search_text = _search_text(existing, text)
+                existing.save(update_fields=["search_text"])
             return existing
         return file_document(member, type_code, title, content, **fields)
     except Exception:
