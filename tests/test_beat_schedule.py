@@ -16,7 +16,7 @@ from django.utils import timezone
 from mutualis.celery import app
 
 PERIODIC = {"convocation.reminders", "actes.refresh", "signature.renew_archive_timestamps",
-            "grc.reminders", "grc.retention", "signature.certificates_daily",
+            "grc.reminders", "grc.retention", "ged.retention", "signature.certificates_daily",
             "actes.helios_refresh", "courrier.fetch_mail", "courrier.chorus_import",
             "courrier.watch_folders", "courrier.reminders"}
 
@@ -50,6 +50,7 @@ def test_each_periodic_job_runs_with_nothing_configured(settings, capfd):
                        "courrier.watch_folders": {"members": 0, "recorded": 0, "refused": 0},
                        "courrier.reminders": {"reminded": 0, "escalated": 0},
                        "grc.reminders": {"reminded": 0, "escalated": 0}, "grc.retention": 0,
+                       "ged.retention": {"members": 0, "proposals": 0, "documents": 0},
                        "signature.renew_archive_timestamps": {
                            "checked": 0, "renewed": 0, "failed": 0},
                        "signature.certificates_daily": {"read": 0, "checked": 0, "reminded": 0}}

@@ -351,6 +351,8 @@ CELERY_BEAT_SCHEDULE = {
                               "schedule": crontab(hour=8, minute=0)},
     "grc-reminders": {"task": "grc.reminders", "schedule": crontab(hour=7, minute=30)},
     "grc-retention": {"task": "grc.retention", "schedule": crontab(hour=3, minute=15)},
+    # GED: the documents at the end of their DUA into batches awaiting the visa (ged/tasks.py).
+    "ged-retention": {"task": "ged.retention", "schedule": crontab(hour=2, minute=45)},
     # Courrier: the courrier@ mailboxes and Chorus Pro every ten minutes (the statuses
     # not yet taken by Chorus Pro go with it), the watched folders every five, reminders
     # daily (courrier/tasks.py).
