@@ -106,6 +106,8 @@ DEFAULTS = {
     "MUTUALIS_ACTES_TDT": None,
     # A folder of the Ministry's current @ctes schemas; None: the copies in actes/data.
     "MUTUALIS_ACTES_XSD_DIR": None,
+    # The tiers for the accounting flux to Hélios (same keys); None: the acts' one.
+    "MUTUALIS_HELIOS_TDT": None,
     # ---- GED
     # The archive system's gateway that receives SEDA transfers (ged/connector.py); empty:
     # none, transfers wait. Its identifier as ArchivalAgency in the manifests.
@@ -124,6 +126,12 @@ DEFAULTS = {
     "MUTUALIS_GRC_FOLLOW_WINDOW": 3600,
     # Largest photo a citizen may attach (bytes).
     "MUTUALIS_GRC_PHOTO_MAX_SIZE": 8 * 1024 * 1024,
+    # The tile server of the signalement's map (a URL with {z}, {x}, {y}, e.g. the syndicate's
+    # own or a provider it has an agreement with), the attribution its licence asks for, and
+    # the map's first view (latitude, longitude, zoom). No tiles: no map, the address only.
+    "MUTUALIS_GRC_MAP_TILES": "",
+    "MUTUALIS_GRC_MAP_ATTRIBUTION": "",
+    "MUTUALIS_GRC_MAP_VIEW": (46.6, 1.9, 6),
 }
 
 

@@ -245,7 +245,7 @@ def test_a_world_readable_database_of_an_older_installation_is_made_private(tmp_
 GARBAGE = ["abc", "-1", "0", "99999999999999999999", "1e3", "\x00", "'; --", "²", "١٢",
            "%", "a" * 2000, " 1 ", "[]"]
 APPS = ["convocation", "signature", "actes", "portal", "wagtail_site_factory", "ldap_sync",
-        "mail_service", "mutualis", "provisioning", "courrier", "ged", "grc"]
+        "mail_service", "mutualis", "provisioning", "courrier", "ged", "grc", "pes"]
 
 
 def query_parameters_read_by_the_apps() -> set[tuple[str, str]]:
@@ -314,10 +314,15 @@ PAGES = [
     ("mutualis/tls_ask.py", "domain", "localhost", f"/tls/ask?domain={ALPHA}"),
     # The register's, the documents' and the requests' listings are Wagtail's IndexView's.
     ("courrier/admin_views.py", "p", ALPHA, "/admin/courrier/"),
+    ("courrier/admin_views.py", "p", ALPHA, "/admin/courrier/refus/"),
     ("ged/admin_views.py", "p", ALPHA, "/admin/ged/"),
     ("grc/admin_views.py", "p", ALPHA, "/admin/grc/"),
     ("grc/admin_views.py", "annee", ALPHA, "/admin/grc/rapport/"),
     ("grc/public_views.py", "recue", ALPHA, "/suivi/{tracking}/"),
+    # The Hélios flux' and PES_Retour listings are Wagtail's IndexView's too.
+    ("actes/helios_views.py", "p", ALPHA, "/admin/helios/"),
+    ("actes/helios_views.py", "state", ALPHA, "/admin/helios/resultats/"),
+    ("actes/helios_views.py", "p", ALPHA, "/admin/helios/retours/"),
 ]
 
 
