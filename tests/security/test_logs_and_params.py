@@ -288,6 +288,12 @@ PAGES = [
      "/admin/parapheur/collectivites/{code}/certificats/"),
     ("signature/staff_views.py", "page", ALPHA,
      "/admin/parapheur/collectivites/{code}/circuits/"),
+    # The members' certificates' listing: Wagtail's IndexView reads its page and filters.
+    ("signature/certificates/views.py", "p", ALPHA, "/admin/certificats/"),
+    ("signature/certificates/views.py", "expiring", ALPHA, "/admin/certificats/"),
+    ("signature/certificates/views.py", "member", ALPHA, "/admin/certificats/resultats/"),
+    ("signature/certificates/views.py", "archived", ALPHA, "/admin/certificats/"),
+    ("signature/certificates/views.py", "expiring", "localhost", "/admin/certificats/"),
     ("signature/staff_views.py", "page", ALPHA,
      "/admin/parapheur/collectivites/{code}/delegations/"),
     ("actes/admin_views.py", "p", ALPHA, "/admin/actes/"),  # Wagtail's listing reads it
@@ -308,10 +314,15 @@ PAGES = [
     ("mutualis/tls_ask.py", "domain", "localhost", f"/tls/ask?domain={ALPHA}"),
     # The register's, the documents' and the requests' listings are Wagtail's IndexView's.
     ("courrier/admin_views.py", "p", ALPHA, "/admin/courrier/"),
+    ("courrier/admin_views.py", "p", ALPHA, "/admin/courrier/refus/"),
     ("ged/admin_views.py", "p", ALPHA, "/admin/ged/"),
     ("grc/admin_views.py", "p", ALPHA, "/admin/grc/"),
     ("grc/admin_views.py", "annee", ALPHA, "/admin/grc/rapport/"),
     ("grc/public_views.py", "recue", ALPHA, "/suivi/{tracking}/"),
+    # The Hélios flux' and PES_Retour listings are Wagtail's IndexView's too.
+    ("actes/helios_views.py", "p", ALPHA, "/admin/helios/"),
+    ("actes/helios_views.py", "state", ALPHA, "/admin/helios/resultats/"),
+    ("actes/helios_views.py", "p", ALPHA, "/admin/helios/retours/"),
 ]
 
 
