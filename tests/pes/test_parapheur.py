@@ -130,3 +130,17 @@ def test_a_pdf_folder_is_signed_as_before(pes_registry):
     assert [r.ok for r in results] == [True, True]
     assert folder.documents.get().file.open("rb").read(5) == b"%PDF-"
     assert services.signed_bytes(pes).count(b"<ds:SignatureValue>") == 3
+
+
+def test_a_flux_rejected_after_its_signature_is_unsigned_again(pes_registry):
+    reg = pes_registry
+    workflow.define_circuit(reg.alpha, "Mandats et titres", "PES", [
+        workflow.StepSpec("signature", [reg.maire]), workflow.StepSpec("visa", [reg.adjoint])])
+    folder = services.submit_flux(reg.secretaire, reg.alpha, "flux.xml", make_flux())
+    workflow.sign(folder, reg.maire, PW)
+    assert services.signed_bytes(folder).count(b"<ds:SignatureValue>") == 3
+    workflow.reject(Folder.objects.get(pk=folder.pk), reg.adjoint, "Mauvais exercice.")
+    workflow.resubmit(Folder.objects.get(pk=folder.pk), reg.secretaire)
+    with pytest.raises(SignatureError, match="n'est pas encore signé"):
+        services.signed_bytes(folder)
+    assert b"SignatureValue" not in PesFlux.objects.get(folder=folder).document().file.read()

@@ -183,3 +183,10 @@ def test_a_certificate_of_another_authority_is_refused(identities, roots):
     finally:
         other.stop()
     assert isinstance(identities.maire.certificate, x509.Certificate)
+
+
+def test_a_key_on_a_token_is_refused_for_pes_in_one_sentence():
+    from pes.signing import key_and_chain
+
+    with pytest.raises(SignatureError, match="certificat PKCS#12"):
+        key_and_chain(object())  # not a signer holding its key in memory (a PKCS#11 one)
