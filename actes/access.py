@@ -45,3 +45,27 @@ def member_or_404(request: HttpRequest) -> RegistryMember:
     if member is None:
         raise Http404("no member whose acts this user keeps on this host")
     return member
+
+
+def helios_member(request: HttpRequest) -> RegistryMember | None:
+    """The host's member, if the user is its staff and it sends its accounting flux to Hélios
+    from here (`helios.keeps_helios`); None otherwise."""
+    from .helios import keeps_helios
+
+    cached = getattr(request, "_helios_member", False)
+    if cached is not False:
+        return cached
+    host = request.get_host().rsplit(":", 1)[0].lower()
+    member = people.member_at(host)
+    if member is None or not standing(request.user).is_staff_of(member) or (
+            not keeps_helios(member)):
+        member = None
+    request._helios_member = member
+    return member
+
+
+def helios_member_or_404(request: HttpRequest) -> RegistryMember:
+    member = helios_member(request)
+    if member is None:
+        raise Http404("no member whose accounting flux this user sends on this host")
+    return member

@@ -43,3 +43,12 @@ class SettingsForm(forms.ModelForm):
 class PostingForm(forms.Form):
     posted_at = forms.DateTimeField(label=_("Affiché ou mis à disposition le"), required=False,
                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+
+class PesUploadForm(forms.Form):
+    """A PES_Aller already signed (by the parapheur or the accounting software)."""
+
+    file = uploads.CheckedFileField(
+        kinds=None, label=_("Flux PES signé (PES_Aller, XML)"),
+        help_text=_("Le fichier exporté du logiciel de comptabilité et signé : bordereaux de "
+                    "mandats et de titres, pièces justificatives."))

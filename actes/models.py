@@ -316,3 +316,7 @@ class PrefectureMessage(models.Model):
         constraints = [models.UniqueConstraint(fields=["act", "kind", "reference"],
                                                name="actes_message_once")]
         ordering = ["act", "received_on", "pk"]
+
+
+# The Hélios flux live in their own module; imported here so that Django finds them.
+from .helios_models import HeliosFlux, HeliosFluxEvent, HeliosRetour  # noqa: E402, F401

@@ -6,7 +6,7 @@ from __future__ import annotations
 from provisioning.policies import HostMemberPermissionPolicy
 
 from .access import host_member
-from .models import Act
+from .models import Act, HeliosFlux
 
 
 class ActPermissionPolicy(HostMemberPermissionPolicy):
@@ -18,3 +18,18 @@ class ActPermissionPolicy(HostMemberPermissionPolicy):
 
 
 act_policy = ActPermissionPolicy(Act)
+
+
+class HeliosPermissionPolicy(HostMemberPermissionPolicy):
+    """The same rule for the Hélios flux, for the members that send them from here."""
+
+    member_field = "member"
+
+    def members_here(self, request):
+        from .access import helios_member
+
+        member = helios_member(request)
+        return [] if member is None else [member]
+
+
+helios_policy = HeliosPermissionPolicy(HeliosFlux)

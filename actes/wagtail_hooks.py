@@ -9,8 +9,8 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.search import SearchArea
 
-from . import admin_urls
-from .policies import act_policy
+from . import admin_urls, helios_urls
+from .policies import act_policy, helios_policy
 
 
 def works_here(request) -> bool:
@@ -21,6 +21,11 @@ def works_here(request) -> bool:
 class ActsMenuItem(MenuItem):
     def is_shown(self, request) -> bool:
         return works_here(request)
+
+
+class HeliosMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return helios_policy.for_request(request).user_has_permission(request.user, "view")
 
 
 class ActSearchArea(SearchArea):
@@ -38,6 +43,17 @@ def actes_admin_urls():
 @hooks.register("register_admin_menu_item")
 def actes_menu_item() -> MenuItem:
     return ActsMenuItem(_("Actes"), reverse("actes:acts"), icon_name="doc-full", order=260)
+
+
+@hooks.register("register_admin_urls")
+def helios_admin_urls():
+    return [path("helios/", include((helios_urls.urlpatterns, "helios"), namespace="helios"))]
+
+
+@hooks.register("register_admin_menu_item")
+def helios_menu_item() -> MenuItem:
+    return HeliosMenuItem(_("Flux comptables (Hélios)"), reverse("helios:index"),
+                          icon_name="table", order=265)
 
 
 @hooks.register("register_admin_search_area")

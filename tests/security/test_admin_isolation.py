@@ -149,6 +149,7 @@ def build_member(code: str, name: str, editor: User) -> Member:
            "member_code": code, "actes_act": _act(code, name).pk,
            **_courrier(code, name),
            **_grc_request(code, name),
+           **_helios(code, name),
            **{kind: upload.pk for kind, upload in uploads.items()}}
     markers = (low, f"{code}-", editor.username, f"-{code}")  # names, groups, user, files
     return Member(name, code, member.site.hostname, editor, ids, tags, markers)
@@ -183,6 +184,26 @@ def _act(code: str, name: str):
                                decision_date=timezone.localdate(), subject=f"{SEARCH} de {name}",
                                matter_code="1.1", filename=f"acte-{code}.pdf",
                                pdf=pdf_bytes(name))
+
+
+def _helios(code: str, name: str) -> dict:
+    """A PES flux sent to Hélios (actes.HeliosFlux, acquitted) and a PES_Retour, named with
+    SEARCH (every member sends its flux while the catalogue has no « pes » service)."""
+    from django.core.files.base import ContentFile
+
+    from actes.helios_models import HeliosFlux, HeliosRetour
+    from provisioning.models import RegistryMember
+
+    member = RegistryMember.objects.get(code=code)
+    flux = HeliosFlux(member=member, filename=f"{SEARCH} de {name}.xml", size=12,
+                      sha256="0" * 64, nom_fic=f"PES_{code}", state=HeliosFlux.ACQUITTED,
+                      transaction_id="1", acquit=b"<PES_Acquit/>")
+    flux.file.save(f"pes-{code}.xml", ContentFile(b"<PES_Aller/>"), save=False)
+    flux.save()
+    retour = HeliosRetour.objects.create(member=member, reference=f"retour-{code}",
+                                         name=f"{SEARCH} de {name}.xml",
+                                         content=b"<PES_Retour/>")
+    return {"helios_flux": flux.pk, "helios_retour": retour.pk}
 
 
 def _courrier(code: str, name: str) -> dict:
@@ -292,7 +313,7 @@ ID_PARAMS = {"page_id": "page", "parent_page_id": "home", "page_to_move_id": "pa
              "task_state_id": "task_state", "task_id": "task", "workflow_pk": "workflow",
              "session_id": "editing_session", "uidb64": "user_uid", "code": "member_code",
              "attachment_pk": "courrier_attachment",
-             "request_file_pk": "grc_attachment"}
+             "request_file_pk": "grc_attachment", "retour": "helios_retour"}
 # A `pk` names an object of the model of the view's namespace (or of the view itself).
 PK_KINDS = {"wagtailadmin_api:pages": "page", "wagtailadmin_api:images": "image",
             "wagtailadmin_api:documents": "document", "wagtailadmin_collections": "collection",
@@ -304,7 +325,7 @@ PK_KINDS = {"wagtailadmin_api:pages": "page", "wagtailadmin_api:images": "image"
             "wagtailsnippetchoosers_wagtail_site_factory_sitealert": "alert",
             "convocation": "convocation_sitting",
             "actes": "actes_act", "courrier": "courrier_item",
-            "grc": "grc_request"}
+            "grc": "grc_request", "helios": "helios_flux"}
 PK_BY_VIEW = {"wagtailadmin_workflows:edit_task": "task",
               "wagtailadmin_workflows:disable_task": "task",
               "wagtailadmin_workflows:enable_task": "task"}
@@ -354,7 +375,8 @@ POSITIONAL = {"wagtailadmin_pages:revisions_compare": [
 # The apps' staff pages in the admin, whose objects are the registry members' (not the sites'):
 # each namespace has its own isolation matrix, over every one of its views.
 ISOLATED_ELSEWHERE = {"signature": "tests/security/test_isolation_parapheur.py",
-                      "ged": "tests/security/test_isolation_ged.py"}
+                      "ged": "tests/security/test_isolation_ged.py",
+                      "certificates": "tests/security/test_isolation_certificates.py"}
 # Views the walk never requests: they end the session or fail on purpose.
 NOT_REQUESTED = {"wagtailadmin_logout", "wagtailadmin_error_test"}
 POST_DATA = {"new_title": "Piraté", "new_slug": "pirate", "title": "Piraté", "slug": "pirate",
@@ -449,7 +471,8 @@ KINDS = {"home", "page", "market", "sitting", "act", "convocation_sitting", "rev
          "collection", "site", "user", "user_uid", "group", "alert", "workflow", "task",
          "workflow_state", "task_state", "editing_session", "uploaded_image",
          "uploaded_document", "member_code", "actes_act", "courrier_item",
-         "courrier_attachment", "grc_request", "grc_attachment"}
+         "courrier_attachment", "grc_request", "grc_attachment", "helios_flux",
+         "helios_retour"}
 
 
 def requests_for(urls: list[AdminURL]) -> tuple[list[Request], list[str]]:

@@ -13,6 +13,8 @@ It answers the part of S²LOW's HTTP API the connector uses, the way S²LOW's sc
   request; at 4 it holds an ARActe whose IDActe is built as @ctes builds it;
 - serves the classification (RetourClassification), the ARActe, the list of the
   prefecture's messages and their archives;
+- the Hélios module (helios.py): PES_Aller posted, checked, transmitted, acquitted or refused
+  by the DGFiP (after a delay or on request), the PES_Retour it sends back;
 - on request emits a later prefecture message (courrier simple, demande de pièces,
   lettre d'observations, déféré), an AnomalieActe (status -1), or HTTP faults.
 

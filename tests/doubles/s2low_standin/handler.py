@@ -18,6 +18,7 @@ from actes.teletransmission.nomenclature import STATUS_ACKNOWLEDGED, STATUS_ERRO
 from actes.teletransmission.prefecture import SAMPLE_CLASSIFICATION
 from actes.teletransmission.returns import MessageKind
 
+from . import helios
 from .state import StandInState, Transaction, _Refused
 
 
@@ -356,6 +357,8 @@ class _Handler(BaseHTTPRequestHandler):
                     )
                     self._json({"faults": len(state.faults)})
                     return
+                if helios.control(self, path, params):
+                    return
                 if path == "/_standin/transactions":
                     self._json(
                         {
@@ -407,6 +410,7 @@ _ROUTES = {
     "/modules/actes/actes_download_file.php": _Handler.download,
     "/modules/actes/api/list_document_prefecture.php": _Handler.unread,
     "/modules/actes/api/document_prefecture_mark_as_read.php": _Handler.mark_read,
+    **helios.ROUTES,
 }
 
 

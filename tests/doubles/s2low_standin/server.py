@@ -33,6 +33,7 @@ class StandIn:
         application: str = naming.DEFAULT_APPLICATION,
         auto_advance: bool = True,
         clock=date.today,
+        acquit_after: float | None = None,
     ):
         self.state = StandInState(
             Collectivite(siren=siren, department=department),
@@ -40,6 +41,7 @@ class StandIn:
             application,
             auto_advance,
             clock,
+            acquit_after,
         )
         self._server = _Server((host, port), _Handler)
         self._server.state = self.state
@@ -104,6 +106,26 @@ class StandIn:
         with self.state.lock:
             self.state.anomaly(self.state.transactions[int(transaction_id)], code, detail)
 
+    def helios_advance(self, transaction_id: str | int, to: int | None = None) -> int:
+        with self.state.lock:
+            transaction = self.state.helios.transactions[int(transaction_id)]
+            self.state.helios.advance(transaction, to)
+            return transaction.status
+
+    def helios_acquit(
+        self, transaction_id: str | int, refused: str | None = None, details: bool = False
+    ) -> int:
+        with self.state.lock:
+            transaction = self.state.helios.transactions[int(transaction_id)]
+            self.state.helios.acquit(transaction, refused, details)
+            return transaction.status
+
+    def helios_retour(self, siret: str, transaction_id: str | int | None = None) -> int:
+        with self.state.lock:
+            desk = self.state.helios
+            transaction = desk.transactions[int(transaction_id)] if transaction_id else None
+            return desk.new_retour(siret, transaction).id
+
     def fail_next(self, count: int = 1, status: int = 503) -> None:
         with self.state.lock:
             self.state.faults.extend([status] * count)
@@ -126,6 +148,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--manual", action="store_true", help="statuses move only through /_standin/advance"
     )
+    parser.add_argument(
+        "--acquit-after",
+        type=float,
+        help="seconds after which a transmitted PES flux is acquitted (default: on request)",
+    )
     args = parser.parse_args(argv)
     standin = StandIn(
         args.host,
@@ -140,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
         trigram=args.trigram,
         application=args.application,
         auto_advance=not args.manual,
+        acquit_after=args.acquit_after,
     )
     print(f"S²LOW stand-in (not S²LOW) listening on {standin.url}", flush=True)
     try:

@@ -30,6 +30,8 @@ from actes.teletransmission.prefecture import (
 )
 from actes.teletransmission.returns import MessageKind
 
+from .helios import HeliosDesk
+
 _MINIMAL_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]"
     b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -73,7 +75,13 @@ class StandInState:
     """Everything the stand-in remembers; one lock around it."""
 
     def __init__(
-        self, collectivite: Collectivite, trigram: str, application: str, auto_advance: bool, clock
+        self,
+        collectivite: Collectivite,
+        trigram: str,
+        application: str,
+        auto_advance: bool,
+        clock,
+        acquit_after: float | None = None,
     ):
         self.lock = threading.RLock()
         self.collectivite = collectivite
@@ -87,6 +95,7 @@ class StandInState:
         self.faults: list[int] = []
         self.requests: list[str] = []
         self.classification = build_classification(SAMPLE_CLASSIFICATION)
+        self.helios = HeliosDesk(clock, acquit_after)  # the Hélios module (helios.py)
         self._next_transaction = 1
         self._next_envelope = 1
         self._sequence = 0
