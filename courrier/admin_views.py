@@ -359,6 +359,7 @@ class ItemView(HostItemMixin, WagtailAdminTemplateMixin, TemplateView):
             "certify_form": forms.CertifyForm(), "validate_form": forms.ValidateForm(),
             "chorus_pushes": item.status_pushes.all() if item.chorus_id else [],
         })
+        context["chorus_waiting"] = any(p.sent_at is None for p in context["chorus_pushes"])
         if context["delay"] is not None:
             context["days_late"] = -context["delay"].days_left
             context["interest"] = context["delay"].interest(item.amount)

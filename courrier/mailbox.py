@@ -2,7 +2,8 @@
 gives a member of `messagerie`, read through `mail_service.services.functional_mailbox`).
 
 Each message of its INBOX becomes an item (channel e-mail, the sender in the contacts book,
-the text of the message searchable, its attachments kept and their PDFs OCR'd), then moves
+the text of the message searchable, its attachments kept and their PDFs OCR'd; a Factur-X
+invoice attached is recorded as an invoice of its own, as the register reads one), then moves
 to the folder « Enregistrés »; a message that cannot be recorded moves to « Refusés », the
 reason in the log and in the register's refusals. Nothing is deleted, and a message is never
 recorded twice: the item keeps its Message-ID as its source, so a message recorded just
@@ -165,26 +166,43 @@ def correspondent(member: RegistryMember, letter: Letter) -> Contact:
 
 
 def record_message(member: RegistryMember, raw: bytes, mailbox: str):
-    """The item of one message (the one already recorded from it, if any)."""
+    """The item of one message (the one already recorded from it, if any). A Factur-X PDF
+    it carries is recorded as an invoice of its own (read, routed on its service code); the
+    message itself is an item when it carries anything else, or no invoice at all."""
+    from .invoices import has_einvoice_xml, record_einvoice
+
     letter = read_message(raw)
-    done = recorded_from(member, letter.source)
+    invoices = [f for f in letter.files
+                if f[1].startswith(b"%PDF-") and has_einvoice_xml(f[1])]
+    others = [f for f in letter.files if f not in invoices]
+    sources = ([letter.source] if others or not invoices else []) + [
+        f"{letter.source}#facture-{k}" for k in range(1, len(invoices) + 1)]
+    done = recorded_from(member, sources[0])
     if done is not None:
         return done
     try:
         with transaction.atomic():
-            item = record(member, subject=letter.subject, kind=n.EMAIL, channel=n.MAIL,
-                          received_on=letter.received_on,
-                          correspondent=correspondent(member, letter), files=letter.files,
-                          source=letter.source, text=letter.text)
-            log_step(item, "received_by_mail", SYSTEM, mailbox=mailbox,
-                     sender=letter.sender_address)
+            items = []
+            if others or not invoices:
+                items.append(record(member, subject=letter.subject, kind=n.EMAIL,
+                                    channel=n.MAIL, received_on=letter.received_on,
+                                    correspondent=correspondent(member, letter),
+                                    files=others, source=letter.source, text=letter.text))
+            for k, (name, content) in enumerate(invoices, start=1):
+                items.append(record_einvoice(member, name, content, SYSTEM, channel=n.MAIL,
+                                             source=f"{letter.source}#facture-{k}",
+                                             received_on=letter.received_on))
+            for item in items:
+                log_step(item, "received_by_mail", SYSTEM, mailbox=mailbox,
+                         sender=letter.sender_address)
     except IntegrityError:  # another worker recorded it meanwhile
-        done = recorded_from(member, letter.source)
+        done = recorded_from(member, sources[0])
         if done is None:
             raise
         return done
-    ocr.schedule(item)
-    return item
+    for item in items:
+        ocr.schedule(item)
+    return items[0]
 
 
 # ------------------------------------------------------------------ the mailbox

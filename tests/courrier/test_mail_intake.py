@@ -12,6 +12,7 @@ from courrier import natures as n
 from courrier.models import Contact, Item, Refusal
 from courrier.tasks import fetch_mail
 from mail_service.services import functional_mailbox
+from tests.courrier.facturx_cii import facturx_pdf
 from tests.courrier.helpers import member
 from tests.courrier.mailboxes import (
     courrier_mailbox,
@@ -21,6 +22,7 @@ from tests.courrier.mailboxes import (
     wait_for_inbox,
 )
 from tests.courrier.scans import scanned_pdf
+from tests.factories import make_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +126,32 @@ def test_a_member_without_courrier_mailbox_and_a_wrong_password(mail_settings, i
 def test_a_message_without_sender_is_refused_by_the_reader():
     with pytest.raises(mailbox.Refused, match="pas d'expéditeur"):
         mailbox.read_message(b"Subject: sans expediteur\r\n\r\nqui suis-je ?\r\n")
+
+
+def test_a_facturx_sent_by_mail_is_recorded_as_an_invoice(mail_settings, intake_slapd):
+    servers = mail_settings
+    melle = member("79048", "Chef-Boutonne", services=("courrier", "messagerie"))
+    address = courrier_mailbox(intake_slapd, servers, melle.code)
+    invoice = facturx_pdf(make_pdf("Facture F-2026-77"), number="F-2026-77", service="VOIRIE")
+    send(servers, address, letter("compta@colas.example", address, "Facture F-2026-77",
+                                  "Veuillez trouver notre facture.",
+                                  files=[("F-2026-77.pdf", invoice, "application", "pdf")]))
+    send(servers, address, letter("compta@colas.example", address, "Factures et devis",
+                                  files=[("F-2026-78.pdf", facturx_pdf(
+                                      make_pdf("Facture F-2026-78"), number="F-2026-78"),
+                                      "application", "pdf"),
+                                         ("devis.pdf", make_pdf("Devis"), "application",
+                                          "pdf")]))
+    wait_for_inbox(servers, melle.code, 2)
+    done = mailbox.fetch(melle, functional_mailbox(melle.code, "courrier"))
+    assert len(done.recorded) == 2 and not done.refused
+    only_invoice = Item.objects.get(member=melle, reference="F-2026-77")
+    assert (only_invoice.kind, only_invoice.channel) == (n.INVOICE, n.MAIL)
+    assert only_invoice.department == "voirie" and only_invoice.einvoice_xml
+    assert only_invoice.source.endswith("#facture-1")
+    # The message with an invoice and a quote: the message (with the quote) and the invoice.
+    message = Item.objects.get(member=melle, subject="Factures et devis")
+    assert [a.name for a in message.attachments.all()] == ["devis.pdf"]
+    assert Item.objects.get(member=melle, reference="F-2026-78").kind == n.INVOICE
+    assert Item.objects.filter(member=melle).count() == 3
+    assert mailbox.fetch(melle, functional_mailbox(melle.code, "courrier")).recorded == []

@@ -154,6 +154,7 @@ def test_mail_and_chorus_pro_invoices_reach_the_register(demo, chromium, standin
     assert "Facture validée par la comptabilité (mandat M-2026-0612)." in staff.text()
     panel = page.locator("#chorus-content").text_content()
     assert panel.count("en attente") == 2, panel
+    assert "Les statuts qui attendent partent au prochain échange avec Chorus Pro" in panel
 
     said = intake(demo, standin, "chorus")
     assert "statuses 2 sent, 0 failed, 0 waiting" in said, said
