@@ -26,11 +26,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import httpx
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mutualis import conf
 from provisioning import people
 from provisioning.models import RegistryMember
 
@@ -68,7 +68,7 @@ class Account:
 
 
 def config() -> dict | None:
-    return getattr(settings, "MUTUALIS_CHORUS_PRO", None) or None
+    return conf.MUTUALIS_CHORUS_PRO or None
 
 
 def account_of(member: RegistryMember) -> Account | None:

@@ -14,10 +14,10 @@ import logging
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from mutualis import conf
 from provisioning import people
 
 from . import natures as n
@@ -33,7 +33,7 @@ SETTLE_SECONDS = 10
 
 
 def root() -> Path | None:
-    value = getattr(settings, "MUTUALIS_COURRIER_WATCH_ROOT", "")
+    value = conf.MUTUALIS_COURRIER_WATCH_ROOT
     return Path(value) if value else None
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from mutualis import conf
 from provisioning import people
 from provisioning.access import is_staff
 
@@ -65,8 +66,8 @@ def _send(member, addresses, subject: str, intro: str, items) -> bool:
 def run(now: datetime | None = None) -> dict:
     now = now or timezone.now()
     today = timezone.localdate(now)
-    remind_before = today - timedelta(days=int(settings.MUTUALIS_COURRIER_REMIND_AFTER))
-    escalate_before = now - timedelta(days=int(settings.MUTUALIS_COURRIER_ESCALATE_AFTER))
+    remind_before = today - timedelta(days=int(conf.MUTUALIS_COURRIER_REMIND_AFTER))
+    escalate_before = now - timedelta(days=int(conf.MUTUALIS_COURRIER_ESCALATE_AFTER))
     done = {"reminded": 0, "escalated": 0}
 
     late = defaultdict(list)

@@ -108,6 +108,16 @@ DEFAULTS = {
     "MUTUALIS_ACTES_XSD_DIR": None,
     # The tiers for the accounting flux to Hélios (same keys); None: the acts' one.
     "MUTUALIS_HELIOS_TDT": None,
+    # ---- courrier
+    # Chorus Pro through PISTE (a dict: api_url, token_url, client_id, client_secret,
+    # accounts by member code); None: not configured, invoices come by the other channels.
+    "MUTUALIS_CHORUS_PRO": None,
+    # The root of the watched folders (a folder per member code); empty: none watched.
+    "MUTUALIS_COURRIER_WATCH_ROOT": "",
+    # Days past an item's due date before its department is reminded, then days after the
+    # reminder before it is escalated to the secrétariat (courrier/reminders.py).
+    "MUTUALIS_COURRIER_REMIND_AFTER": 0,
+    "MUTUALIS_COURRIER_ESCALATE_AFTER": 7,
     # ---- GED
     # The archive system's gateway that receives SEDA transfers (ged/connector.py); empty:
     # none, transfers wait. Its identifier as ArchivalAgency in the manifests.
