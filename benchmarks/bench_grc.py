@@ -13,6 +13,7 @@ comes from the same address here.
 
 Run: .venv/bin/python benchmarks/bench_grc.py [CITIZENS] [REQUESTS]
          [--db=postgres://postgres@127.0.0.1:5432/mutualis_grc_bench] (dropped and created)
+         [--listing-only] [--profile] (where the overdue listing's time goes)
 """
 
 from __future__ import annotations
@@ -156,6 +157,30 @@ def listing(member, count: int) -> None:
               f" {slowest['sql'][:160]}…)", flush=True)
 
 
+def profile(member, query: str) -> None:
+    """Where one listing page's time goes: the SQL queries (text and time) and the Python
+    functions (cProfile, by own time)."""
+    import cProfile
+    import pstats
+
+    from django.contrib.auth.models import User
+
+    client = Client(HTTP_HOST=member.hostname)
+    client.force_login(User.objects.get(username="zbench"))
+    client.get("/admin/grc/" + query)
+    with CaptureQueriesContext(connection) as seen:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        client.get("/admin/grc/" + query)
+        profiler.disable()
+    print(f"profile of /admin/grc/{query}: SQL queries by time", flush=True)
+    for q in sorted(seen.captured_queries, key=lambda q: -float(q["time"]))[:8]:
+        print(f"  {float(q['time']) * 1000:6.1f} ms  {q['sql'][:150]}", flush=True)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+    print(out.getvalue(), flush=True)
+
+
 def main() -> None:
     numbers = [int(a) for a in sys.argv[1:] if a.isdigit()]
     citizens = numbers[0] if numbers else 50
@@ -171,9 +196,12 @@ def main() -> None:
     inventory = commune_inventory(names=("Melle",), services=("website", "extranet", "grc"))
     provision(inventory)
     member = RegistryMember.objects.get()
-    submissions(member, citizens)
+    if "--listing-only" not in sys.argv:
+        submissions(member, citizens)
     bulk(member, count)
     listing(member, count)
+    if "--profile" in sys.argv:
+        profile(member, "?overdue=true")
 
 
 if __name__ == "__main__":
