@@ -13,6 +13,7 @@ comes from the same address here.
 
 Run: .venv/bin/python benchmarks/bench_grc.py [CITIZENS] [REQUESTS]
          [--db=postgres://postgres@127.0.0.1:5432/mutualis_grc_bench] (dropped and created)
+         [--listing-only] [--profile] (where the overdue listing's time goes)
 """
 
 from __future__ import annotations
@@ -156,6 +157,86 @@ def listing(member, count: int) -> None:
               f" {slowest['sql'][:160]}…)", flush=True)
 
 
+def timed_page(client, query: str, runs: int = 8) -> tuple[float, float]:
+    times = []
+    for _i in range(runs):
+        began = time.perf_counter()
+        assert client.get("/admin/grc/" + query).status_code == 200
+        times.append(time.perf_counter() - began)
+    return statistics.median(times), percentile(times, 95)
+
+
+def open_due_index(member) -> None:
+    """The overdue filter's page on PostgreSQL without, then with, the partial index of the
+    open requests by due date (grc_request_open_due): on the bench's requests (two thirds
+    open, nearly all overdue: the planner rightly scans the table), then once all but one
+    open request in 50 is closed (a year of treated requests)."""
+    from django.contrib.auth.models import User
+
+    client = Client(HTTP_HOST=member.hostname)
+    client.force_login(User.objects.get(username="zbench"))
+    for data in ("bench", "treated"):
+        if data == "treated":
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE grc_citizenrequest SET closed_at = created_at + "
+                               "interval '2 days' WHERE closed_at IS NULL AND id % 50 <> 0")
+        _with_and_without(client, data)
+
+
+def _with_and_without(client, data: str) -> None:
+    open_ = CitizenRequest.objects.filter(closed_at__isnull=True).count()
+    for state in ("without", "with"):
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX IF EXISTS grc_request_open_due")
+            if state == "with":
+                cursor.execute("CREATE INDEX grc_request_open_due ON grc_citizenrequest "
+                               "(member_id, due_at) WHERE closed_at IS NULL")
+            cursor.execute("ANALYZE grc_citizenrequest")
+        client.get("/admin/grc/?overdue=true")
+        with CaptureQueriesContext(connection) as seen:
+            p50, p95 = timed_page(client, "?overdue=true")
+        count = max(float(q["time"]) for q in seen.captured_queries
+                    if q["sql"].startswith("SELECT COUNT(*)"))
+        print(f"listing overdue ({open_} open requests), {state} the partial index of open "
+              f"requests: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms; its COUNT "
+              f"{count * 1000:.0f} ms at most", flush=True)
+
+
+def profile(member, query: str) -> None:
+    """Where one listing page's time goes: the SQL queries (text and time) and the Python
+    functions (cProfile, by own time)."""
+    import cProfile
+    import pstats
+
+    from django.contrib.auth.models import User
+
+    client = Client(HTTP_HOST=member.hostname)
+    client.force_login(User.objects.get(username="zbench"))
+    client.get("/admin/grc/" + query)
+    with CaptureQueriesContext(connection) as seen:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        client.get("/admin/grc/" + query)
+        profiler.disable()
+    print(f"profile of /admin/grc/{query}: the SQL queries in order", flush=True)
+    for q in seen.captured_queries:
+        print(f"  {float(q['time']) * 1000:6.1f} ms  {q['sql'][:130]}", flush=True)
+    print(f"profile of /admin/grc/{query}: SQL queries by time", flush=True)
+    for q in sorted(seen.captured_queries, key=lambda q: -float(q["time"]))[:8]:
+        print(f"  {float(q['time']) * 1000:6.1f} ms  {q['sql'][:150]}", flush=True)
+    if connection.vendor == "postgresql":  # the plans of the two queries of the filter
+        for q in sorted(seen.captured_queries, key=lambda q: -float(q["time"]))[:2]:
+            if "grc_citizenrequest" not in q["sql"]:
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
+                plan = "\n    ".join(row[0] for row in cursor.fetchall())
+            print(f"  plan of {q['sql'][:60]}…:\n    {plan}", flush=True)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+    print(out.getvalue(), flush=True)
+
+
 def main() -> None:
     numbers = [int(a) for a in sys.argv[1:] if a.isdigit()]
     citizens = numbers[0] if numbers else 50
@@ -171,9 +252,14 @@ def main() -> None:
     inventory = commune_inventory(names=("Melle",), services=("website", "extranet", "grc"))
     provision(inventory)
     member = RegistryMember.objects.get()
-    submissions(member, citizens)
+    if "--listing-only" not in sys.argv:
+        submissions(member, citizens)
     bulk(member, count)
     listing(member, count)
+    if connection.vendor == "postgresql":
+        open_due_index(member)
+    if "--profile" in sys.argv:
+        profile(member, "?overdue=true")
 
 
 if __name__ == "__main__":

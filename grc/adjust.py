@@ -43,6 +43,7 @@ class GeneralForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = staff_roles()
+        self.fields["intro"].widget.attrs["rows"] = 3
         self.fields["deadline_days"].min_value = 1
         self.fields["deadline_days"].widget.attrs.update(min=1, max=365)
         self.fields["reminder_days"].widget.attrs.update(min=1)

@@ -145,7 +145,11 @@ class CitizenRequest(models.Model):
         indexes = [models.Index(fields=["member", "-created_at", "-id"],
                                 name="grc_request_member_recent"),
                    models.Index(fields=["member", "status"], name="grc_request_member_status"),
-                   models.Index(fields=["member", "due_at"], name="grc_request_member_due")]
+                   models.Index(fields=["member", "due_at"], name="grc_request_member_due"),
+                   # The « en retard » filter and its count: the open requests only (most
+                   # requests of a member are closed), by due date (bench_grc.py).
+                   models.Index(fields=["member", "due_at"], name="grc_request_open_due",
+                                condition=models.Q(closed_at__isnull=True))]
 
     def __str__(self) -> str:
         return self.code

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 
+from django.urls import reverse
 from django.utils import timezone
 
 from convocation.models import Convocation, Sitting
@@ -47,6 +48,7 @@ def test_the_report_puts_the_grc_savings_beside_the_convocations(commune, settin
                                    email=f"e{i}@example.fr", sent_at=timezone.now())
     page = text(agent.get(f"/admin/grc/rapport/?annee={year}"))
     assert "2 dossiers papier évités" in page
+    assert f'href="{reverse("convocation:savings")}?annee={year}"' in page
     for figure in ("27,00 €", "14,70 €", "41,70 €"):
         assert figure in page or figure.replace(",", ".") in page, figure
     other_year = text(agent.get(f"/admin/grc/rapport/?annee={year - 1}"))
