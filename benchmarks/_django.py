@@ -13,17 +13,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start(name: str) -> Path:
+def start(name: str, database_url: str | None = None) -> Path:
+    """`database_url`: a PostgreSQL database to use instead (dropped and created anew)."""
     sys.path.insert(0, str(ROOT))
     work = Path(tempfile.mkdtemp(prefix=f"mutualis-bench-{name}-"))
     os.environ["MUTUALIS_VAR_DIR"] = str(work / "var")
     os.environ.pop("DATABASE_URL", None)
+    if database_url:
+        _recreate(database_url)
+        os.environ["DATABASE_URL"] = database_url
     os.environ.pop("CELERY_BROKER_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mutualis.settings")
     import django
 
     django.setup()
     return work
+
+
+def _recreate(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def timing(driver_class: type) -> type:

@@ -1,4 +1,5 @@
-"""GRC figures (temp SQLite, one process, one commune with its website, subscribing to grc):
+"""GRC figures (temp SQLite, or PostgreSQL with --db=URL; one process, one commune with its
+website, subscribing to grc):
 
 - submission: CITIZENS threads at once, each a citizen opening the signalement form on the
   commune's host and posting it with a photo (Pillow check, file stored, request, history,
@@ -11,6 +12,7 @@ The anti-spam's minimum fill time is set to 0 and the per-address limit lifted: 
 comes from the same address here.
 
 Run: .venv/bin/python benchmarks/bench_grc.py [CITIZENS] [REQUESTS]
+         [--db=postgres://postgres@127.0.0.1:5432/mutualis_grc_bench] (dropped and created)
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from datetime import timedelta
 
 from _django import start  # noqa: E402 (benchmarks/_django.py)
 
-WORK = start("grc")
+DB = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--db=")), None)
+WORK = start("grc", DB)
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -115,6 +118,9 @@ def bulk(member, count: int) -> None:
             CitizenRequest.objects.bulk_create(batch)
             batch = []
     CitizenRequest.objects.bulk_create(batch)
+    if connection.vendor == "postgresql":  # the planner's statistics, as autovacuum would
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE grc_citizenrequest")
     print(f"bulk-created {count} requests in {time.perf_counter() - began:.1f} s", flush=True)
 
 
@@ -142,13 +148,19 @@ def listing(member, count: int) -> None:
                 answer = client.get("/admin/grc/" + query)
                 times.append(time.perf_counter() - began)
             assert answer.status_code == 200, (label, answer.status_code)
+        slowest = max(seen.captured_queries, key=lambda q: float(q["time"]))
+        sql_time = sum(float(q["time"]) for q in seen.captured_queries)
         print(f"listing {label}: p50 {statistics.median(times) * 1000:.0f} ms, p95 "
-              f"{percentile(times, 95) * 1000:.0f} ms, {len(seen)} SQL queries", flush=True)
+              f"{percentile(times, 95) * 1000:.0f} ms, {len(seen)} SQL queries "
+              f"({sql_time * 1000:.0f} ms in SQL; slowest {float(slowest['time']) * 1000:.0f} ms:"
+              f" {slowest['sql'][:160]}…)", flush=True)
 
 
 def main() -> None:
-    citizens = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
+    numbers = [int(a) for a in sys.argv[1:] if a.isdigit()]
+    citizens = numbers[0] if numbers else 50
+    count = numbers[1] if len(numbers) > 1 else 100_000
+    print(f"database: {connection.vendor}", flush=True)
     settings.MEDIA_ROOT = str(WORK / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MUTUALIS_GRC_MIN_FILL_SECONDS = 0

@@ -32,7 +32,7 @@ from provisioning import people
 from . import forms, invoices, ocr, routing
 from . import natures as n
 from .access import desk, member_or_404, visible_items
-from .models import Item
+from .models import Item, Refusal
 from .register import Actor, Refused, add_contact, record
 
 REGISTER = gettext_lazy("Courrier")
@@ -91,6 +91,8 @@ class ItemFilterSet(WagtailFilterSet):
                                              empty_label=gettext_lazy("Tous"))
     status = django_filters.ChoiceFilter(label=gettext_lazy("État"), choices=n.STATUSES,
                                          empty_label=gettext_lazy("Tous"))
+    channel = django_filters.ChoiceFilter(label=gettext_lazy("Canal"), choices=n.CHANNELS,
+                                          empty_label=gettext_lazy("Tous"))
     overdue = django_filters.BooleanFilter(label=gettext_lazy("En retard"),
                                            method="by_overdue")
 
@@ -177,12 +179,53 @@ class ItemIndexView(HostMemberMixin, IndexView):
         return [self.add_button, HeaderButton(_("Numériser (PDF)"), url=reverse("courrier:scan"),
                              icon_name="upload"),
                 HeaderButton(_("Facture électronique"), url=reverse("courrier:einvoice"),
-                             icon_name="doc-full")]
+                             icon_name="doc-full"),
+                HeaderButton(_("Arrivées refusées"), url=reverse("courrier:refusals"),
+                             icon_name="warning")]
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)
         context["member"] = self.member
         return context
+
+
+class RefusalIndexView(HostMemberMixin, IndexView):
+    """What came by itself (courrier@, Chorus Pro, the watched folder) and was refused:
+    where it was left and why. The secrétariat's."""
+
+    model = Refusal
+    index_url_name = "courrier:refusals"
+    index_results_url_name = "courrier:refusals-results"
+    default_ordering = "-at"
+    paginate_by = 30
+    page_title = gettext_lazy("Arrivées refusées")
+    header_icon = "warning"
+    any_permission_required = None
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        if not self.desk.secretariat:
+            raise Http404("only the secrétariat sees the refusals")
+
+    def get_base_queryset(self):
+        return Refusal.objects.filter(member=self.member)
+
+    def order_queryset(self, queryset):
+        return queryset.order_by("-at", "-pk")
+
+    def get_breadcrumbs_items(self):
+        return _crumbs((reverse("courrier:items"), REGISTER), ("", self.page_title))
+
+    @cached_property
+    def columns(self):
+        return [
+            Column("at", label=_("Quand"), accessor=lambda r: date_format(
+                timezone.localtime(r.at), "SHORT_DATETIME_FORMAT")),
+            Column("get_channel_display", label=_("Canal")),
+            Column("what", label=_("Quoi")),
+            Column("where", label=_("Laissé dans")),
+            Column("reason", label=_("Motif")),
+        ]
 
 
 # ------------------------------------------------------------------ recording
@@ -314,6 +357,7 @@ class ItemView(HostItemMixin, WagtailAdminTemplateMixin, TemplateView):
             "can_certify": item.kind == n.INVOICE and invoices.may_certify(item, d),
             "can_validate": item.kind == n.INVOICE and invoices.may_validate(item, d),
             "certify_form": forms.CertifyForm(), "validate_form": forms.ValidateForm(),
+            "chorus_pushes": item.status_pushes.all() if item.chorus_id else [],
         })
         if context["delay"] is not None:
             context["days_late"] = -context["delay"].days_left

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import chorus
 from . import natures as n
 from .access import Desk
 from .models import Item
@@ -101,6 +102,7 @@ def certify(item: Item, desk: Desk, actor: Actor, outcome: str, reason: str = ""
     item.invoice_state = outcome
     item.save(update_fields=["invoice_state"])
     log_step(item, STEP_OF[outcome], actor, reason, state=outcome)
+    chorus.queue_status(item, outcome, reason)
     return item
 
 
@@ -116,6 +118,7 @@ def validate(item: Item, desk: Desk, actor: Actor, mandate_number: str) -> Item:
     item.invoice_state, item.mandate_number, item.status = n.VALIDATED, mandate_number, n.TREATED
     item.save(update_fields=["invoice_state", "mandate_number", "status"])
     log_step(item, "invoice_validated", actor, mandate=mandate_number)
+    chorus.queue_status(item, n.VALIDATED, mandate=mandate_number)
     return item
 
 
@@ -191,6 +194,16 @@ def read_einvoice(name: str, content: bytes) -> EInvoice:
     return invoice
 
 
+def has_einvoice_xml(content: bytes) -> bool:
+    """Whether a PDF carries an electronic invoice's XML (Factur-X)."""
+    import facturx
+
+    try:
+        return bool(facturx.get_xml_from_pdf(content, check_xsd=False)[1])
+    except Exception:
+        return False
+
+
 def readable_pdf(content: bytes) -> bytes:
     """The Factur-X PDF without its embedded XML (the upload policy refuses embedded files in
     a PDF shown inline); the XML itself is kept on the item."""
@@ -207,7 +220,8 @@ def readable_pdf(content: bytes) -> bytes:
     return out.getvalue()
 
 
-def record_einvoice(member, name: str, content: bytes, actor: Actor):
+def record_einvoice(member, name: str, content: bytes, actor: Actor, *,
+                    channel: str = n.EINVOICE, source: str = "", received_on=None):
     """Record an electronic invoice: its supplier in the contacts book, its number and total,
     its XML kept, a readable PDF attached; routed to the department whose slug is its service
     code (BT-10), if the member has one. Refused, with nothing stored, when it cannot be read."""
@@ -223,8 +237,9 @@ def record_einvoice(member, name: str, content: bytes, actor: Actor):
         supplier = add_contact(member, invoice.seller or _("Fournisseur inconnu"), siret=siret)
         item = record(member, subject=_("Facture %(n)s — %(s)s") % {
                           "n": invoice.number, "s": supplier.name},
-                      kind=n.INVOICE, channel=n.EINVOICE, correspondent=supplier,
-                      reference=invoice.number, amount=invoice.total, files=files, actor=actor)
+                      kind=n.INVOICE, channel=channel, correspondent=supplier,
+                      reference=invoice.number, amount=invoice.total, files=files, actor=actor,
+                      source=source, received_on=received_on)
         item.einvoice_xml = invoice.xml.decode("utf-8", "replace")
         item.save(update_fields=["einvoice_xml"])
         log_step(item, "facturx", actor, number=invoice.number,

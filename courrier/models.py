@@ -94,11 +94,22 @@ class Item(models.Model):
     einvoice_xml = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.CharField(max_length=150, blank=True)
+    # Where an item that came by itself came from ("imap:<Message-ID>", "chorus:<idFacture>"):
+    # one item per source, so that a message or an invoice fetched twice is recorded once.
+    source = models.CharField(max_length=255, blank=True)
+    # Chorus Pro's own number of an invoice received through it (its idFacture).
+    chorus_id = models.CharField(_("identifiant Chorus Pro"), max_length=20, blank=True)
+    # The deadline's reminder to the department, then its escalation (sent once each).
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("pli")
         constraints = [models.UniqueConstraint(fields=["member", "chrono"],
-                                               name="courrier_one_chrono")]
+                                               name="courrier_one_chrono"),
+                       models.UniqueConstraint(fields=["member", "source"],
+                                               condition=~models.Q(source=""),
+                                               name="courrier_one_item_per_source")]
         indexes = [models.Index(fields=["member", "-received_on", "-id"]),
                    models.Index(fields=["member", "status", "due_on"]),
                    models.Index(fields=["member", "department"]),
@@ -166,3 +177,39 @@ class Event(models.Model):
     def compute_digest(self) -> str:
         return link(self.previous, [self.item_id, self.at.isoformat(), self.actor, self.step,
                                     self.note, self.data])
+
+
+class Refusal(models.Model):
+    """Something that came by itself (a message, a file, an invoice) and could not be
+    recorded: what it was, where it was left, and why. Kept, never deleted."""
+
+    member = models.ForeignKey(RegistryMember, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(_("canal"), max_length=20, choices=n.CHANNELS)
+    what = models.CharField(_("quoi"), max_length=500)
+    where = models.CharField(_("laissé dans"), max_length=500)
+    reason = models.TextField(_("motif"))
+
+    class Meta:
+        verbose_name = _("arrivée refusée")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["member", "-at"])]
+
+
+class StatusPush(models.Model):
+    """A status of an invoice received through Chorus Pro, to be sent back to it (traiter
+    facture reçue): queued in the transaction of the step, sent after it, retried until
+    Chorus Pro takes it."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="status_pushes")
+    status = models.CharField(max_length=30)
+    reason = models.TextField(blank=True)
+    mandate_number = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["sent_at", "item"])]

@@ -36,9 +36,10 @@ def deadline_days(nature: str) -> int | None:
 
 
 COUNTER, POST, MAIL, SCAN, INTERNAL = "guichet", "courrier", "courriel", "numerisation", "interne"
-EINVOICE = "facture-electronique"
+EINVOICE, CHORUS, FOLDER = "facture-electronique", "chorus-pro", "dossier"
 CHANNELS = [(COUNTER, _("Guichet")), (POST, _("Courrier postal")), (MAIL, _("Courriel")),
             (SCAN, _("Numérisation")), (EINVOICE, _("Facture électronique")),
+            (CHORUS, _("Chorus Pro")), (FOLDER, _("Dossier surveillé")),
             (INTERNAL, _("Interne"))]
 
 NORMAL, HIGH, URGENT = "normale", "haute", "urgente"
@@ -66,6 +67,13 @@ STEPS = {
     "invoice_rejected": _("Facture rejetée"),
     "invoice_validated": _("Validation comptable"),
     "facturx": _("Facture électronique Factur-X lue"),
+    "received_by_mail": _("Reçu par courriel"),
+    "received_from_chorus": _("Reçu de Chorus Pro"),
+    "received_from_folder": _("Déposé dans le dossier surveillé"),
+    "chorus_status_sent": _("Statut transmis à Chorus Pro"),
+    "chorus_status_failed": _("Échec de la transmission du statut à Chorus Pro"),
+    "reminded": _("Relance envoyée au service"),
+    "escalated": _("Retard signalé au responsable"),
 }
 
 # The invoice circuit (the Jura's): the department certifies « service fait » (or suspends or

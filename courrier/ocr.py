@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from . import filing
 from .models import Attachment, Item
 from .register import SYSTEM, log_step
 
@@ -86,6 +87,8 @@ def recognise(attachment_id: int) -> bool:
         Item.objects.filter(pk=item.pk).update(
             text=(item.text + "\n" + text).strip() if item.text else text)
         log_step(item, "ocr", SYSTEM, attachment=attachment.name, characters=len(text))
+        item.refresh_from_db(fields=["status"])
+        filing.schedule(item)  # closed before its text was recognised: the GED gets the text
     return True
 
 

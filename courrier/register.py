@@ -135,10 +135,11 @@ def record(member: RegistryMember, *, subject: str, direction: str = n.INCOMING,
            channel: str = n.POST, priority: str = n.NORMAL, confidential: bool = False,
            correspondent: Contact | None = None, reference: str = "",
            amount: Decimal | None = None, files: list[tuple[str, bytes]] = (),
-           actor: Actor = SYSTEM) -> Item:
+           actor: Actor = SYSTEM, source: str = "", text: str = "") -> Item:
     """Record an item: its chrono number, its attachments (checked by the upload policy),
     its due date from its nature, a flag if it looks like one already recorded, and the
-    first step of its history."""
+    first step of its history. `source`: where an item that came by itself came from (one
+    item per source: a second one raises IntegrityError); `text`: its readable text."""
     problems = []
     subject = (subject or "").strip()
     if not subject:
@@ -169,11 +170,16 @@ def record(member: RegistryMember, *, subject: str, direction: str = n.INCOMING,
             received_on=received_on, due_on=due_date(nature, received_on),
             invoice_state=n.TO_CERTIFY if kind == n.INVOICE else "",
             payment_start=received_on if kind == n.INVOICE else None,
-            created_by=actor.username)
+            created_by=actor.username, source=source[:255], text=text)
         log_step(item, "recorded", actor, chrono=item.chrono)
         hashes = [attach(item, name, content) for name, content in files]
         flag_duplicate(item, hashes)
     return item
+
+
+def recorded_from(member: RegistryMember, source: str) -> Item | None:
+    """The item already recorded from that source, if any."""
+    return Item.objects.filter(member=member, source=source[:255]).first()
 
 
 def attach(item: Item, name: str, content: bytes) -> str:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from provisioning import people
 
+from . import filing
 from . import natures as n
 from .access import Desk
 from .models import Copy, Item
@@ -112,6 +113,7 @@ def close(item: Item, desk: Desk, actor: Actor, note: str = "") -> Item:
     item.status = n.CLOSED
     item.save(update_fields=["status"])
     log_step(item, "closed", actor, note)
+    filing.schedule(item)  # its files, with their recognised text, go to the GED
     return item
 
 

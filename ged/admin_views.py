@@ -28,8 +28,9 @@ from wagtail.admin.widgets.button import Button
 from mutualis import conf
 from mutualis.admin_forms import StaffFormView
 from mutualis.private_files import serve_private
+from provisioning import people
 
-from . import plan, retention, services
+from . import mirror, plan, retention, services
 from .access import member_or_404
 from .connector import ArchiveConnector, ArchiveUnavailable
 from .forms import FilingForm, HoldForm, RuleForm, VersionForm, VisaForm
@@ -70,12 +71,20 @@ class DocumentFilterSet(WagtailFilterSet):
                                                 empty_label=gettext_lazy("Tous"))
     created_on = django_filters.DateFromToRangeFilter(label=gettext_lazy("Date du document"),
                                                       widget=DateRangePickerWidget)
+    department = django_filters.ChoiceFilter(label=gettext_lazy("Service"), choices=[],
+                                             empty_label=gettext_lazy("Tous"))
     state = django_filters.ChoiceFilter(label=gettext_lazy("État"), choices=Document.STATES,
                                         empty_label=gettext_lazy("Tous"))
 
     class Meta:
         model = Document
         fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The host's member's departments (the inventory's `departments:`), none other's.
+        self.filters["department"].extra["choices"] = list(
+            people.departments(member_or_404(self.request)).items())
 
 
 def retention_label(document: Document) -> str:
@@ -131,8 +140,16 @@ class DocumentIndexView(HostMemberMixin, IndexView):
                    accessor=lambda d: date_format(d.created_on, "SHORT_DATE_FORMAT")),
             Column("retention_end", label=_("Fin de DUA"), sort_key="retention_end",
                    accessor=retention_label),
+            Column("department", label=_("Service"), accessor=self.department_name),
             Column("state", label=_("État"), accessor="get_state_display"),
         ]
+
+    @cached_property
+    def departments(self) -> dict[str, str]:
+        return people.departments(self.member)
+
+    def department_name(self, document: Document) -> str:
+        return self.departments.get(document.department, document.department)
 
     @cached_property
     def add_item_label(self):
@@ -174,7 +191,7 @@ class FilingView(AdminFormView):
                 self.member, data["doc_type"].code, data["title"], data["file"],
                 filename=data["file"].name, author=data["author"],
                 created_on=data["created_on"], closed_on=data["closed_on"],
-                actor=actor(self.request))
+                department=data.get("department", ""), actor=actor(self.request))
         except services.FilingRefused as exc:
             return self.refused(form, exc)
         messages.success(self.request, _("« %(t)s » classé.") % {"t": document.title})
@@ -292,6 +309,9 @@ class DocumentView(HostObjectMixin, PageView):
         context = super().get_context_data(**kwargs)
         context.update({
             "document": document, "rule": document.doc_type,
+            "department": people.departments(self.member).get(document.department,
+                                                              document.department),
+            "nextcloud_folder": mirror.mirrored(self.member),
             "versions": document.versions.order_by("-number"),
             "holds": document.holds.order_by("-started_at"),
             "held": services.is_held(document),

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mutualis.uploads import ANNEX_TYPES, CheckedFileField
+from provisioning import people
 
 from .models import DocumentType
 
@@ -20,11 +21,18 @@ class FilingForm(forms.Form):
     closed_on = forms.DateField(label=_("Clôture du dossier"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}),
                                 help_text=_("Pour les types dont la DUA court de la clôture."))
+    department = forms.ChoiceField(label=_("Service"), required=False)
     file = CheckedFileField(label=_("Fichier"), kinds=frozenset(ANNEX_TYPES))
 
     def __init__(self, *args, member=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["doc_type"].queryset = DocumentType.objects.filter(member=member)
+        departments = list(people.departments(member).items()) if member else []
+        if departments:
+            self.fields["department"].choices = [("", _("Toute la collectivité")),
+                                                 *departments]
+        else:  # a member without departments files for the whole of it
+            del self.fields["department"]
 
 
 class VersionForm(forms.Form):

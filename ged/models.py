@@ -78,7 +78,8 @@ class DocumentType(models.Model):
 
 # Who filed a document: the staff by hand, or an app when its object was done.
 SOURCE_LABELS = {"staff": _("classé à la main"), "actes": _("registre des actes"),
-                 "parapheur": _("parapheur"), "convocation": _("convocation des élus")}
+                 "parapheur": _("parapheur"), "convocation": _("convocation des élus"),
+                 "courrier": _("registre du courrier")}
 
 
 class Document(models.Model):
@@ -101,6 +102,9 @@ class Document(models.Model):
     object_app = models.CharField(max_length=40, blank=True)
     object_key = models.CharField(max_length=80, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # The member's department (a slug of its `departments` in the registry) it belongs to,
+    # for the search's filter; blank: the whole member's.
+    department = models.CharField(_("service"), max_length=100, blank=True)
     # Title, metadata and the files' text, as the full-text search reads them.
     search_text = models.TextField(blank=True)
     state = models.CharField(_("état"), max_length=12, choices=STATES, default=ACTIVE)
@@ -109,6 +113,7 @@ class Document(models.Model):
     class Meta:
         verbose_name = _("document")
         indexes = [models.Index(fields=["member", "state", "retention_end"]),
+                   models.Index(fields=["member", "department"]),
                    models.Index(fields=["member", "object_app", "object_key"])]
 
     def __str__(self) -> str:
@@ -139,6 +144,9 @@ class DocumentVersion(models.Model):
     filed_by = models.CharField(max_length=100, blank=True)
     note = models.CharField(max_length=255, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)  # its file eliminated
+    # Its read-only copy in the member's Nextcloud GED folder (ged/mirror.py): the path
+    # inside that folder; blank while not copied, and again once the copy is removed.
+    mirror_path = models.CharField(max_length=400, blank=True)
 
     class Meta:
         ordering = ["number"]

@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import audit, plan, seda
+from . import audit, mirror, plan, seda
 from .connector import ArchiveConnector
 from .models import DESTROY, KEEP, SORT, Document, DocumentVersion, LegalHold, Proposal
 
@@ -235,6 +235,7 @@ def eliminate(proposal: Proposal, actor: str = "") -> str:
     storage = DocumentVersion._meta.get_field("file").storage
     for name in removed:  # after its commit (callers hold no transaction): none lost on rollback
         storage.delete(name)
+    mirror.schedule(proposal.member)  # their Nextcloud copies go too
     return proposal.certificate
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from provisioning.access import subscribes
 
-from . import audit, formats, plan
+from . import audit, formats, mirror, plan
 from .models import Document, DocumentType, DocumentVersion, LegalHold
 
 SERVICE = "ged"
@@ -75,7 +75,7 @@ def file_document(member, type_code: str, title: str, content, *, filename: str 
                   source: str = "staff", author: str = "", created_on: date | None = None,
                   closed_on: date | None = None, event_on: date | None = None,
                   object_app: str = "", object_key: str = "", metadata: dict | None = None,
-                  actor: str = "", text: str | None = None) -> Document:
+                  actor: str = "", text: str | None = None, department: str = "") -> Document:
     """File a document (bytes or a file) under the member's type; returns its record."""
     doc_type = find_type(member, type_code)
     if not title.strip():
@@ -84,13 +84,14 @@ def file_document(member, type_code: str, title: str, content, *, filename: str 
                         author=author[:200], created_on=created_on or timezone.localdate(),
                         closed_on=closed_on, event_on=event_on, source=source,
                         object_app=object_app, object_key=str(object_key),
-                        metadata=metadata or {})
+                        metadata=metadata or {}, department=department[:100])
     document.retention_end = plan.retention_end(doc_type, document)
     document.save()
     version = _store(document, _read(content), filename or getattr(content, "name", ""),
                      actor, text=text)
     audit.record(member, "filed", actor, document, type=type_code, source=source,
                  sha256=version.sha256, object=f"{object_app}:{object_key}".strip(":"))
+    mirror.schedule(member)
     return document
 
 
@@ -123,6 +124,7 @@ def add_version(document: Document, content, *, filename: str = "", actor: str =
                      actor, note)
     audit.record(document.member, "version", actor, document, number=version.number,
                  sha256=version.sha256, note=note)
+    mirror.schedule(document.member)
     return version
 
 
@@ -139,6 +141,10 @@ def file_from_app(member, type_code: str, title: str, content: bytes, **fields) 
             member=member, object_app=fields.get("object_app", ""),
             object_key=str(fields.get("object_key", "")), versions__sha256=digest).first()
         if existing is not None and fields.get("object_key"):
+            text = fields.get("text")
+            if text and text not in existing.search_text:  # recognised since: now searchable
+                existing.search_text = _search_text(existing, text)
+                existing.save(update_fields=["search_text"])
             return existing
         return file_document(member, type_code, title, content, **fields)
     except Exception:

@@ -27,9 +27,9 @@ from wagtail.admin.widgets.button import Button
 
 from mutualis.private_files import serve_private
 
-from . import reports, services
+from . import adjust, courrier_link, reports, services
 from .access import member_or_404
-from .forms import RequestForm
+from .forms import COORDINATES, RequestForm
 from .models import Channel, CitizenRequest, Demarche, MemberCosts
 from .policies import request_policy
 from .queries import member_demarches
@@ -254,16 +254,24 @@ class RequestView(HostMemberMixin, WagtailAdminTemplateMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         obj = self.object
-        labels = {f["slug"]: f["label"] for f in obj.demarche.fields}
+        labels = {f["slug"]: f["label"] for f in obj.demarche.fields}  # retired ones too
+        labels.update({f"{f['slug']}-{COORDINATES}": _("%(label)s : coordonnées GPS")
+                       % {"label": f["label"]}
+                       for f in obj.demarche.fields if f.get("type") == "location"})
         context = super().get_context_data(**kwargs)
         context.update({
             "req": obj, "status": obj.status_info,
-            "answers": [(labels.get(k, k), v) for k, v in obj.answers.items()],
+            "answers": [(labels.get(k, k), v,
+                         "geo:" + v.replace(" ", "") if k.endswith(f"-{COORDINATES}") else "")
+                        for k, v in obj.answers.items()],
             "files": obj.files.all(),
             "events": [(e, obj.demarche.status(e.status))
                        for e in obj.events.select_related("by")],
             "others": services.other_requests(obj).select_related("demarche")
             .order_by("-created_at")[:20],
+            "courrier_item": (courrier_link.item_for(obj.member, obj.courrier_chrono)
+                              if obj.courrier_chrono and courrier_link.has_register(obj.member)
+                              else None),
             "status_form": StatusForm(obj.demarche, current=obj.status),
             "message_form": MessageForm(), "note_form": NoteForm(),
             "deliver_form": DeliverForm()})
@@ -336,15 +344,8 @@ class DeliverView(OperationView):
 # ------------------------------------------------------------------ adjusting a démarche
 
 
-class DemarcheForm(forms.ModelForm):
-    class Meta:
-        model = Demarche
-        fields = ["title", "intro", "purpose", "department", "role", "deadline_days",
-                  "reminder_days", "retention_days", "active"]
-
-
-class DemarcheEditView(HostMemberMixin, WagtailAdminTemplateMixin, FormView):
-    """The member adjusts a démarche made from the syndicate's template."""
+class DemarcheEditView(HostMemberMixin, WagtailAdminTemplateMixin, TemplateView):
+    """The member adjusts a démarche made from the syndicate's template (grc/adjust.py)."""
 
     template_name = "grc/admin/demarche.html"
     header_icon = "cog"
@@ -360,23 +361,37 @@ class DemarcheEditView(HostMemberMixin, WagtailAdminTemplateMixin, FormView):
         return _crumbs((reverse("grc:requests"), REQUESTS),
                        (reverse("grc:record"), _("Démarches")), ("", self.demarche.title))
 
-    def get_form(self, form_class=None):
-        return DemarcheForm(instance=self.demarche, **self.get_form_kwargs())
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["demarche"] = self.demarche
+        adjustment = kwargs.get("adjustment") or adjust.Adjustment(self.demarche)
+        context.update({"demarche": self.demarche, "adjustment": adjustment,
+                        "version": adjust.version_of(self.demarche),
+                        "changes": self.demarche.changes.select_related("by")[:50]})
         return context
 
-    def form_invalid(self, form):
-        messages.validation_error(self.request, _("Le formulaire contient des erreurs."), form)
-        return self.render_to_response(self.get_context_data(form=form), status=400)
-
-    def form_valid(self, form):
-        form.save()
-        messages.success(self.request, _("Démarche « %(title)s » enregistrée.")
-                         % {"title": self.demarche.title})
-        return redirect("grc:record")
+    def post(self, request, *args, **kwargs):
+        adjustment = adjust.Adjustment(self.demarche, request.POST)
+        if not adjustment.is_valid():
+            if adjust.STALE in adjustment.problems:
+                messages.error(request, str(adjust.STALE))
+                return self.render_to_response(self.get_context_data(), status=409)
+            messages.error(request, _("Rien n'a été enregistré : corrigez ce qui est indiqué "
+                                      "ci-dessous."))
+            return self.render_to_response(self.get_context_data(adjustment=adjustment),
+                                           status=400)
+        try:
+            change = adjustment.save(request.user)
+        except adjust.Stale:
+            messages.error(request, str(adjust.STALE))
+            return self.render_to_response(self.get_context_data(), status=409)
+        if change is None:
+            messages.info(request, _("Rien n'a changé dans la démarche « %(title)s ».")
+                          % {"title": self.demarche.title})
+        else:
+            messages.success(request, _("Démarche « %(title)s » enregistrée : %(what)s")
+                             % {"title": adjustment.demarche.title,
+                                "what": " ; ".join(change.summary.splitlines())})
+        return redirect("grc:demarche", self.demarche.slug)
 
 
 # ------------------------------------------------------------------ the yearly report
@@ -406,7 +421,9 @@ class ReportView(HostMemberMixin, WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         year = self.year()
-        context.update({"report": reports.yearly(self.member, year), "year": year,
+        report = reports.yearly(self.member, year)
+        context.update({"report": report, "year": year,
+                        "savings": reports.savings(self.member, report),
                         "costs_form": kwargs.get("costs_form") or CostsForm(
                             instance=reports.costs_of(self.member))})
         return context

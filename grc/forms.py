@@ -17,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from mutualis import conf
 from mutualis.uploads import ANNEX_TYPES, CheckedFileField, sniff
 
+from . import courrier_link
 from .models import Channel, Demarche
 
 TOKEN_SALT = "grc.form"
@@ -106,6 +107,35 @@ def _field(spec: dict) -> forms.Field:
     return forms.CharField(max_length=300, **common)
 
 
+COORDINATES = "coordonnees"  # answers[f"{slug}-coordonnees"]: "46.21830, -0.14790"
+
+
+class CoordinateField(forms.DecimalField):
+    """A latitude or longitude, with a decimal comma or point (« 46,2183 » as people write it
+    in French, « 46.2183 » as a map or a GPS gives it)."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        return super().to_python(value.replace(",", ".").strip() if isinstance(value, str)
+                                 else value)
+
+    def widget_attrs(self, widget):
+        return {}  # no min, max or step: a text input
+
+
+def _coordinates(spec: dict) -> dict[str, forms.Field]:
+    """A place's optional position: two numbers typed (or set by the map where JavaScript
+    runs and a tile server is configured)."""
+    slug = spec["slug"]
+    return {f"g_{slug}_lat": CoordinateField(
+                label=_t("Latitude (facultatif)"), required=False, min_value=-90,
+                max_value=90, decimal_places=6, help_text=_t("Par exemple 46.2183.")),
+            f"g_{slug}_lon": CoordinateField(
+                label=_t("Longitude (facultatif)"), required=False, min_value=-180,
+                max_value=180, decimal_places=6, help_text=_t("Par exemple -0.1479."))}
+
+
 class RequestForm(forms.Form):
     """The citizen's identity, then the démarche's own fields and attachments."""
 
@@ -128,9 +158,11 @@ class RequestForm(forms.Form):
             self.fields["phone"].label = _t("Téléphone du demandeur")
         else:
             self.fields["email"].required = True
-        for spec in demarche.fields:
+        for spec in demarche.open_fields():  # a retired field is no longer asked
             self.fields[f"f_{spec['slug']}"] = _field(spec)
-        for spec in demarche.attachments:
+            if spec.get("type") == "location":
+                self.fields.update(_coordinates(spec))
+        for spec in demarche.open_attachments():
             common = {"label": spec["label"], "required": bool(spec.get("required")),
                       "help_text": spec.get("help", "")}
             self.fields[f"a_{spec['slug']}"] = (
@@ -145,6 +177,10 @@ class RequestForm(forms.Form):
             self.fields["courrier_chrono"] = forms.CharField(
                 label=_("N° chrono du registre du courrier (pour un courrier)"),
                 max_length=40, required=False)
+            if courrier_link.has_register(demarche.member):
+                self.fields["courrier_chrono"].help_text = _t(
+                    "Obligatoire pour une demande reçue par courrier : le numéro porté sur le "
+                    "pli enregistré au registre, par exemple 2026-A-000012.")
         else:
             self.fields["form_token"] = forms.CharField(widget=forms.HiddenInput)
             self.fields[HONEYPOT] = forms.CharField(
@@ -153,6 +189,22 @@ class RequestForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for spec in self.demarche.open_fields():
+            if spec.get("type") != "location":
+                continue
+            lat, lon = (f"g_{spec['slug']}_lat", f"g_{spec['slug']}_lon")
+            if (data.get(lat) is None) != (data.get(lon) is None) and not (
+                    self.errors.get(lat) or self.errors.get(lon)):
+                self.add_error(lon if data.get(lon) is None else lat, _t(
+                    "« %(label)s » : donnez la latitude et la longitude, ou aucune des deux.")
+                    % {"label": spec["label"]})
+        if self.staff and "courrier_chrono" in data:
+            try:
+                data["courrier_chrono"] = courrier_link.checked_chrono(
+                    self.demarche.member, data["courrier_chrono"],
+                    letter=data.get("channel") == Channel.LETTER)
+            except courrier_link.ChronoProblem as problem:
+                self.add_error("courrier_chrono", str(problem))
         if self.staff and not (data.get("email") or data.get("phone")
                                or data.get("postal_address")):
             raise ValidationError(_t("Donnez un moyen de répondre au demandeur : un courriel, "
@@ -169,23 +221,37 @@ class RequestForm(forms.Form):
     def demarche_fields(self):
         return [self[n] for n in self.fields if n.startswith("f_")]
 
+    def demarche_items(self):
+        """Each field of the démarche with its position fields (latitude, longitude) when it is
+        a place, else None."""
+        for spec in self.demarche.open_fields():
+            slug = spec["slug"]
+            position = None
+            if f"g_{slug}_lat" in self.fields:
+                position = (self[f"g_{slug}_lat"], self[f"g_{slug}_lon"])
+            yield self[f"f_{slug}"], position
+
     def attachment_fields(self):
         return [self[n] for n in self.fields if n.startswith("a_")]
 
     def answers(self) -> dict:
         """The démarche's answers, by field slug, as text (dates in ISO)."""
         out = {}
-        for spec in self.demarche.fields:
+        for spec in self.demarche.open_fields():
             value = self.cleaned_data.get(f"f_{spec['slug']}")
             if value not in (None, ""):
                 out[spec["slug"]] = value.isoformat() if hasattr(value, "isoformat") else (
                     str(value))
+            lat = self.cleaned_data.get(f"g_{spec['slug']}_lat")
+            lon = self.cleaned_data.get(f"g_{spec['slug']}_lon")
+            if lat is not None and lon is not None:
+                out[f"{spec['slug']}-{COORDINATES}"] = f"{lat:.6f}, {lon:.6f}"
         return out
 
     def uploads(self):
         from .services import Upload
 
-        for spec in self.demarche.attachments:
+        for spec in self.demarche.open_attachments():
             upload = self.cleaned_data.get(f"a_{spec['slug']}")
             if upload:
                 upload.seek(0)

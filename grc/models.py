@@ -66,7 +66,18 @@ class Demarche(models.Model):
 
     @property
     def first_status(self) -> str:
-        return self.statuses[0]["slug"]
+        return self.open_statuses()[0]["slug"]
+
+    def open_statuses(self) -> list[dict]:
+        """The statuses a request may take now (a retired one stays for the requests that had
+        it, and for their history)."""
+        return [s for s in self.statuses if not s.get("retired")]
+
+    def open_fields(self) -> list[dict]:
+        return [f for f in self.fields if not f.get("retired")]
+
+    def open_attachments(self) -> list[dict]:
+        return [a for a in self.attachments if not a.get("retired")]
 
     def status(self, slug: str) -> dict:
         for status in self.statuses:
@@ -75,7 +86,23 @@ class Demarche(models.Model):
         return {"slug": slug, "label": slug, "citizen_label": slug, "final": False}
 
     def status_choices(self) -> list[tuple[str, str]]:
-        return [(s["slug"], s["label"]) for s in self.statuses]
+        return [(s["slug"], s["label"]) for s in self.open_statuses()]
+
+
+class DemarcheChange(models.Model):
+    """One adjustment of a démarche by its member's staff: who, when, what changed in words,
+    and the démarche as it was before (nothing of a démarche is ever deleted: a field, a
+    piece or a status is retired, and stays for the requests that used it)."""
+
+    demarche = models.ForeignKey(Demarche, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                           on_delete=models.SET_NULL, related_name="+")
+    summary = models.TextField()
+    before = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
 
 
 class Channel(models.TextChoices):

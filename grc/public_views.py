@@ -18,7 +18,7 @@ from mutualis.throttle import increment, throttled_address
 from provisioning.access import subscribes
 from wagtail_site_factory.models import CommuneSettings
 
-from . import services
+from . import maps, services
 from .access import SERVICE, site_member
 from .forms import FollowForm, RequestForm, new_form_token, token_problem
 from .models import CitizenRequest, normalise_code
@@ -27,7 +27,12 @@ from .queries import online_demarches
 
 def _page(request, template: str, context: dict, status: int = 200) -> TemplateResponse:
     context.setdefault("commune", CommuneSettings.for_request(request))
-    return TemplateResponse(request, f"grc/{template}", context, status=status)
+    response = TemplateResponse(request, f"grc/{template}", context, status=status)
+    if template == "form.html":
+        context["map"] = maps.settings()
+        if context["map"]["tiles"]:  # the tiles are the one thing fetched from elsewhere
+            response._csp_update = {"img-src": [maps.tile_origin(context["map"]["tiles"])]}
+    return response
 
 
 def _refusal(request, sentence: str, status: int = 404) -> TemplateResponse:
@@ -113,7 +118,7 @@ def _with_error(request, member, found, form, problem, status):
     form.data = data
     return _page(request, "form.html", {
         "member": member, "demarche": found, "form": form,
-        "files_to_choose_again": bool(found.attachments) and bool(request.FILES)}, status)
+        "files_to_choose_again": bool(found.open_attachments()) and bool(request.FILES)}, status)
 
 
 # ------------------------------------------------------------------ following by code

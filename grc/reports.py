@@ -11,7 +11,33 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count
 
+from convocation.reports import yearly_savings
+from provisioning.access import subscribes
+
 from .models import Channel, CitizenRequest, MemberCosts
+
+
+@dataclass
+class Savings:
+    """The year's savings of the member's online services side by side: the GRC's requests
+    filed online rather than at the counter, and (when it has the service) the convocation's
+    paper dossiers avoided (convocation/reports.py), with their total."""
+
+    grc: Decimal
+    convocation_dossiers: int | None  # None: the member has no convocation service
+    convocation: Decimal
+    paper_dossier_cost: Decimal
+    total: Decimal
+
+
+def savings(member, report: Yearly) -> Savings:
+    dossiers, saved, unit = None, Decimal("0.00"), Decimal("0.00")
+    if subscribes(member, "convocation"):
+        found = yearly_savings(member.code, report.year)
+        dossiers, saved, unit = found.dossiers, found.total, found.cost_per_dossier
+    return Savings(grc=report.cost_avoided, convocation_dossiers=dossiers, convocation=saved,
+                   paper_dossier_cost=unit,
+                   total=(report.cost_avoided + saved).quantize(Decimal("0.01")))
 
 
 def costs_of(member) -> MemberCosts:

@@ -110,7 +110,7 @@ def change_status(request_obj: CitizenRequest, status: str, *, by, base: str,
                   message: str = "") -> Event:
     _refuse_if_closed_or_anonymous(request_obj)
     info = request_obj.demarche.status(status)
-    if status not in {s["slug"] for s in request_obj.demarche.statuses}:
+    if status not in {s["slug"] for s in request_obj.demarche.open_statuses()}:
         raise RequestRefused(_("Le statut « %(status)s » n'existe pas pour la démarche "
                                "« %(title)s ».") % {"status": status,
                                                     "title": request_obj.demarche.title})

@@ -21,8 +21,10 @@ the log, the mailboxes (mail/<uid>/Maildir). Debian's /etc/dovecot is not read.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
+import pwd
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -47,6 +49,13 @@ from .tls import TlsFiles
 
 CONF = "dovecot.conf"
 LOG = "dovecot.log"
+# The master user the apps log in with to read a functional mailbox (courrier@, where the
+# register takes its mail): `<mailbox uid>*mutualis` and the master password
+# (https://doc.dovecot.org/2.3/configuration_manual/authentication/master_users/).
+MASTER_USER = "mutualis"
+MASTER_SEPARATOR = "*"
+MASTER_FILE = "master-users"
+GLOBAL_ACL = "global-acl"
 # Who owns the sockets Postfix connects to (Debian's postfix package creates this user).
 POSTFIX_USER = "postfix"
 
@@ -121,6 +130,14 @@ def userdb_conf(access: DirectoryAccess, mail_root: Path) -> str:
             "iterate_attrs = =user=%{ldap:uid}\n")
 
 
+def master_entry(password: str) -> str:
+    """The passwd-file line of the master user: its password salted and hashed (SSHA256:
+    base64 of sha256(password + salt) + salt, as Dovecot's password schemes define it)."""
+    salt = os.urandom(8)
+    digest = hashlib.sha256(password.encode() + salt).digest()
+    return f"{MASTER_USER}:{{SSHA256}}{base64.b64encode(digest + salt).decode()}\n"
+
+
 def dovecot_conf(directory: Path, imap_port: int, sockets: Path, tls: TlsFiles,
                  instance: str, slow_failures: bool) -> str:
     account = mail_account()
@@ -166,6 +183,14 @@ def dovecot_conf(directory: Path, imap_port: int, sockets: Path, tls: TlsFiles,
         "  prefix = shared/%%u/\n  location = maildir:%%h/Maildir\n"
         "  subscriptions = no\n  list = children\n}",
         "lmtp_rcpt_check_quota = yes",
+        # The apps' master user first; it has its own rights in the global ACL file (the
+        # mailboxes' own files name their readers only).
+        f"auth_master_user_separator = {MASTER_SEPARATOR}",
+        "passdb {",
+        "  driver = passwd-file",
+        f"  args = scheme=SSHA256 {directory / MASTER_FILE}",
+        "  master = yes",
+        "}",
         "passdb {",
         "  driver = ldap",
         f"  args = {directory / 'ldap-passdb.conf.ext'}",
@@ -189,7 +214,7 @@ def dovecot_conf(directory: Path, imap_port: int, sockets: Path, tls: TlsFiles,
             "service anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}"]),
         "protocol imap {\n  mail_plugins = $mail_plugins imap_quota imap_acl\n}",
         "plugin {",
-        "  acl = vfile",
+        f"  acl = vfile:{directory / GLOBAL_ACL}",
         f"  acl_shared_dict = file:{directory / 'state' / 'shared-mailboxes.db'}",
         "  quota = count:User quota",
         "  quota_vsizes = yes",
@@ -274,11 +299,13 @@ class Dovecot:
 
 
 def start_dovecot(directory: Path, access: DirectoryAccess, tls: TlsFiles, sockets: Path,
-                  imap_port: int | None = None, slow_failures: bool = True) -> Dovecot:
+                  imap_port: int | None = None, slow_failures: bool = True,
+                  master_password: str | None = None) -> Dovecot:
     """Configure (again) and start the Dovecot instance of `directory`; its mailboxes are
     kept from earlier runs. `sockets`: where to put the auth and LMTP sockets.
     `slow_failures`: Dovecot's delays after a failed login (on but for the tests; slapd's
-    password policy locks the account after 5 failures either way)."""
+    password policy locks the account after 5 failures either way). `master_password`: the
+    apps' master user's (none: no master user can log in)."""
     directory = Path(directory).resolve()
     check_plain_path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -295,6 +322,16 @@ def start_dovecot(directory: Path, access: DirectoryAccess, tls: TlsFiles, socke
         fd = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(text)  # the userdb file holds the reader's password
+    master = directory / MASTER_FILE
+    fd = os.open(master, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(master_entry(master_password) if master_password else "")
+    if is_root():  # read by the auth process, which runs as default_internal_user
+        internal = pwd.getpwnam("dovecot")
+        os.chown(master, internal.pw_uid, internal.pw_gid)
+    # Global ACLs (mailbox pattern, identifier, rights): the master user reads, flags and
+    # files the mail of any mailbox it logs into.
+    (directory / GLOBAL_ACL).write_text(f"* user={MASTER_USER} lrwstipekx\n")
     port = imap_port or free_port()
     instance = "mutualis-" + hashlib.sha256(str(directory).encode()).hexdigest()[:8]
     (directory / CONF).write_text(dovecot_conf(directory, port, sockets, tls, instance,

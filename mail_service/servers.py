@@ -7,6 +7,7 @@ other order. Layout:
 
     directory/
     ├── reader.secret  the mail-reader account's password (directory.py), mode 0600
+    ├── master.secret  the apps' Dovecot master user's password (dovecot.py), mode 0600
     ├── tls/        cert.pem, key.pem (tls.py)
     ├── dkim/       OpenDKIM's configuration, keys/<domain>.private, run/ (dkim.py)
     ├── dovecot/    dovecot.conf, LDAP files, run/, state/, mail/<uid>/Maildir, dovecot.log
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from .directory import DirectoryAccess, ensure_reader, reader_password
 from .dkim import OpenDkim, socket_for, start_opendkim
-from .dovecot import Dovecot, start_dovecot
+from .dovecot import MASTER_SEPARATOR, MASTER_USER, Dovecot, start_dovecot
 from .instance import HOST, check_plain_path, check_reachable, mail_account
 from .postfix import Postfix, configure_postfix
 from .tls import TlsFiles, demo_certificate
@@ -67,7 +68,14 @@ class MailServers:
                 "submission_port": self.submission_port, "imap_port": self.imap_port,
                 "injection_port": self.injection_port, "ca_file": str(self.tls.cert),
                 "dovecot_dir": str(self.dovecot.directory),
-                "dkim_dir": str(self.dkim.directory)}
+                "dkim_dir": str(self.dkim.directory),
+                # How the apps open a functional mailbox (the password stays in its file).
+                "imap_master_user": MASTER_USER, "imap_master_separator": MASTER_SEPARATOR,
+                "imap_master_password_file": str(self.master_secret)}
+
+    @property
+    def master_secret(self) -> Path:
+        return self.directory / "master.secret"
 
     def stop(self) -> None:
         self.postfix.stop()
@@ -100,7 +108,8 @@ def start_mail_servers(directory: Path, admin_settings: dict,
     dkim = start_opendkim(directory / "dkim")
     try:
         dovecot = start_dovecot(directory / "dovecot", access, tls, postfix.sockets,
-                                slow_failures=slow_failures)
+                                slow_failures=slow_failures,
+                                master_password=reader_password(directory / "master.secret"))
     except Exception:
         dkim.stop()
         raise

@@ -3,7 +3,9 @@
 - `person_mail(uid)`: what a person's mail client needs (server, ports, login, their
   addresses, the shared mailboxes they read), read from the directory; None without mail;
 - `dns_records(code=None)`: per member domain, the SPF, DKIM and DMARC records to publish
-  (the DKIM key made on this host if it is missing).
+  (the DKIM key made on this host if it is missing);
+- `functional_mailbox(code, local)`: how an app opens a member's shared mailbox over IMAP
+  (courrier@, which the register reads), as the apps' Dovecot master user; None without it.
 
 Which servers: `settings.MUTUALIS_MAIL` (a dict: host, imap_port, submission_port,
 dkim_dir, as a syndicate's mail host gives them) when set, else the embedded Postfix and
@@ -22,6 +24,7 @@ from ldap.filter import escape_filter_chars
 
 from ldap_sync.connection import TRANSIENT, connect, describe
 from ldap_sync.layout import Layout
+from provisioning import naming
 from provisioning.backends import runtime_backend
 from provisioning.drivers import BackendError, ProvisioningError
 
@@ -125,3 +128,45 @@ def dns_records(code: str | None = None) -> list[tuple[str, str, list[dkim.DnsRe
     return [(member, domain, dkim.dns_records(Path(directory), domain,
                                               report_to=f"mairie@{domain}"))
             for member, domain in domains]
+
+
+@dataclass(frozen=True)
+class MailboxAccess:
+    """An IMAP login to one mailbox: `<its uid><separator><master user>` and the master
+    password (Dovecot's master users: the mailbox is opened as its owner)."""
+
+    address: str
+    host: str
+    port: int
+    login: str
+    password: str = field(repr=False)
+    ca_file: str = ""
+
+
+def functional_mailbox(code: str, local: str) -> MailboxAccess | None:
+    """The member's shared mailbox `local@` (e.g. courrier@) as an app reads it; None when the
+    directory gives the member no such mailbox receiving mail. The servers' settings give the
+    master user (`imap_master_user`, `imap_master_separator`) and its password
+    (`imap_master_password`, or the file `imap_master_password_file`)."""
+    uid = naming.shared_mailbox_uid(code, local)
+    conn, layout = _directory()
+    try:
+        found = _search(conn, layout.member_dn(code),
+                        f"(&(objectClass={S.SHARED_CLASS})(uid={escape_filter_chars(uid)})"
+                        f"({S.ROUTING}=*))", [S.ROUTING])
+    finally:
+        conn.unbind_s()
+    if not found:
+        return None
+    host = mail_host()
+    master = host.get("imap_master_user")
+    password = host.get("imap_master_password")
+    if not password and host.get("imap_master_password_file"):
+        password = Path(host["imap_master_password_file"]).read_text().strip()
+    if not (master and password):
+        raise ProvisioningError("the mail servers' settings give no master user for the apps "
+                                "(imap_master_user and imap_master_password in MUTUALIS_MAIL)")
+    return MailboxAccess(found[0][1][S.ROUTING][0].decode(), host["host"],
+                         int(host["imap_port"]),
+                         f"{uid}{host.get('imap_master_separator') or '*'}{master}", password,
+                         str(host.get("ca_file") or ""))

@@ -20,7 +20,7 @@ from rich.markup import escape
 from .cli_support import ensure_database, err, out, setup_django
 
 PLUGIN_PACKAGES = ("ldap_sync", "nextcloud_bridge", "wagtail_site_factory", "convocation",
-                   "signature", "actes", "portal", "mail_service", "grc")
+                   "signature", "actes", "portal", "mail_service", "grc", "courrier")
 
 
 def load(path: str):
@@ -222,15 +222,29 @@ def cmd_demo(args) -> int:
 def cmd_worker(args) -> int:
     from mutualis import conf
     from mutualis.celery import app
+    from mutualis.worker_health import ENVIRONMENT, HealthStep, parse_address
     from provisioning.engine import driver_classes
 
-    backends = args.backend or [cls.backend for cls in driver_classes()]
-    queues = ["mutualis.control"] + [f"mutualis.{b}" for b in backends]
-    concurrency = args.concurrency or max(
-        conf.MUTUALIS_BACKEND_CONCURRENCY.get(b, 4) for b in backends)
+    if args.apps:  # the apps' tasks: Celery's default queue
+        queues, name = ["celery"], "mutualis-default"
+        concurrency = args.concurrency or 4
+    else:
+        backends = args.backend or [cls.backend for cls in driver_classes()]
+        queues = ["mutualis.control"] + [f"mutualis.{b}" for b in backends]
+        name = f"mutualis-{'-'.join(backends)}"
+        concurrency = args.concurrency or max(
+            conf.MUTUALIS_BACKEND_CONCURRENCY.get(b, 4) for b in backends)
+    if args.health:
+        os.environ[ENVIRONMENT] = args.health  # where the worker's health step listens
+    if os.environ.get(ENVIRONMENT):
+        try:
+            parse_address(os.environ[ENVIRONMENT])
+        except ValueError as exc:
+            err.print(f"error: {escape(str(exc))}")
+            return 1
+        app.steps["worker"].add(HealthStep)
     app.worker_main(["worker", "--queues", ",".join(queues), "--concurrency", str(concurrency),
-                     "--loglevel", args.loglevel,
-                     "--hostname", f"mutualis-{'-'.join(backends)}@%h"])
+                     "--loglevel", args.loglevel, "--hostname", f"{name}@%h"])
     return 0
 
 
@@ -282,9 +296,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(handler=cmd_demo)
 
     s = sub.add_parser("worker", help="run a Celery worker for the apply tasks")
-    s.add_argument("--backend", action="append", help="only this backend's queue (repeat)")
+    which = s.add_mutually_exclusive_group()
+    which.add_argument("--backend", action="append", help="only this backend's queue (repeat)")
+    which.add_argument("--apps", action="store_true",
+                       help="the apps' tasks (reminders, transmissions…) instead of the apply's")
     s.add_argument("--concurrency", type=int, help="tasks at once (default: the backend's limit)")
     s.add_argument("--loglevel", default="info")
+    s.add_argument("--health", metavar="ADDRESS:PORT",
+                   help="serve /healthz there (mutualis/worker_health.py)")
     s.set_defaults(handler=cmd_worker)
 
     for package in PLUGIN_PACKAGES:

@@ -93,6 +93,11 @@ DEFAULTS = {
     "MUTUALIS_SIGNATURE_TRUST_ROOTS": (),
     # PKCS#11 module for smart cards and HSMs; empty: none.
     "MUTUALIS_PKCS11_MODULE": "",
+    # The members' certificates (signature/certificates/): the certification policy OIDs each
+    # kind must carry ({"rgs_auth": [...], "signing": [...], "seal": [...]}; none: any), and
+    # who at the syndicate receives the expiry reminders (empty: its superusers' addresses).
+    "MUTUALIS_CERTIFICATE_POLICIES": MappingProxyType({}),
+    "MUTUALIS_CERTIFICATES_MAIL_TO": (),
     # Signed folders are published to the members' Nextcloud, in this folder of theirs.
     "MUTUALIS_PARAPHEUR_PUBLISH": True,
     "MUTUALIS_PARAPHEUR_NEXTCLOUD_FOLDER": "extranet",
@@ -121,6 +126,12 @@ DEFAULTS = {
     "MUTUALIS_GRC_FOLLOW_WINDOW": 3600,
     # Largest photo a citizen may attach (bytes).
     "MUTUALIS_GRC_PHOTO_MAX_SIZE": 8 * 1024 * 1024,
+    # The tile server of the signalement's map (a URL with {z}, {x}, {y}, e.g. the syndicate's
+    # own or a provider it has an agreement with), the attribution its licence asks for, and
+    # the map's first view (latitude, longitude, zoom). No tiles: no map, the address only.
+    "MUTUALIS_GRC_MAP_TILES": "",
+    "MUTUALIS_GRC_MAP_ATTRIBUTION": "",
+    "MUTUALIS_GRC_MAP_VIEW": (46.6, 1.9, 6),
 }
 
 

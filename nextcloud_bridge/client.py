@@ -168,6 +168,16 @@ class NextcloudClient:
     async def dav_put(self, path: str, content: bytes) -> None:
         await self.call(f"storing /{path}", lambda: self._nc.files.upload(path, content))
 
+    async def dav_delete(self, path: str) -> bool:
+        """Delete a file or folder; False when it was not there (404)."""
+        try:
+            await self.call(f"deleting /{path}", lambda: self._nc.files.delete(path))
+        except OcsError as exc:
+            if exc.code == 404:
+                return False
+            raise
+        return True
+
     async def dav_move(self, source: str, target: str) -> None:
         """Rename within the service account's files (nc-py-api's move needs SEARCH after)."""
         async def move() -> None:

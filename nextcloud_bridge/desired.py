@@ -4,8 +4,9 @@ For each member subscribing to extranet, cloud, agenda or convocation:
 - `nextcloud.group:<gid>`: the member's groups, named as in the directory;
 - `nextcloud.membership:<code>/<uid>`: a person's groups in that member (and, for the
   secrétaire de mairie, the groups they administer), depending on the account and groups;
-- `nextcloud.folder:<code>/<slug>`: `extranet` (extranet service: staff read-write) and one
-  folder per assembly (convocation service: the assembly reads, staff read-write);
+- `nextcloud.folder:<code>/<slug>`: `extranet` (extranet service: staff read-write), `ged`
+  (extranet and ged: the filed documents' mirror, staff read only) and one folder per
+  assembly (convocation service: the assembly reads, staff read-write);
 and, for each person with a seat in such a member, `nextcloud.user:<uid>` (display name,
 e-mail, quota; enabled), shared by all their members, so depending on no member's resource.
 Two groups belong to no member: `mutualis`, every account Mutualis manages (so that observe
@@ -24,6 +25,8 @@ from provisioning.inventory import Inventory, Member, Seat
 from provisioning.naming import (
     EXTRANET_FOLDER,
     EXTRANET_FOLDER_LABEL,
+    GED_FOLDER,
+    GED_FOLDER_LABEL,
     MANAGED_GROUP,
     SERVICE_GROUP,
     assembly_group,
@@ -62,6 +65,9 @@ def folder_specs(member: Member) -> list[FolderSpec]:
     if member.subscribes("extranet"):
         specs.append(FolderSpec(EXTRANET_FOLDER, EXTRANET_FOLDER_LABEL,
                                 {staff: ALL, SERVICE_GROUP: ALL}))
+        if member.subscribes("ged"):  # the GED's read-only mirror: only the service writes
+            specs.append(FolderSpec(GED_FOLDER, GED_FOLDER_LABEL,
+                                    {staff: READ, SERVICE_GROUP: ALL}))
     if member.subscribes("convocation"):
         for a in member.assemblies:
             groups = {assembly_group(member.code, a.slug): READ, staff: ALL, SERVICE_GROUP: ALL}
@@ -90,8 +96,10 @@ def folder_attrs(member: Member, spec: FolderSpec, config: NextcloudConfig,
     attrs: dict = {"mount_point": mount_point(member.code, member.name, spec.label, spec.slug),
                    "groups": groups}
     if groupfolders:  # quotas and ACLs exist only in group folders
+        staff = staff_group(member.code)
+        # Managing ACLs would let the staff write where they only read (the GED's mirror).
         attrs.update(quota=config.folder_quota, acl=True,
-                     manage=[f"group:{staff_group(member.code)}"])
+                     manage=[f"group:{staff}"] if spec.groups.get(staff) == ALL else [])
     return attrs
 
 

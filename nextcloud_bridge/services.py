@@ -98,6 +98,27 @@ def publish_files(member_code: str, folder_slug: str, files: dict[str, bytes]) -
     return [f"{folder_slug}/{name}" for name in named]
 
 
+def remove_files(member_code: str, folder_slug: str, names: list[str]) -> int:
+    """Delete files of one of a member's folders (`<path inside the folder>` each); those
+    already gone are not an error. Returns how many were there."""
+    named = ["/".join(relative_parts(name)) for name in names]
+    with _driver() as driver:
+        store = driver.folders()
+        client = driver.client
+
+        async def remove() -> int:
+            base = (await _folder(client, store, member_code, folder_slug)).name
+            there: list[bool] = []
+
+            async def one(name: str) -> None:
+                there.append(await client.dav_delete(f"{base}/{name}"))
+
+            await all_of([one(name) for name in named])
+            return sum(there)
+
+        return client.run(remove())
+
+
 def create_public_link(member_code: str, path: str, password: str, expires: date) -> str:
     """A public link (read only) to a file or folder of a member's folders, protected by a
     password and expiring at the start of `expires`; returns its URL. `path` is
@@ -128,4 +149,5 @@ def create_public_link(member_code: str, path: str, password: str, expires: date
     return str(data["url"])
 
 
-__all__ = ["create_public_link", "nextcloud_settings", "publish_files", "relative_parts"]
+__all__ = ["create_public_link", "nextcloud_settings", "publish_files", "relative_parts",
+           "remove_files"]

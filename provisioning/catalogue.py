@@ -15,6 +15,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "ged": (),
     "courrier": (),
     "grc": ("website",),
+    "pes": ("parapheur",),
 }
 
 SERVICE_LABELS = {
@@ -28,6 +29,7 @@ SERVICE_LABELS = {
     "ged": "Gestion électronique des documents et archives",
     "courrier": "Courrier et factures",
     "grc": "Relation citoyen (démarches en ligne)",
+    "pes": "Signature des flux comptables PES (Hélios)",
 }
 
 # Roles, by their slug. `elected` roles put the person in `<code>-elus`, the others in

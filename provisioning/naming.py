@@ -192,6 +192,10 @@ def unarchived(name: str) -> tuple[str, bool]:
 # assembly's folder (convocation service) by the assembly's slug, labelled with its name.
 EXTRANET_FOLDER = "extranet"
 EXTRANET_FOLDER_LABEL = "Extranet"
+# Where a member with both extranet and ged finds its filed documents (read only: the GED
+# keeps them, Nextcloud shows a copy).
+GED_FOLDER = "ged"
+GED_FOLDER_LABEL = "GED"
 # "<label>[ [<quoted slug>]] — <member name> (<code>)"
 _MOUNT_RE = re.compile(
     rf"^(?P<label>.+?)(?: \[(?P<slug>[^\]]+)\])? — [^—]+ \((?P<code>{_CODE})\)$")

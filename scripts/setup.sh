@@ -16,6 +16,7 @@ DEBIAN_PACKAGES=(
     file                                        # libmagic and its database: the GED's formats (python-magic)
     ocrmypdf tesseract-ocr-fra                  # courrier: OCR of scanned mail (French)
     caddy pebble                                # deploy test: the front, and an ACME test server
+    xmlsec1                                     # PES: the independent XML-DSig verifier (pes/verify.py)
 )
 
 missing=()

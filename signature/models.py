@@ -259,3 +259,12 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("audit entries are append-only")
+
+
+# The members' certificates (signature/certificates/) are models of this app too.
+from .certificates.models import (  # noqa: E402, F401
+    CertificateCheck,
+    ExpiryReminder,
+    IdentityCheck,
+    MemberCertificate,
+)

@@ -29,3 +29,31 @@ def renew_archive_timestamps(horizon_days: int | None = None) -> dict[str, int]:
     return {"checked": run.checked,
             "renewed": sum(1 for i in run.items if i.status == "renewed"),
             "failed": len(run.failed)}
+
+
+@shared_task(name="signature.certificates_daily")
+def certificates_daily() -> dict[str, int]:
+    """The members' certificates, every morning: register the parapheur's new keys, check
+    again those not checked for a day (revocation), and send the expiry reminders due (90 and
+    30 days before)."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from .certificates import read_parapheur_keys, send_reminders
+    from .certificates.checks import check_certificates
+    from .certificates.models import MemberCertificate
+
+    read = len(read_parapheur_keys())
+    stale = timezone.now() - timedelta(hours=20)
+    due = (MemberCertificate.objects.filter(archived=False, not_after__gt=timezone.now())
+           .filter(Q(checked_at__isnull=True) | Q(checked_at__lt=stale)).order_by("pk"))
+    checked, batch = 0, []
+    for certificate in due.iterator():
+        batch.append(certificate)
+        if len(batch) == 100:  # one validation context (CRLs fetched once) per batch
+            checked += len(check_certificates(batch))
+            batch = []
+    checked += len(check_certificates(batch)) if batch else 0
+    return {"read": read, "checked": checked, "reminded": send_reminders()}

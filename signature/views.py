@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 from mutualis.private_files import serve_private
 from provisioning.models import RegistryPerson
 
-from . import audit, workflow
+from . import audit, extensions, workflow
 from .access import managed_members, manages_credentials, person_of
 from .errors import SignatureError
 from .forms import (
@@ -139,6 +139,7 @@ def folder_page(request: HttpRequest, folder: Folder, person: RegistryPerson | N
         "folder": folder, "person": person, "form": form, "capacities": capacities,
         "key": key, "staff": staff, "signing": _waits_signature(folder, capacities),
         "steps": steps, "documents": folder.documents.all(),
+        "panels": extensions.panels(folder),
         "rejections": folder.decisions.filter(outcome=Decision.REJECTED)
         .select_related("actor")}
 

@@ -46,3 +46,29 @@ def parapheur_menu_item() -> MenuItem:
 def parapheur_search_area() -> SearchArea:
     return FolderSearchArea(_("Dossiers du parapheur"), reverse("signature:index"),
                             name="parapheur", icon_name="edit", order=160)
+
+
+# ------------------------------------------------------------------ the members' certificates
+
+class CertificatesMenuItem(MenuItem):
+    """The syndicate's superusers, and the staff of the host's member (its certificates)."""
+
+    def is_shown(self, request) -> bool:
+        from .certificates.access import members_here
+
+        found = members_here(request)
+        return found.exists() if hasattr(found, "exists") else bool(found)
+
+
+@hooks.register("register_admin_urls")
+def certificates_admin_urls():
+    from .certificates import urls as certificate_urls
+
+    return [path("certificats/", include((certificate_urls.urlpatterns, "certificates"),
+                                         namespace="certificates"))]
+
+
+@hooks.register("register_admin_menu_item")
+def certificates_menu_item() -> MenuItem:
+    return CertificatesMenuItem(_("Certificats"), reverse("certificates:index"), icon_name="key",
+                                order=275)

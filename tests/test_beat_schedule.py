@@ -16,7 +16,9 @@ from django.utils import timezone
 from mutualis.celery import app
 
 PERIODIC = {"convocation.reminders", "actes.refresh", "signature.renew_archive_timestamps",
-            "grc.reminders", "grc.retention", "actes.helios_refresh"}
+            "grc.reminders", "grc.retention", "ged.retention", "signature.certificates_daily",
+            "actes.helios_refresh", "courrier.fetch_mail", "courrier.chorus_import",
+            "courrier.watch_folders", "courrier.reminders"}
 
 
 def test_beat_names_each_periodic_job_and_the_workers_know_it():
@@ -34,13 +36,24 @@ def test_beat_names_each_periodic_job_and_the_workers_know_it():
 def test_each_periodic_job_runs_with_nothing_configured(settings, capfd):
     settings.MUTUALIS_ACTES_TDT = None
     settings.MUTUALIS_TSA_URL = ""
+    settings.MUTUALIS_CHORUS_PRO = None
+    settings.MUTUALIS_COURRIER_WATCH_ROOT = ""
     app.loader.import_default_modules()
     results = {name: app.tasks[name].delay().get() for name in sorted(PERIODIC)}
     assert results == {"actes.refresh": 0, "convocation.reminders": 0,
                        "actes.helios_refresh": {"sent": 0, "changed": 0, "retours": 0},
+                       "courrier.fetch_mail": {"members": 0, "recorded": 0, "refused": 0,
+                                               "failed": 0},
+                       "courrier.chorus_import": {"members": 0, "recorded": 0, "refused": 0,
+                                                  "failed": 0, "statuses": {
+                                                      "sent": 0, "failed": 0, "waiting": 0}},
+                       "courrier.watch_folders": {"members": 0, "recorded": 0, "refused": 0},
+                       "courrier.reminders": {"reminded": 0, "escalated": 0},
                        "grc.reminders": {"reminded": 0, "escalated": 0}, "grc.retention": 0,
+                       "ged.retention": {"members": 0, "proposals": 0, "documents": 0},
                        "signature.renew_archive_timestamps": {
-                           "checked": 0, "renewed": 0, "failed": 0}}
+                           "checked": 0, "renewed": 0, "failed": 0},
+                       "signature.certificates_daily": {"read": 0, "checked": 0, "reminded": 0}}
     said = capfd.readouterr().err  # Celery's logging writes to the process's stderr
     assert ("archive timestamps not renewed: renewing archive timestamps needs a timestamp "
             "authority: set MUTUALIS_TSA_URL") in said

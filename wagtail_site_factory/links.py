@@ -13,9 +13,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from urllib.parse import urlsplit, urlunsplit
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.http.request import split_domain_port
-from wagtail.models import Page
+from django.urls import reverse
+from wagtail.models import Page, Site
 
 _request: ContextVar[HttpRequest | None] = ContextVar("wagtail_site_factory_request",
                                                       default=None)
@@ -49,9 +51,28 @@ def host_url(request: HttpRequest, hostname: str, path: str = "/") -> str:
     return f"{request.scheme}://{hostname}{':' + port if port else ''}{path}"
 
 
+def path_on_site(page: Page, request: HttpRequest) -> str | None:
+    """The path of `page` when it is on the site `request` is served from, else None: what
+    Wagtail's `get_url(request)` answers for such a page (it prefers the request's site),
+    without loading the root paths of every site."""
+    site = Site.find_for_request(request) if isinstance(request, HttpRequest) else None
+    if site is None or getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+        return None
+    root_path = site.root_page.url_path
+    if not page.url_path or not page.url_path.startswith(root_path):
+        return None
+    path = reverse("wagtail_serve", args=(page.url_path[len(root_path):],))
+    if not getattr(settings, "WAGTAIL_APPEND_SLASH", True) and path != "/":
+        path = path.rstrip("/")
+    return path
+
+
 def page_href(page: Page, request: HttpRequest) -> str:
     """The link to `page` from the site `request` is on: its path on the same site, else its
     full URL with the request's scheme and port."""
+    path = path_on_site(page, request)
+    if path is not None:
+        return path
     url = page.get_url(request) or ""
     if not url.startswith(("http://", "https://")):
         return url

@@ -8,6 +8,7 @@ settings the apps read have their defaults in mutualis/conf.py; only what the en
 is set here.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "grc",
+    "pes",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +258,15 @@ MUTUALIS_SIGNATURE_LEVEL = os.environ.get("MUTUALIS_SIGNATURE_LEVEL", "")
 MUTUALIS_SIGNATURE_TRUST_ROOTS = [
     p for p in os.environ.get("MUTUALIS_SIGNATURE_TRUST_ROOTS", "").split(":") if p]
 MUTUALIS_PKCS11_MODULE = os.environ.get("MUTUALIS_PKCS11_MODULE", "")
+# The members' certificates: the policy OIDs each kind must carry
+# ("rgs_auth=1.2.3 1.2.4;signing=1.2.5"), and who at the syndicate gets the expiry reminders.
+MUTUALIS_CERTIFICATE_POLICIES = {
+    kind.strip(): oids.split() for kind, _, oids in (
+        part.partition("=") for part in os.environ.get(
+            "MUTUALIS_CERTIFICATE_POLICIES", "").split(";") if "=" in part)}
+MUTUALIS_CERTIFICATES_MAIL_TO = [
+    a.strip() for a in os.environ.get("MUTUALIS_CERTIFICATES_MAIL_TO", "").split(",")
+    if a.strip()]
 
 # Acts: the tiers de télétransmission to the prefecture (S²LOW). Its client certificate and
 # key are files given by path; its password, when the certificate is shared, comes from the
@@ -279,8 +290,26 @@ MUTUALIS_HELIOS_TDT = ({
     **{k: v for k, v in (MUTUALIS_ACTES_TDT or {}).items() if k not in ("application", "mode")},
     "url": os.environ["MUTUALIS_HELIOS_S2LOW_URL"],
 } if os.environ.get("MUTUALIS_HELIOS_S2LOW_URL") else None)
+# Courrier: Chorus Pro through PISTE (the syndicate's PISTE application, and each member's
+# Chorus Pro technical account as JSON: {"79174": {"login": …, "password": …, "structure":
+# idStructureCPP}}), and the root of the watched folders (a folder per member code).
+MUTUALIS_CHORUS_PRO = ({
+    "api_url": os.environ["MUTUALIS_CHORUS_PRO_URL"],
+    "token_url": os.environ.get("MUTUALIS_CHORUS_PRO_TOKEN_URL",
+                                "https://oauth.piste.gouv.fr/api/oauth/token"),
+    "client_id": os.environ.get("MUTUALIS_CHORUS_PRO_CLIENT_ID", ""),
+    "client_secret": os.environ.get("MUTUALIS_CHORUS_PRO_CLIENT_SECRET", ""),
+    "accounts": json.loads(os.environ.get("MUTUALIS_CHORUS_PRO_ACCOUNTS") or "{}"),
+} if os.environ.get("MUTUALIS_CHORUS_PRO_URL") else None)
+MUTUALIS_COURRIER_WATCH_ROOT = os.environ.get("MUTUALIS_COURRIER_WATCH_ROOT", "")
+# Days after an item's due date before its department is reminded, then before the
+# reminder is escalated to the secrétariat.
+MUTUALIS_COURRIER_REMIND_AFTER = int(os.environ.get("MUTUALIS_COURRIER_REMIND_AFTER", "0"))
+MUTUALIS_COURRIER_ESCALATE_AFTER = int(os.environ.get("MUTUALIS_COURRIER_ESCALATE_AFTER", "7"))
 # GED: the archive system that receives SEDA 2.2 transfers, and its identifier.
 MUTUALIS_GED_ARCHIVE_URL = os.environ.get("MUTUALIS_GED_ARCHIVE_URL", "")
+MUTUALIS_GRC_MAP_TILES = os.environ.get("MUTUALIS_GRC_MAP_TILES", "")
+MUTUALIS_GRC_MAP_ATTRIBUTION = os.environ.get("MUTUALIS_GRC_MAP_ATTRIBUTION", "")
 MUTUALIS_GED_ARCHIVAL_AGENCY = os.environ.get("MUTUALIS_GED_ARCHIVAL_AGENCY",
                                               "archives-departementales")
 # One login page on every host (the commune's, the syndicate's): staff land in the Wagtail
@@ -322,6 +351,15 @@ CELERY_BEAT_SCHEDULE = {
                               "schedule": crontab(hour=8, minute=0)},
     "grc-reminders": {"task": "grc.reminders", "schedule": crontab(hour=7, minute=30)},
     "grc-retention": {"task": "grc.retention", "schedule": crontab(hour=3, minute=15)},
+    # GED: the documents at the end of their DUA into batches awaiting the visa (ged/tasks.py).
+    "ged-retention": {"task": "ged.retention", "schedule": crontab(hour=2, minute=45)},
+    # Courrier: the courrier@ mailboxes and Chorus Pro every ten minutes (the statuses
+    # not yet taken by Chorus Pro go with it), the watched folders every five, reminders
+    # daily (courrier/tasks.py).
+    "courrier-mail": {"task": "courrier.fetch_mail", "schedule": crontab(minute="*/10")},
+    "courrier-chorus": {"task": "courrier.chorus_import", "schedule": crontab(minute="*/10")},
+    "courrier-folders": {"task": "courrier.watch_folders", "schedule": crontab(minute="*/5")},
+    "courrier-reminders": {"task": "courrier.reminders", "schedule": crontab(hour=7, minute=45)},
     # The prefecture's acknowledgements and letters (actes/tasks.py), every hour.
     "actes-refresh": {"task": "actes.refresh", "schedule": crontab(minute=10)},
     # Hélios: the PES flux still pending, their PES_Acquit, the PES_Retour (actes/tasks.py).
@@ -329,6 +367,9 @@ CELERY_BEAT_SCHEDULE = {
     # B-LTA archive timestamps about to stop being verifiable (signature/tasks.py), nightly.
     "signature-renewals": {"task": "signature.renew_archive_timestamps",
                            "schedule": crontab(hour=3, minute=30)},
+    # The members' certificates: new parapheur keys, checks, expiry reminders (signature/tasks.py).
+    "signature-certificates": {"task": "signature.certificates_daily",
+                               "schedule": crontab(hour=6, minute=45)},
 }
 
 # /metrics answers only with this bearer token (mutualis/health.py); unset, it is off.

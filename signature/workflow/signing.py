@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from mutualis import conf
 from provisioning.models import RegistryPerson
 
-from .. import audit
+from .. import audit, extensions
 from ..models import Document, Folder, Step
 from ..pki import keys
 from ..pki.embedded import tsa_url
@@ -48,7 +48,19 @@ def _stamp(folder: Folder, signer: RegistryPerson | None, principal: RegistryPer
 
 def _sign_folders(signer, ready: Sequence[tuple[Folder, RegistryPerson | None, Step]],
                   person: RegistryPerson | None, key_usage: set[str]) -> dict[int, list[bytes]]:
-    """Sign the main documents of every folder in one session: {folder id: [signed PDFs]}."""
+    """Sign the main documents of every folder in one session: {folder id: [signed PDFs]}.
+    A folder an extension claims (a PES flux) is signed by it, with the same key."""
+    out: dict[int, list[bytes]] = {}
+    pdfs = []
+    for item in ready:
+        special = extensions.signer_of(item[0])
+        if special is None:
+            pdfs.append(item)
+        else:
+            out[item[0].pk] = special.sign(signer, item[0], person)
+    if not pdfs:
+        return out
+    ready = pdfs
     jobs: list[tuple[int, bytes, StampText]] = []
     for folder, principal, _step in ready:
         text = _stamp(folder, person, principal)
@@ -59,7 +71,7 @@ def _sign_folders(signer, ready: Sequence[tuple[Folder, RegistryPerson | None, S
     places = {folder.member.name for folder, _, _ in ready}
     options = signing_options(key_usage, reason, places.pop() if len(places) == 1 else "")
     signed = SigningSession(signer, options).sign_many([(data, text) for _, data, text in jobs])
-    out: dict[int, list[bytes]] = {folder.pk: [] for folder, _, _ in ready}
+    out.update({folder.pk: [] for folder, _, _ in ready})
     for (folder_id, _, _), data in zip(jobs, signed, strict=True):
         out[folder_id].append(data)
     return out

@@ -128,7 +128,13 @@ def asks_secret(key: SigningKey | None) -> bool:
 def signer_for(key: SigningKey, passphrase: str = "") -> Iterator:
     """The pyHanko signer of a stored key: a PKCS#12 decrypted in memory (with its stored
     password, else the one typed), or a PKCS#11 token (the PIN typed, else a seal's from its
-    environment variable)."""
+    environment variable). A certificate the members' register knows as revoked, or an
+    expired one, is refused first (`signature.certificates.refusal`)."""
+    from ..certificates import refusal
+
+    refused = refusal(key.certificate)
+    if refused:
+        raise SignatureError(refused)
     if key.storage == SigningKey.PKCS11:
         pin = passphrase or os.environ.get(key.pkcs11_pin_env, "")
         with keys.pkcs11_signer(_pkcs11_module(), key.pkcs11_token, pin,

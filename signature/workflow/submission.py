@@ -23,8 +23,9 @@ from .signing import _sha256
 
 def submit(person: RegistryPerson, member: RegistryMember, title: str, folder_type: str,
            documents: Sequence[tuple[str, bytes]], annexes: Sequence[tuple[str, bytes]] = (),
-           folder_subtype: str = "") -> Folder:
-    """A new folder, on its circuit's first step."""
+           folder_subtype: str = "", main_kinds=frozenset({uploads.PDF})) -> Folder:
+    """A new folder, on its circuit's first step. `main_kinds`: the types its main documents
+    may have (None: any, for an app that parsed them itself, as `pes` does its XML)."""
     check_member(person, member)
     if SERVICE not in (member.services or []):
         raise SignatureError(_("%(member)s ne souscrit pas au parapheur : aucun dossier ne "
@@ -32,7 +33,8 @@ def submit(person: RegistryPerson, member: RegistryMember, title: str, folder_ty
     if not documents:
         raise SignatureError(_("Ajoutez au moins un document à signer."))
     # The upload policy again (the form applied it): a caller outside the form is held to it.
-    problems = [p for p in [uploads.problem_of(name, data) for name, data in documents]
+    problems = [p for p in [uploads.problem_of(name, data, main_kinds) for name, data in documents
+                    if main_kinds is not None]
                 + [uploads.problem_of(name, data, uploads.ANNEX_TYPES) for name, data in annexes]
                 if p]
     if problems:

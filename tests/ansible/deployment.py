@@ -162,6 +162,8 @@ class Deployment:
         self.web_ports = {name: free_port(address) for name, (group, address) in HOSTS.items()
                           if group == "web"}
         self.redis_port = free_port(HOSTS["db1"][1])
+        # The workers' /healthz: the apps' worker here, the backends' on the next ports.
+        self.worker_health_port = free_port(HOSTS["worker1"][1])
         self.http_port, self.https_port = free_port(FRONT), free_port(FRONT)
         self.ask_port, self.admin_port = free_port(), free_port()
         (tmp / "pebble").mkdir()
@@ -192,6 +194,7 @@ class Deployment:
             "mutualis_worker_backends": ["registry", "wagtail"],
             "mutualis_worker_concurrency": {"registry": 1, "wagtail": 1},
             "mutualis_worker_default_concurrency": 1,
+            "mutualis_worker_health_port": self.worker_health_port,
             # A task whose worker died runs again elsewhere after this many seconds.
             "mutualis_celery_visibility_timeout": 10,
             "mutualis_extra_environment": {
@@ -284,6 +287,19 @@ class Deployment:
         """The backends' workers of a worker host (the test's drivers need no other)."""
         for unit in WORKER_UNITS:
             self.start(host, unit)
+
+    def wait_for_worker(self, host: str, unit: str) -> httpx.Response:
+        """A worker's /healthz answer, once it serves it (the backends' ports follow the apps'
+        worker's, in the order of mutualis_worker_backends)."""
+        port = self.worker_health_port + 1 + WORKER_UNITS.index(unit)
+        url = f"http://{HOSTS[host][1]}:{port}/healthz"
+
+        def healthy():  # 503 until its consumer holds the broker connection
+            response = httpx.get(url, timeout=5)
+            return response if response.status_code == 200 else None
+
+        return wait_for(healthy, f"{host}'s {unit} healthy",
+                        process=self.processes[f"{host}/{unit}"], log=self.log(host, unit))
 
     def wait_for_web(self, host: str) -> httpx.Response:
         """The host's /healthz answer, once its gunicorn answers."""

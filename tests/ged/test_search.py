@@ -1,6 +1,8 @@
 """Full-text search over titles, metadata and the PDFs' text, with filters by type and date.
 On PostgreSQL (DATABASE_URL set) it is the French full-text search: stemming finds a word's
-other forms and the GIN index serves the query."""
+other forms and the GIN index serves the query. On SQLite (the demo) it is FTS5: accents and
+case folded, plurals found by prefix, its index kept by triggers. Both order by relevance,
+then the latest filed."""
 
 from __future__ import annotations
 
@@ -54,12 +56,9 @@ def test_filters_by_type_and_date(commune, filed):
 
 
 def test_french_stemming_and_the_index_on_postgresql(commune, filed):
-    """PostgreSQL: stemming, and the plan uses the GIN index. SQLite (the demo's fallback):
-    the words must appear as written, case aside."""
+    """PostgreSQL: stemming, and the plan uses the GIN index."""
     if connection.vendor != "postgresql":
-        assert titles(search(commune, "CANTINE scolaire")) == {"Tarifs 2026"}
-        assert titles(search(commune, "scolaires")) == set()
-        return
+        return test_fts5_on_sqlite_folds_accents_plurals_and_uses_its_index(commune, filed)
     assert titles(search(commune, "scolaires")) == {"Tarifs 2026"}  # plural → scolaire
     assert titles(search(commune, "réparations toitures")) == {"Facture Dupont"}
     with connection.cursor() as cursor:
@@ -73,3 +72,49 @@ def test_french_stemming_and_the_index_on_postgresql(commune, filed):
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET enable_seqscan = on")
     assert "ged_document_fts_fr" in plan, plan
+
+
+def test_fts5_on_sqlite_folds_accents_plurals_and_uses_its_index(commune, filed):
+    """SQLite (the demo): FTS5, accents and case folded, plurals found by prefix."""
+    if connection.vendor != "sqlite":
+        return
+    assert titles(search(commune, "CANTINE scolaires")) == {"Tarifs 2026"}
+    assert titles(search(commune, "ecole toitures")) == {"Facture Dupont"}
+    assert titles(search(commune, "cantine -scolaire")) == set()
+    assert titles(search(commune, "cantine or voirie")) == {"Tarifs 2026",
+                                                            "Arrêté de circulation"}
+    assert titles(search(commune, '"rue des écoles"')) == {"Arrêté de circulation"}
+    assert titles(search(commune, '"des rue"')) == set()  # a phrase, in its order
+    assert titles(search(commune, 'AND ( "* NEAR')) == set()  # no FTS5 syntax gets through
+    with connection.cursor() as cursor:
+        sql, params = search(commune, "cantine").query.sql_with_params()
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+    assert "VIRTUAL TABLE INDEX" in plan and "ged_document_fts" in plan, plan
+
+
+def test_the_index_follows_every_write(commune, filed):
+    """A new version's text is found; an eliminated document's file text no longer is (its
+    record keeps only its title); on both databases."""
+    document = filed["cantine"]
+    services.add_version(document, make_pdf("Tarifs de la garderie périscolaire"),
+                         filename="v2.pdf")
+    assert titles(search(commune, "garderie")) == {"Tarifs 2026"}
+    Document.objects.filter(pk=document.pk).update(search_text=document.title)  # as eliminate
+    assert titles(search(commune, "garderie")) == set()
+    assert titles(search(commune, "tarifs")) == {"Tarifs 2026"}
+
+
+def test_the_best_match_comes_first_then_the_latest(commune):
+    """The same ordering rule on both databases: relevance, then the latest filed."""
+    def add(title, text):
+        return services.file_document(commune, "DELIB", title, make_pdf(text),
+                                      filename="d.pdf", created_on=date(2026, 1, 1))
+
+    once = add("Compte rendu du conseil", "Travaux, budget, associations, écoles, lavoir")
+    often = add("Restauration du lavoir", "Lavoir communal : devis de restauration du lavoir.")
+    twin_a = add("Budget annexe A", "Budget annexe de l'assainissement")
+    twin_b = add("Budget annexe B", "Budget annexe de l'assainissement")
+    assert list(search(commune, "lavoir")) == [often, once]
+    found = list(search(commune, "assainissement"))
+    assert found == [twin_b, twin_a]  # equally relevant: the latest filed first

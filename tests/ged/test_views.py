@@ -117,3 +117,32 @@ def test_a_transfer_is_sent_and_its_acceptance_imported_from_the_pages(commune, 
     doc.refresh_from_db()
     assert proposal.state == Proposal.ACCEPTED and doc.state == Document.TRANSFERRED
     assert standin.transfers[0].identifier == proposal.identifier
+
+
+def test_a_document_is_filed_for_a_department_and_found_by_it(commune, client):
+    commune.departments = [{"slug": "voirie", "name": "Services techniques et voirie"},
+                           {"slug": "ecoles", "name": "Affaires scolaires"}]
+    commune.save(update_fields=["departments"])
+    doc_type = DocumentType.objects.get(member=commune, code="ARRETE")
+    form = client.get(reverse("ged:add")).content.decode()
+    assert "Affaires scolaires" in form and "Toute la collectivité" in form
+    response = client.post(reverse("ged:add"), {
+        "doc_type": doc_type.pk, "title": "Arrêté de voirie", "created_on": "2026-02-02",
+        "department": "voirie",
+        "file": SimpleUploadedFile("arrete.pdf", make_pdf("Stationnement interdit"))})
+    assert response.status_code == 302, response.content[:2000]
+    document = Document.objects.get(member=commune)
+    assert document.department == "voirie"
+    services.file_document(commune, "ARRETE", "Arrêté de la cantine", make_pdf("Stationnement"),
+                           filename="a.pdf", created_on=date(2026, 2, 3), department="ecoles")
+    listing = client.get(reverse("ged:documents"), {"q": "stationnement",
+                                                    "department": "voirie"}).content.decode()
+    assert "Arrêté de voirie" in listing and "Arrêté de la cantine" not in listing
+    assert "Services techniques et voirie" in listing  # the column says the department
+    page = client.get(reverse("ged:document", args=[document.pk])).content.decode()
+    assert "Services techniques et voirie" in page
+    response = client.post(reverse("ged:add"), {
+        "doc_type": doc_type.pk, "title": "X", "created_on": "2026-02-02",
+        "department": "piscine", "file": SimpleUploadedFile("x.pdf", make_pdf("x"))})
+    assert response.status_code == 400 and "piscine" in response.content.decode()
+    assert Document.objects.filter(member=commune).count() == 2

@@ -101,25 +101,6 @@ def test_treat_message_note_and_deliver(commune):
     assert "déjà close" in text(again)
 
 
-def test_the_member_adjusts_a_demarche(commune, other):
-    agent = host_client(commune, staff_user(commune, "zagent"))
-    assert agent.get("/admin/grc/demarches/signalement/").status_code == 200
-    answer = agent.post("/admin/grc/demarches/signalement/", {
-        "title": "Signaler un souci de voirie", "intro": "", "purpose": "traiter",
-        "department": "Voirie", "role": "agent", "deadline_days": 4, "reminder_days": 2,
-        "retention_days": 90, "active": "on"})
-    assert answer.status_code == 302
-    mine = instantiate(commune, "signalement")
-    assert (mine.title, mine.deadline_days, mine.retention_days) == (
-        "Signaler un souci de voirie", 4, 90)
-    assert instantiate(other, "signalement").deadline_days == 10
-    assert "souci de voirie" in text(host_client(commune).get("/demarches/en-ligne/"))
-    agent.post("/admin/grc/demarches/signalement/", {
-        "title": "Hors ligne", "purpose": "traiter", "department": "Voirie",
-        "deadline_days": 4, "reminder_days": 2, "retention_days": 90})
-    assert host_client(commune).get("/demarches/en-ligne/signalement/").status_code == 404
-
-
 def test_reminders_then_escalation_by_mail(commune):
     staff_user(commune, "zresp", roles=("agent",))
     req = filed(commune)[0]

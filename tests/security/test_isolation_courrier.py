@@ -116,6 +116,19 @@ def test_listing_search_and_filters_show_only_the_hosts_items(two):
     assert set(offered.queryset.values_list("member_id", flat=True)) == {b.pk}
 
 
+def test_the_refusals_page_shows_only_the_hosts_and_only_to_its_secretariat(two):
+    from courrier.models import Refusal
+
+    a, b, items, c = two
+    for member, town in ((a, "Alphaville"), (b, "Bravoville")):
+        Refusal.objects.create(member=member, channel="courriel", what=f"Message de {town}",
+                               where="courrier@ / Refusés", reason=f"Motif de {town}")
+    for name in ("courrier:refusals", "courrier:refusals-results"):
+        html = c[b]["secretaire"].get(reverse(name), {"p": "1"}).content.decode()
+        assert "Motif de Bravoville" in html and "Alphaville" not in html, name
+        assert c[b]["voirie"].get(reverse(name)).status_code == 404  # not the secrétariat
+
+
 def test_what_staff_record_goes_to_their_own_member(two):
     a, b, items, c = two
     before = snapshot(a)

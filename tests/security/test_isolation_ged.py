@@ -157,3 +157,29 @@ def test_the_listing_search_and_filters_show_only_the_hosts_documents(staffed):
     intruder = host_client(a, User.objects.get(username="sbravo"))
     assert intruder.get(reverse("ged:documents")).status_code in (302, 403, 404)
     assert alpha.get(reverse("ged:documents")).status_code == 200
+
+
+def test_the_department_filter_keeps_to_the_searchers_member(two):
+    """Both members have a « voirie »: filtering by it never brings the other's documents,
+    and the filter offers only the host's own departments."""
+    a, b = two
+    a.departments = [{"slug": "voirie", "name": "Voirie"},
+                     {"slug": "piscine", "name": "Piscine intercommunale d'Alphaville"}]
+    b.departments = [{"slug": "voirie", "name": "Voirie et réseaux"}]
+    for member in (a, b):
+        member.save(update_fields=["departments"])
+        services.file_document(member, "FACTURES", f"Enrobés {member.name}",
+                               make_pdf("Enrobés de la cantine"), filename="e.pdf",
+                               created_on=date(2014, 1, 1), department="voirie")
+    assert [d.title for d in search(b, "enrobés", department="voirie")] == ["Enrobés Bravoville"]
+    assert list(search(b, department="piscine")) == []
+    client = host_client(b, staff_user(b, "sbravo"))
+    from django.urls import reverse
+
+    for params in ({"department": "voirie"}, {"department": "voirie", "q": "cantine"},
+                   {"department": "piscine"}, {"q": "Alphaville"}):
+        page = client.get(reverse("ged:documents"), params).content.decode()
+        for theirs in ("Enrobés Alphaville", "Facture Alphaville", "Piscine intercommunale"):
+            assert theirs not in page, (params, theirs)
+    page = client.get(reverse("ged:documents"), {"department": "voirie"}).content.decode()
+    assert "Enrobés Bravoville" in page and "Voirie et réseaux" in page

@@ -16,7 +16,7 @@ from django.urls import reverse
 from grc import services
 from grc.models import CitizenRequest, Event
 from grc.templates_data import instantiate
-from tests.grc.helpers import GRC, host_client, staff_user
+from tests.grc.helpers import GRC, as_posted, host_client, staff_user
 from tests.security.views import namespace_views
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +87,29 @@ def test_another_members_requests_never_appear(sites, media):
         refused = on_alpha.get(url)
         assert refused.status_code in (302, 403, 404) and "Alice" not in refused.content.decode()
     assert "/admin/grc/" in agent.get("/admin/").content.decode()
+
+
+def test_adjusting_a_demarche_touches_the_host_members_copy_only(sites, media):
+    from provisioning.models import RegistryMember
+
+    alpha, bravo = (RegistryMember.objects.get(code=m.code) for m in sites.members[:2])
+    theirs, mine = instantiate(alpha, "signalement"), instantiate(bravo, "signalement")
+    agent = host_client(bravo, staff_user(bravo, "bagent"))
+    # Her own form, posted with Alphaville's démarche in mind: her copy only changes.
+    data = {**as_posted(mine), "champs-3-label": "Ajouté par Bravoville"}
+    assert agent.post("/admin/grc/demarches/signalement/", data).status_code == 302
+    theirs.refresh_from_db()
+    mine.refresh_from_db()
+    assert "Ajouté par Bravoville" in [f["label"] for f in mine.fields]
+    assert "Ajouté par Bravoville" not in [f["label"] for f in theirs.fields]
+    assert not theirs.changes.exists()
+    # On Alphaville's host she is nobody: neither the page nor its history.
+    on_alpha = host_client(alpha)
+    on_alpha.force_login(mine.changes.get().by)
+    for method in ("get", "post"):
+        refused = getattr(on_alpha, method)("/admin/grc/demarches/signalement/",
+                                            {**as_posted(theirs), "champs-3-label": "Piraté"})
+        assert refused.status_code in (302, 403, 404), refused.status_code
+        assert "Nature du problème" not in refused.content.decode()
+    theirs.refresh_from_db()
+    assert "Piraté" not in [f["label"] for f in theirs.fields]

@@ -245,7 +245,7 @@ def test_a_world_readable_database_of_an_older_installation_is_made_private(tmp_
 GARBAGE = ["abc", "-1", "0", "99999999999999999999", "1e3", "\x00", "'; --", "²", "١٢",
            "%", "a" * 2000, " 1 ", "[]"]
 APPS = ["convocation", "signature", "actes", "portal", "wagtail_site_factory", "ldap_sync",
-        "mail_service", "mutualis", "provisioning", "courrier", "ged", "grc"]
+        "mail_service", "mutualis", "provisioning", "courrier", "ged", "grc", "pes"]
 
 
 def query_parameters_read_by_the_apps() -> set[tuple[str, str]]:
@@ -288,6 +288,12 @@ PAGES = [
      "/admin/parapheur/collectivites/{code}/certificats/"),
     ("signature/staff_views.py", "page", ALPHA,
      "/admin/parapheur/collectivites/{code}/circuits/"),
+    # The members' certificates' listing: Wagtail's IndexView reads its page and filters.
+    ("signature/certificates/views.py", "p", ALPHA, "/admin/certificats/"),
+    ("signature/certificates/views.py", "expiring", ALPHA, "/admin/certificats/"),
+    ("signature/certificates/views.py", "member", ALPHA, "/admin/certificats/resultats/"),
+    ("signature/certificates/views.py", "archived", ALPHA, "/admin/certificats/"),
+    ("signature/certificates/views.py", "expiring", "localhost", "/admin/certificats/"),
     ("signature/staff_views.py", "page", ALPHA,
      "/admin/parapheur/collectivites/{code}/delegations/"),
     ("actes/admin_views.py", "p", ALPHA, "/admin/actes/"),  # Wagtail's listing reads it
@@ -308,6 +314,7 @@ PAGES = [
     ("mutualis/tls_ask.py", "domain", "localhost", f"/tls/ask?domain={ALPHA}"),
     # The register's, the documents' and the requests' listings are Wagtail's IndexView's.
     ("courrier/admin_views.py", "p", ALPHA, "/admin/courrier/"),
+    ("courrier/admin_views.py", "p", ALPHA, "/admin/courrier/refus/"),
     ("ged/admin_views.py", "p", ALPHA, "/admin/ged/"),
     ("grc/admin_views.py", "p", ALPHA, "/admin/grc/"),
     ("grc/admin_views.py", "annee", ALPHA, "/admin/grc/rapport/"),

@@ -28,6 +28,31 @@ class SitePage(Page):
         context["commune"] = CommuneSettings.for_request(request)
         return context
 
+    def get_view_restrictions(self):
+        # Asked twice of each page served (Wagtail's check before serving, the page cache's
+        # after rendering), two queries each time: the page instance lives one request.
+        if "_view_restrictions" not in self.__dict__:
+            self.__dict__["_view_restrictions"] = super().get_view_restrictions()
+        return self.__dict__["_view_restrictions"]
+
+    # A page's URL on the site being served, without the list of every site's root path
+    # (Wagtail reads it for every URL, a query that grows with the sites when not cached).
+    def get_url_parts(self, request: HttpRequest | None = None):
+        from ..links import path_on_site
+
+        path = path_on_site(self, request) if request is not None else None
+        if path is None:
+            return super().get_url_parts(request)
+        site = Site.find_for_request(request)
+        return site.pk, site.root_url, path
+
+    def get_url(self, request: HttpRequest | None = None, current_site: Site | None = None):
+        from ..links import path_on_site
+
+        path = path_on_site(self, request) if request is not None and current_site is None \
+            else None
+        return path if path is not None else super().get_url(request, current_site)
+
     def serve(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         site = Site.find_for_request(request)
         if not (self.cacheable and site and pagecache.is_cacheable(request)):

@@ -17,6 +17,7 @@ from wagtail.documents import get_document_model_string
 from wagtail.fields import RichTextField
 from wagtail.search import index
 
+from ..visible import public
 from .base import SitePage
 
 ACT_KINDS = [
@@ -44,11 +45,11 @@ class MunicipalLifePage(SitePage):
 
         context = super().get_context(request, *args, **kwargs)
         context["officials"] = elected_officials(context["commune"].code)
-        sittings = SittingPage.objects.live().public().child_of(self)
+        sittings = public(SittingPage.objects.live().child_of(self))
         now = timezone.now()
         context["upcoming"] = sittings.filter(start__gte=now).order_by("start")[:5]
         context["past"] = sittings.filter(start__lt=now).order_by("-start")[:10]
-        context["act_indexes"] = ActIndexPage.objects.live().public().child_of(self)
+        context["act_indexes"] = public(ActIndexPage.objects.live().child_of(self))
         return context
 
 
@@ -70,7 +71,7 @@ class SittingPage(SitePage):
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
-        context["acts"] = (ActPage.objects.live().public().filter(sitting=self)
+        context["acts"] = (public(ActPage.objects.live().filter(sitting=self))
                            .select_related("document").order_by("kind", "number"))
         return context
 
@@ -88,7 +89,7 @@ class ActIndexPage(SitePage):
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
-        acts = (ActPage.objects.live().public().child_of(self).select_related("document")
+        acts = (public(ActPage.objects.live().child_of(self)).select_related("document")
                 .order_by("-act_date", "-pk"))
         kind = request.GET.get("type", "")
         if kind in dict(ACT_KINDS):

@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable
+from wagtail.models import Orderable, Page, Site
 from wagtail.search import index
 
+from ..visible import public, site_children
 from .base import SitePage, ThemedRoot
 from .services import AgendaPage
 
@@ -35,13 +36,22 @@ class HomePage(ThemedRoot, SitePage):
         from ..agenda import upcoming_events
 
         context = super().get_context(request, *args, **kwargs)
-        context["news"] = (NewsPage.objects.live().public().descendant_of(self)
+        context["news"] = (public(NewsPage.objects.live().descendant_of(self))
                            .order_by("-date", "-pk")[:3])
         events, available = upcoming_events(request, context["commune"].code, limit=3)
         context["events"], context["available"] = events, available
-        context["agenda_page"] = self.get_children().live().type(AgendaPage).first()
+        context["agenda_page"] = self._agenda_page(request)
         context["links"] = self.quick_links.select_related("link_page")
         return context
+
+    def _agenda_page(self, request: HttpRequest):
+        """The first live agenda among the children (those of the site's root, already read
+        for the menus, when this is the root)."""
+        site = Site.find_for_request(request)
+        if site is None or site.root_page_id != self.pk:
+            return self.get_children().live().type(AgendaPage).first()
+        return next((child for child in site_children(request)
+                     if issubclass(child.specific_class or Page, AgendaPage)), None)
 
 
 class QuickLink(Orderable):
@@ -87,7 +97,7 @@ class NewsIndexPage(SitePage):
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
-        articles = NewsPage.objects.live().public().child_of(self).order_by("-date", "-pk")
+        articles = public(NewsPage.objects.live().child_of(self)).order_by("-date", "-pk")
         context["articles"] = Paginator(articles, 10).get_page(request.GET.get("page"))
         return context
 

@@ -54,6 +54,15 @@ class DemarchesPage(SitePage):
     class Meta:
         verbose_name = _("démarches")
 
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        from provisioning.access import member_here, subscribes
+
+        context = super().get_context(request, *args, **kwargs)
+        # The commune's own online démarches (grc), when it offers them on this host.
+        member = member_here(request)
+        context["online_demarches"] = member is not None and subscribes(member, "grc")
+        return context
+
     def serve(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         from ..council import mairie_email
         from ..forms import ContactForm

@@ -12,24 +12,19 @@ from ..models import SiteAlert
 from ..models.base import STYLESHEET_SLUG
 from ..models.pages import QuickLink
 from ..stylesheet import stylesheet_version
+from ..visible import site_children
 
 register = template.Library()
-
-
-def _root(request: HttpRequest) -> Page | None:
-    site = Site.find_for_request(request)
-    return site.root_page if site else None
 
 
 @register.simple_tag(takes_context=True)
 def main_menu(context) -> list[dict]:
     """The home page's children shown in menus: [{title, url, current}]."""
     request, page = context["request"], context.get("page")
-    root = _root(request)
-    if root is None:
-        return []
     items = []
-    for child in root.get_children().live().public().in_menu().only("title", "url_path", "path"):
+    for child in site_children(request):
+        if child.private or not child.show_in_menus:
+            continue
         current = page is not None and page.path.startswith(child.path)
         items.append({"title": child.title, "url": page_href(child, request), "current": current,
                       "exact": page is not None and page.pk == child.pk})
@@ -39,12 +34,9 @@ def main_menu(context) -> list[dict]:
 @register.simple_tag(takes_context=True)
 def footer_pages(context) -> list[dict]:
     """The home page's children kept out of menus: legal notice, accessibility..."""
-    root = _root(context["request"])
-    if root is None:
-        return []
-    pages = root.get_children().live().public().filter(show_in_menus=False)
-    return [{"title": p.title, "url": page_href(p, context["request"])}
-            for p in pages.only("title", "url_path", "path")]
+    request = context["request"]
+    return [{"title": p.title, "url": page_href(p, request)}
+            for p in site_children(request) if not p.private and not p.show_in_menus]
 
 
 @register.simple_tag(takes_context=True)
@@ -70,6 +62,12 @@ def breadcrumbs(context) -> list[Page]:
 @register.simple_tag(takes_context=True)
 def quick_link_href(context, link: QuickLink) -> str:
     return link.href(context["request"])
+
+
+@register.simple_tag(takes_context=True)
+def page_link(context, page: Page) -> str:
+    """`{% pageurl %}` for the site being served, without Wagtail's list of every site."""
+    return page_href(page, context["request"])
 
 
 @register.filter

@@ -55,7 +55,8 @@ options:
     description:
       - Services the member subscribes to, among C(website), C(extranet), C(cloud),
         C(agenda), C(convocation) (needs C(extranet) and C(agenda)), C(parapheur) (needs
-        C(extranet)), C(messagerie), C(ged), C(courrier) and C(grc) (needs C(website)).
+        C(extranet)), C(messagerie), C(ged), C(courrier), C(grc) (needs C(website)) and C(pes)
+        (needs C(parapheur)).
     type: list
     elements: str
     default: []

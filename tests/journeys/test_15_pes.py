@@ -1,0 +1,97 @@
+"""Mandats and titres for the Trésor public: Melle's DGS makes the « PES » circuit and deposits
+the accounting software's PES_Aller in the admin (/admin/pes/deposer/), the maire opens the
+folder on his tablet, reads its bordereaux in French (exercice, number, amount, pièces) and
+signs with his demo credential; the signed flux verifies with our verifier and, trusting the
+demo's certification authority alone, with Debian's xmlsec1."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import httpx
+
+from pes.verify import verify_flux, xmlsec_verify
+from signature.pki.keys import load_certificates
+from tests.pes.generate import make_flux
+
+from .browsing import activate_account, log_in, visitor
+from .people import MAIRE, MELLE, SECRETAIRE
+
+BUDGET = "COMMUNE DE MELLE — BUDGET PRINCIPAL"
+
+
+def signed_in(person, demo, site: str, who: dict) -> None:
+    """Logged in on `site`; the account activated first when no earlier journey did."""
+    log_in(person, site, who["uid"], who["password"])
+    if "/connexion/" in person.page.url:
+        activate_account(person, demo, who["email"], who["password"])
+        log_in(person, site, who["uid"], who["password"])
+
+
+def test_the_maire_signs_the_mandats_and_titres_the_dgs_deposited(demo, chromium, tmp_path):
+    site = demo.site(MELLE)
+    flux_path = tmp_path / "PESALR2_melle_novembre.xml"
+    flux_path.write_bytes(make_flux(siren="217901749", budget=BUDGET))
+
+    staff = visitor(chromium, "pes-staff")
+    signed_in(staff, demo, site, SECRETAIRE)
+    page = staff.page
+    staff.goto(site + "/admin/parapheur/collectivites/79174/circuits/nouveau/", "new circuit")
+    page.get_by_label("Nom du circuit").fill("Mandats et titres")
+    page.get_by_label("Type de dossier").fill("PES")
+    step = page.get_by_role("group", name="Étape 1")
+    step.get_by_label("Nature de l'étape").select_option(label="Signature")
+    step.get_by_label(re.compile(r"Sylvain Gaborit")).check()
+    page.get_by_role("button", name="Enregistrer le circuit").click()
+    staff.look("circuit saved")
+    assert "Mandats et titres" in staff.text()
+
+    # The admin's menu: « Flux PES » › « Déposer un flux ».
+    staff.goto(site + "/admin/", "admin")
+    page.get_by_role("button", name="Flux PES").click()
+    page.get_by_role("link", name="Déposer un flux").click()
+    page.wait_for_url(re.compile(r"/admin/pes/deposer/$"))
+    staff.look("deposit form")
+    page.get_by_label("Flux PES_Aller (fichier XML)").set_input_files(str(flux_path))
+    page.get_by_role("button", name="Déposer le flux").click()
+    page.wait_for_url(re.compile(r"/admin/parapheur/dossiers/\d+/$"))
+    staff.look("folder deposited")
+    text = staff.text()
+    assert "Flux déposé" in text and "Flux PES : 3 bordereaux" in text
+    assert "89\u202f990,00\u00a0€" in text
+    staff.goto(site + "/admin/pes/reglages/", "settings")
+    assert "chaque bordereau" in staff.text()
+    staff.assert_accessible()
+
+    maire = visitor(chromium, "pes-maire", viewport="tablet")
+    signed_in(maire, demo, site, MAIRE)
+    maire.look("space with the flux to sign")
+    parapheur = maire.page.get_by_role("region", name="Parapheur")
+    parapheur.get_by_role("link", name=re.compile(f"Flux PES {BUDGET}")).click()
+    maire.look("flux folder")
+    text = maire.text()
+    for words in ("Flux PES : 3 bordereaux", "Mandats", "Titres", "Exercice",
+                  "N° de bordereau", "Montant HT", "Pièces", "3\u202f751,20\u00a0€",
+                  "89\u202f990,00\u00a0€", "93\u202f832,20\u00a0€", "17/11/2026",
+                  "en qualité d'ordonnateur"):
+        assert words in text, words
+    maire.page.get_by_label("Signer").check()
+    maire.page.get_by_role("button", name="Valider").click()
+    maire.look("flux signed")
+    text = maire.text()
+    assert "Dossier signé." in text and "Signé en XAdES" in text, text[:2000]
+    maire.assert_accessible()
+
+    path = urlsplit(maire.page.locator("a[href*='/documents/']").first.get_attribute("href")).path
+    cookies = {c["name"]: c["value"] for c in maire.context.cookies()}
+    signed = httpx.get(f"{demo.url}{path}", headers={"Host": f"{MELLE}:{demo.port}"},
+                       cookies=cookies)
+    assert signed.status_code == 200 and b"<ds:SignatureValue>" in signed.content
+    root_pem = demo.var / "pki" / "racine-demo.pem"
+    result = verify_flux(signed.content, load_certificates([str(root_pem)]), online=False)
+    assert result.ok, [r.problems for r in result.reports]
+    assert len(result.reports) == 3 and {r.signer for r in result.reports} == {MAIRE["name"]}
+    assert {r.place for r in result.reports} == {"Melle France"}
+    checked = xmlsec_verify(signed.content, [root_pem])
+    assert [r.ok for r in checked] == [True, True, True], checked[0].output
