@@ -55,9 +55,9 @@ class PesRefused(ActRefused):
 
 
 def keeps_helios(member: RegistryMember) -> bool:
-    """Whether the member's staff send their accounting flux from here. Once the catalogue
-    offers a « pes » service, its subscribers do; until then every member that keeps its
-    acts here (the same tiers account carries both)."""
+    """Whether the member's staff send their accounting flux from here: the subscribers of
+    the catalogue's « pes » service (without one, every member that keeps its acts here:
+    the same tiers account carries both)."""
     if SERVICE in SERVICES:
         return member.active and SERVICE in (member.services or [])
     return keeps_acts(member)

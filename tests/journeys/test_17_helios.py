@@ -55,7 +55,7 @@ def test_a_pes_flux_is_transmitted_and_acquitted(demo, chromium, tmp_path):
     staff.look("flux deposited")
     assert f"Flux {FILENAME} : déposé chez le tiers." in staff.text(), staff.text()[:2000]
     assert "PESALR2_79174_2026_003" in staff.text()
-    assert page.locator("#bordereaux tbody tr").count() == 3
+    assert page.locator("#bordereaux-section tbody tr").count() == 3
     held = httpx.get(f"{tiers}/_standin/helios/transactions").json()
     (transaction, state), = held.items()
     assert state["filename"] == FILENAME and state["status"] == 1
@@ -74,11 +74,11 @@ def test_a_pes_flux_is_transmitted_and_acquitted(demo, chromium, tmp_path):
     page.get_by_role("button", name="Actualiser l'état").click()
     staff.look("flux acquitted")
     assert page.locator("#main .w-status").first.inner_text().strip() == "acquitté par Hélios"
-    acquit = page.locator("#acquit")
+    acquit = page.locator("#acquit-section")
     assert "flux accepté" in acquit.inner_text()
     rows = acquit.locator("tbody tr")
     assert rows.count() == 3 and "101" in rows.nth(2).inner_text()
-    history = page.locator("#history tbody tr")
+    history = page.locator("#history-section tbody tr")
     assert [history.nth(i).locator("td").nth(1).inner_text().strip()
             for i in range(history.count())] == [
         "reçu, en attente d'envoi", "déposé chez le tiers", "transmis à Hélios",
