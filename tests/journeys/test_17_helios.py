@@ -30,7 +30,7 @@ def test_a_pes_flux_is_transmitted_and_acquitted(demo, chromium, tmp_path):
         demo.story["secretaire activated"] = True
     log_in(staff, site, SECRETAIRE["uid"], SECRETAIRE["password"])
     staff.goto(site + "/admin/", "admin home")
-    page.get_by_role("link", name="Flux comptables (Hélios)").first.click()
+    page.get_by_role("link", name="Hélios", exact=True).first.click()
     page.wait_for_url(re.compile(r"/admin/helios/$"))
     staff.look("flux list empty")
     page.get_by_role("link", name="Transmettre un flux PES").first.click()
@@ -86,6 +86,10 @@ def test_a_pes_flux_is_transmitted_and_acquitted(demo, chromium, tmp_path):
         "reçu, en attente d'envoi", "déposé chez le tiers", "transmis à hélios",
         "acquitté par hélios"]
     assert page.get_by_role("link", name="PES_Acquit").count() == 1
+    acquit.scroll_into_view_if_needed()  # the admin scrolls its main column, not the page
+    staff.look("acquit read")
+    history.first.scroll_into_view_if_needed()
+    staff.look("flux history")
     staff.assert_accessible()
 
     staff.goto(site + "/admin/helios/", "flux list")
