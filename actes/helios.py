@@ -28,10 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mutualis import conf, uploads
-from provisioning.catalogue import SERVICES
 from provisioning.models import RegistryMember
 
-from .access import keeps_acts
+from .access import keeps_helios
 from .helios_models import HeliosFlux, HeliosFluxEvent, HeliosRetour
 from .services import ActRefused, read_file
 from .teletransmission import helios as tdt
@@ -41,7 +40,6 @@ from .teletransmission.s2low import S2lowSettings
 
 log = logging.getLogger(__name__)
 
-SERVICE = "pes"
 # The tiers' statuses as our states (S²LOW's HeliosStatus, teletransmission/helios.py).
 STATES = {tdt.POSTED: HeliosFlux.POSTED, tdt.WAITING: HeliosFlux.POSTED,
           tdt.PROCESSING: HeliosFlux.POSTED, tdt.TRANSMITTED: HeliosFlux.TRANSMITTED,
@@ -52,15 +50,6 @@ STATES = {tdt.POSTED: HeliosFlux.POSTED, tdt.WAITING: HeliosFlux.POSTED,
 
 class PesRefused(ActRefused):
     """A flux refused before it left: each message names the file and what is wrong."""
-
-
-def keeps_helios(member: RegistryMember) -> bool:
-    """Whether the member's staff send their accounting flux from here: the subscribers of
-    the catalogue's « pes » service (without one, every member that keeps its acts here:
-    the same tiers account carries both)."""
-    if SERVICE in SERVICES:
-        return member.active and SERVICE in (member.services or [])
-    return keeps_acts(member)
 
 
 def _config() -> dict | None:
@@ -155,11 +144,16 @@ def transmit_pes(member_code: str, filename: str, data: bytes, user=None) -> Hel
         _record(flux, HeliosFlux.STORED, _("Flux reçu : %(n)s bordereau(x), %(pj)s pièce(s) "
                                            "jointe(s).") % {"n": len(summary.bordereaux),
                                                             "pj": summary.pj})
-    from .tasks import send_flux
-
-    send_flux.delay(flux.pk)
+    _queue(flux.pk)
     flux.refresh_from_db()
     return flux
+
+
+def _queue(flux_id: int) -> None:
+    """The sending task (actes/tasks.py), by its name: the tasks module imports this one."""
+    from celery import current_app
+
+    current_app.tasks["actes.helios_send"].delay(flux_id)
 
 
 def transient(exc: TransmissionFailed) -> bool:
@@ -279,12 +273,10 @@ def import_retours(tiers) -> int:
 def refresh_pending(tiers=None) -> dict:
     """The periodic job: send what could not be sent, ask about what is pending, import
     the PES_Retour. Returns counts."""
-    from .tasks import send_flux
-
     counts = {"sent": 0, "changed": 0, "retours": 0}
     for flux_id in HeliosFlux.objects.filter(state=HeliosFlux.STORED).values_list("pk",
                                                                                    flat=True):
-        send_flux.delay(flux_id)
+        _queue(flux_id)
         counts["sent"] += 1
     pending = HeliosFlux.objects.filter(state__in=HeliosFlux.PENDING).exclude(transaction_id="")
     with _tiers(tiers) as client:
