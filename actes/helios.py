@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
+from celery import shared_task
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -150,10 +151,7 @@ def transmit_pes(member_code: str, filename: str, data: bytes, user=None) -> Hel
 
 
 def _queue(flux_id: int) -> None:
-    """The sending task (actes/tasks.py), by its name: the tasks module imports this one."""
-    from celery import current_app
-
-    current_app.tasks["actes.helios_send"].delay(flux_id)
+    send_flux.delay(flux_id)
 
 
 def transient(exc: TransmissionFailed) -> bool:
@@ -290,3 +288,36 @@ def refresh_pending(tiers=None) -> dict:
         except TransmissionFailed as exc:
             log.warning("PES_Retour not imported: %s", exc)
     return counts
+
+
+# ------------------------------------------------------------------ the tasks
+
+# Sending a flux, retried while the tiers cannot be reached (30 s, 1 min, 2 min…), then
+# left stored for the periodic job; and the periodic job itself. actes/tasks.py imports them.
+SEND_RETRIES = 5
+
+
+@shared_task(name="actes.helios_send", bind=True, acks_late=True, max_retries=SEND_RETRIES)
+def send_flux(self, flux_id: int) -> str:
+    """Post a stored PES flux; returns its state."""
+    try:
+        return send(flux_id).state
+    except TransmissionFailed as exc:
+        if not transient(exc) or self.request.retries >= SEND_RETRIES:
+            log.warning("PES flux %s not sent, the periodic job tries again: %s", flux_id, exc)
+            return "stored"
+        countdown = 30 * 2 ** self.request.retries
+        if self.request.is_eager:  # no broker (the embedded default): the next attempt now
+            retry = self.retry(exc=exc, countdown=countdown, throw=False)
+            return retry.sig.apply(retries=self.request.retries + 1).result
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(name="actes.helios_refresh")
+def helios_refresh() -> dict:
+    """Send the flux still stored, ask what became of those pending, import the PES_Acquit
+    and the PES_Retour. Without a tiers, there is nothing to ask."""
+    if not tiers_configured():
+        log.info("Hélios flux not refreshed: no tiers de télétransmission is configured")
+        return {"sent": 0, "changed": 0, "retours": 0}
+    return refresh_pending()
