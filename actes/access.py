@@ -47,11 +47,21 @@ def member_or_404(request: HttpRequest) -> RegistryMember:
     return member
 
 
+HELIOS_SERVICE = "pes"
+
+
+def keeps_helios(member: RegistryMember) -> bool:
+    """Whether the member's staff send their accounting flux to Hélios from here: the
+    subscribers of the catalogue's « pes » service (without one, every member that keeps its
+    acts here: the same tiers account carries both)."""
+    if HELIOS_SERVICE in SERVICES:
+        return member.active and HELIOS_SERVICE in (member.services or [])
+    return keeps_acts(member)
+
+
 def helios_member(request: HttpRequest) -> RegistryMember | None:
     """The host's member, if the user is its staff and it sends its accounting flux to Hélios
-    from here (`helios.keeps_helios`); None otherwise."""
-    from .helios import keeps_helios
-
+    from here (`keeps_helios`); None otherwise."""
     cached = getattr(request, "_helios_member", False)
     if cached is not False:
         return cached

@@ -22,16 +22,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
+from celery import shared_task
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mutualis import conf, uploads
-from provisioning.catalogue import SERVICES
 from provisioning.models import RegistryMember
 
-from .access import keeps_acts
+from .access import keeps_helios
 from .helios_models import HeliosFlux, HeliosFluxEvent, HeliosRetour
 from .services import ActRefused, read_file
 from .teletransmission import helios as tdt
@@ -41,7 +41,6 @@ from .teletransmission.s2low import S2lowSettings
 
 log = logging.getLogger(__name__)
 
-SERVICE = "pes"
 # The tiers' statuses as our states (S²LOW's HeliosStatus, teletransmission/helios.py).
 STATES = {tdt.POSTED: HeliosFlux.POSTED, tdt.WAITING: HeliosFlux.POSTED,
           tdt.PROCESSING: HeliosFlux.POSTED, tdt.TRANSMITTED: HeliosFlux.TRANSMITTED,
@@ -52,15 +51,6 @@ STATES = {tdt.POSTED: HeliosFlux.POSTED, tdt.WAITING: HeliosFlux.POSTED,
 
 class PesRefused(ActRefused):
     """A flux refused before it left: each message names the file and what is wrong."""
-
-
-def keeps_helios(member: RegistryMember) -> bool:
-    """Whether the member's staff send their accounting flux from here. Once the catalogue
-    offers a « pes » service, its subscribers do; until then every member that keeps its
-    acts here (the same tiers account carries both)."""
-    if SERVICE in SERVICES:
-        return member.active and SERVICE in (member.services or [])
-    return keeps_acts(member)
 
 
 def _config() -> dict | None:
@@ -155,11 +145,13 @@ def transmit_pes(member_code: str, filename: str, data: bytes, user=None) -> Hel
         _record(flux, HeliosFlux.STORED, _("Flux reçu : %(n)s bordereau(x), %(pj)s pièce(s) "
                                            "jointe(s).") % {"n": len(summary.bordereaux),
                                                             "pj": summary.pj})
-    from .tasks import send_flux
-
-    send_flux.delay(flux.pk)
+    _queue(flux.pk)
     flux.refresh_from_db()
     return flux
+
+
+def _queue(flux_id: int) -> None:
+    send_flux.delay(flux_id)
 
 
 def transient(exc: TransmissionFailed) -> bool:
@@ -279,12 +271,10 @@ def import_retours(tiers) -> int:
 def refresh_pending(tiers=None) -> dict:
     """The periodic job: send what could not be sent, ask about what is pending, import
     the PES_Retour. Returns counts."""
-    from .tasks import send_flux
-
     counts = {"sent": 0, "changed": 0, "retours": 0}
     for flux_id in HeliosFlux.objects.filter(state=HeliosFlux.STORED).values_list("pk",
                                                                                    flat=True):
-        send_flux.delay(flux_id)
+        _queue(flux_id)
         counts["sent"] += 1
     pending = HeliosFlux.objects.filter(state__in=HeliosFlux.PENDING).exclude(transaction_id="")
     with _tiers(tiers) as client:
@@ -298,3 +288,36 @@ def refresh_pending(tiers=None) -> dict:
         except TransmissionFailed as exc:
             log.warning("PES_Retour not imported: %s", exc)
     return counts
+
+
+# ------------------------------------------------------------------ the tasks
+
+# Sending a flux, retried while the tiers cannot be reached (30 s, 1 min, 2 min…), then
+# left stored for the periodic job; and the periodic job itself. actes/tasks.py imports them.
+SEND_RETRIES = 5
+
+
+@shared_task(name="actes.helios_send", bind=True, acks_late=True, max_retries=SEND_RETRIES)
+def send_flux(self, flux_id: int) -> str:
+    """Post a stored PES flux; returns its state."""
+    try:
+        return send(flux_id).state
+    except TransmissionFailed as exc:
+        if not transient(exc) or self.request.retries >= SEND_RETRIES:
+            log.warning("PES flux %s not sent, the periodic job tries again: %s", flux_id, exc)
+            return "stored"
+        countdown = 30 * 2 ** self.request.retries
+        if self.request.is_eager:  # no broker (the embedded default): the next attempt now
+            retry = self.retry(exc=exc, countdown=countdown, throw=False)
+            return retry.sig.apply(retries=self.request.retries + 1).result
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(name="actes.helios_refresh")
+def helios_refresh() -> dict:
+    """Send the flux still stored, ask what became of those pending, import the PES_Acquit
+    and the PES_Retour. Without a tiers, there is nothing to ask."""
+    if not tiers_configured():
+        log.info("Hélios flux not refreshed: no tiers de télétransmission is configured")
+        return {"sent": 0, "changed": 0, "retours": 0}
+    return refresh_pending()

@@ -52,7 +52,8 @@ def helios_admin_urls():
 
 @hooks.register("register_admin_menu_item")
 def helios_menu_item() -> MenuItem:
-    return HeliosMenuItem(_("Flux comptables (Hélios)"), reverse("helios:index"),
+    # Short: the sidebar cuts longer labels; the page's title says « Flux comptables ».
+    return HeliosMenuItem(_("Hélios"), reverse("helios:index"),
                           icon_name="table", order=265)
 
 

@@ -17,6 +17,7 @@ SIREN, SIRET = "217901740", "21790174000013"
 def commune(sites, media) -> RegistryMember:
     member = RegistryMember.objects.get(code=sites.members[0].code)
     member.siren = SIREN
+    member.services = [*member.services, "parapheur", "pes"]  # the service that carries it
     member.save()
     settings = services.settings_of(member)
     settings.siret = SIRET

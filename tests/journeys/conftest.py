@@ -40,10 +40,18 @@ def demo(tmp_path_factory):
     # mailboxes to the `mail` system user, which must reach var/mail-server.
     var = Path(tempfile.mkdtemp(prefix="mutualis-demo-var-"))
     os.chmod(var, 0o711)
-    port = free_port()
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE")}
     env.update(MUTUALIS_VAR_DIR=str(var), PYTHONUNBUFFERED="1")
+    # The S²LOW stand-in (tests/doubles, moving only when told) as the demo's Hélios tiers:
+    # the Hélios journey (test_17) sends its PES flux there. The acts keep no tiers.
+    # It binds a port of its own choosing (0) and prints its address.
+    standin = subprocess.Popen(
+        [sys.executable, "-m", "tests.doubles.s2low_standin", "--port", "0", "--manual"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        start_new_session=True)
+    env.update(MUTUALIS_HELIOS_S2LOW_URL=standin.stdout.readline().split()[-1])
+    port = free_port()  # once the stand-in holds its own
     mutualis = [sys.executable, "-m", "mutualis.cli"]
     log = open(var / "demo.log", "w+")
     process = subprocess.Popen([*mutualis, "demo", "--addr", f"127.0.0.1:{port}"], cwd=ROOT,
@@ -64,6 +72,8 @@ def demo(tmp_path_factory):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
+        standin.terminate()
+        standin.wait(timeout=30)
         subprocess.run([*mutualis, "services", "stop"], cwd=ROOT, env=env,
                        capture_output=True, timeout=60)
         log.close()

@@ -188,13 +188,15 @@ def _act(code: str, name: str):
 
 def _helios(code: str, name: str) -> dict:
     """A PES flux sent to Hélios (actes.HeliosFlux, acquitted) and a PES_Retour, named with
-    SEARCH (every member sends its flux while the catalogue has no « pes » service)."""
+    SEARCH (the member subscribes to the « pes » service that carries them)."""
     from django.core.files.base import ContentFile
 
     from actes.helios_models import HeliosFlux, HeliosRetour
     from provisioning.models import RegistryMember
 
     member = RegistryMember.objects.get(code=code)
+    member.services = [*member.services, "pes"]
+    member.save()
     flux = HeliosFlux(member=member, filename=f"{SEARCH} de {name}.xml", size=12,
                       sha256="0" * 64, nom_fic=f"PES_{code}", state=HeliosFlux.ACQUITTED,
                       transaction_id="1", acquit=b"<PES_Acquit/>")

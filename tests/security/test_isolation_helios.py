@@ -49,6 +49,7 @@ def two(sites, media, settings):
     objects = {}
     for member, name, siren in ((a, "Alphaville", "217910000"), (b, "Bravoville", "217920000")):
         member.siren = siren
+        member.services = [*member.services, "parapheur", "pes"]
         member.save()
         member_settings = services.settings_of(member)
         member_settings.siret = f"{siren}00011"

@@ -337,7 +337,7 @@ def staff_and_superuser(db, media):
     from tests.factories import commune_inventory, provision
 
     inventory = commune_inventory(services=("website", "extranet", "convocation", "parapheur",
-                                            "courrier", "ged", "grc"))
+                                            "courrier", "ged", "grc", "pes"))
     provision(inventory)
     member = inventory.members[0]
     secretary = next(p for p in inventory.people
