@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 
+from celery import shared_task
 from django.db import transaction
 
 from provisioning.access import subscribes
@@ -92,8 +93,9 @@ def sync(member) -> tuple[int, int]:
     return copied, removed
 
 
-def run(member_pk: int) -> None:
-    """What the task does: sync, and log (never raise) when Nextcloud fails."""
+@shared_task(name="ged.mirror", acks_late=True)
+def mirror_task(member_pk: int) -> None:
+    """Sync the member's copies (idempotent); logs, never raises, when Nextcloud fails."""
     from provisioning.models import RegistryMember
 
     member = RegistryMember.objects.get(pk=member_pk)
@@ -106,8 +108,5 @@ def run(member_pk: int) -> None:
 
 def schedule(member) -> None:
     """Sync the member's copies once the current transaction has committed."""
-    if not mirrored(member):
-        return
-    from .tasks import mirror
-
-    transaction.on_commit(lambda: mirror.delay(member.pk))
+    if mirrored(member):
+        transaction.on_commit(lambda: mirror_task.delay(member.pk))

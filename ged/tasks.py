@@ -1,13 +1,6 @@
-"""Celery tasks of the GED (eager in-process unless a broker is configured)."""
+"""Celery tasks of the GED (eager in-process unless a broker is configured), found here by
+the worker's autodiscovery; each lives beside the code it runs."""
 
-from __future__ import annotations
+from .mirror import mirror_task
 
-from celery import shared_task
-
-from . import mirror as mirrors
-
-
-@shared_task(name="ged.mirror", acks_late=True)
-def mirror(member_pk: int) -> None:
-    """Bring the member's read-only Nextcloud copies up to date (idempotent)."""
-    mirrors.run(member_pk)
+__all__ = ["mirror_task"]
