@@ -96,11 +96,14 @@ def sync(member) -> tuple[int, int]:
 @shared_task(name="ged.mirror", acks_late=True)
 def mirror_task(member_pk: int) -> None:
     """Sync the member's copies (idempotent); logs, never raises, when Nextcloud fails."""
+    from nextcloud_bridge.services import FolderMissing
     from provisioning.models import RegistryMember
 
     member = RegistryMember.objects.get(pk=member_pk)
     try:
         sync(member)
+    except FolderMissing as exc:  # the inventory not applied yet: copied once it is
+        log.warning("GED: no Nextcloud copy for %s yet: %s", member.code, exc)
     except Exception:
         log.exception("GED: the Nextcloud copy of %s's documents failed; the next run "
                       "copies what is left", member.code)
