@@ -74,9 +74,11 @@ def _fts5(found: QuerySet, text: str) -> QuerySet:
     if not query:
         return found.none()
     # A join on the FTS5 table, so that its MATCH drives the query and bm25 (lower is better)
-    # comes with each row found; the ORM has no join on a virtual table, hence extra(). (A
-    # correlated subquery per row took minutes over 200,000 documents: benchmarks/bench_ged.)
-    where = [f"{FTS} MATCH %s", f'{FTS}.rowid = "ged_document"."id"']
+    # comes with each row found; the ORM has no join on a virtual table, hence extra(). The
+    # unary + keeps SQLite from looping over the member's documents and evaluating the MATCH
+    # once per document (as it chose for count(): minutes over 200,000 documents, like a
+    # correlated subquery did; benchmarks/bench_ged.py).
+    where = [f"{FTS} MATCH %s", f'+{FTS}.rowid = "ged_document"."id"']
     return (found.extra(tables=[FTS], where=where, params=[query],
                         select={"rank": f"bm25({FTS})"}).order_by("rank", "-pk"))
 
