@@ -37,9 +37,7 @@ def _read(field) -> bytes:
 
 def file_item(item_id: int) -> int:
     """File a closed item's attachments; how many documents it has in the GED now."""
-    from ged.services import file_from_app
-
-    from .ocr import pdf_text
+    from ged.services import file_from_app, pdf_text
 
     item = Item.objects.select_related("member", "correspondent").get(pk=item_id)
     if item.status != n.CLOSED or item.confidential or not subscribes(item.member, "ged"):

@@ -30,7 +30,7 @@ from mutualis.admin_forms import StaffFormView
 from mutualis.private_files import serve_private
 from provisioning import people
 
-from . import mirror, plan, retention, services
+from . import plan, retention, services
 from .access import member_or_404
 from .connector import ArchiveConnector, ArchiveUnavailable
 from .forms import FilingForm, HoldForm, RuleForm, VersionForm, VisaForm
@@ -311,8 +311,8 @@ class DocumentView(HostObjectMixin, PageView):
             "document": document, "rule": document.doc_type,
             "department": people.departments(self.member).get(document.department,
                                                               document.department),
-            "nextcloud_folder": mirror.mirrored(self.member),
             "versions": document.versions.order_by("-number"),
+            "copies": document.versions.exclude(mirror_path="").order_by("number"),
             "holds": document.holds.order_by("-started_at"),
             "held": services.is_held(document),
             "history": AuditEntry.objects.filter(member=self.member, document=document)

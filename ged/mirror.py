@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 
+from celery import shared_task
 from django.db import transaction
 
 from provisioning.access import subscribes
@@ -92,13 +93,17 @@ def sync(member) -> tuple[int, int]:
     return copied, removed
 
 
-def run(member_pk: int) -> None:
-    """What the task does: sync, and log (never raise) when Nextcloud fails."""
+@shared_task(name="ged.mirror", acks_late=True)
+def mirror_task(member_pk: int) -> None:
+    """Sync the member's copies (idempotent); logs, never raises, when Nextcloud fails."""
+    from nextcloud_bridge.services import FolderMissing
     from provisioning.models import RegistryMember
 
     member = RegistryMember.objects.get(pk=member_pk)
     try:
         sync(member)
+    except FolderMissing as exc:  # the inventory not applied yet: copied once it is
+        log.warning("GED: no Nextcloud copy for %s yet: %s", member.code, exc)
     except Exception:
         log.exception("GED: the Nextcloud copy of %s's documents failed; the next run "
                       "copies what is left", member.code)
@@ -106,8 +111,5 @@ def run(member_pk: int) -> None:
 
 def schedule(member) -> None:
     """Sync the member's copies once the current transaction has committed."""
-    if not mirrored(member):
-        return
-    from .tasks import mirror
-
-    transaction.on_commit(lambda: mirror.delay(member.pk))
+    if mirrored(member):
+        transaction.on_commit(lambda: mirror_task.delay(member.pk))

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
+from django.urls import reverse
 
 from ged import mirror, retention, services
 from ged.models import DocumentVersion
@@ -21,6 +22,7 @@ from provisioning.engine import make_plan
 from provisioning.inventory import Inventory, Syndicate
 from provisioning.models import RegistryMember
 from provisioning.naming import mount_point, staff_group
+from tests.actes.staff import staff_client
 from tests.factories import make_member as inventory_member
 from tests.factories import make_pdf
 from tests.fixtures.nextcloud import driver_settings
@@ -124,6 +126,10 @@ def test_the_staff_read_the_copy_and_cannot_change_it(member, agent, nc_admin):
     assert "G" in permissions and not set("WDNVCK") & set(permissions), permissions
     with version.file.open("rb") as f:
         assert client.get(url(member, uid, path)).content == f.read()  # unchanged
+    # The document's page says where its copy is.
+    page = staff_client(member).get(reverse("ged:document", args=[document.pk]))
+    assert ("copie en lecture seule dans le dossier Nextcloud « GED », "
+            f"{path}") in page.content.decode()
 
 
 def test_a_new_version_is_a_new_file_beside_the_old_one(member, agent):
