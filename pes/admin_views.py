@@ -5,11 +5,13 @@ parapheur, and the member's PES settings. Both work on the host's member, for it
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import View
 from wagtail.admin import messages
 
+from actes.helios import PesRefused
 from mutualis.admin_forms import StaffFormView
 from provisioning import people
 from signature.errors import SignatureError
@@ -17,6 +19,7 @@ from signature.errors import SignatureError
 from . import services
 from .access import member_or_404
 from .forms import SettingsForm, SubmitForm
+from .models import PesFlux
 from .signing import settings_for
 
 
@@ -61,3 +64,21 @@ class SettingsView(MemberMixin, StaffFormView):
         form.save()
         messages.success(self.request, _("Réglages enregistrés."))
         return redirect("pes:settings")
+
+
+class TransmitView(MemberMixin, View):
+    """« Transmettre au Trésor public »: the signed flux of the folder, to Hélios. The host's
+    member is checked first (another member's folder is a 404, whatever the method)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, folder: int):
+        item = get_object_or_404(PesFlux, folder__pk=folder, folder__member=self.member)
+        try:
+            sent = services.transmit(item, request.user)
+        except (PesRefused, SignatureError) as exc:
+            messages.error(request, str(exc))
+            return redirect("signature:folder", folder)
+        messages.success(request, _("Flux %(name)s transmis : %(state)s.") % {
+            "name": sent.filename, "state": sent.get_state_display()})
+        return redirect("helios:flux", sent.pk)

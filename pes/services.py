@@ -76,8 +76,10 @@ def bordereaux_panel(folder: Folder) -> dict | None:
             "mismatch": b["declared_pieces"] not in (None, b["pieces"]),
             "declared": b["declared_pieces"], "attachments": b["attachments"]})
     total = sum((Decimal(b["amount"]) for b in item.bordereaux), Decimal(0))
+    signed = item.is_signed
     return {"template": "pes/bordereaux.html", "admin_template": "pes/admin/bordereaux.html",
-            "pes": item, "pes_signed": item.is_signed, "pes_rows": rows,
+            "pes": item, "pes_signed": signed, "pes_rows": rows,
+            "pes_transmission": transmission_of(item) if signed else None,
             "pes_total": pes_flux.euros(total),
             "pes_pieces": sum(b["pieces"] for b in item.bordereaux)}
 
@@ -88,6 +90,22 @@ def flux_of(folder: Folder) -> PesFlux:
         raise SignatureError(_("Le dossier %(ref)s ne porte pas de flux PES.")
                              % {"ref": folder.reference})
     return item
+
+
+def transmission_of(item: PesFlux):
+    """The latest Hélios transmission of the signed flux (actes.helios), or None."""
+    from actes.helios_models import HeliosFlux
+
+    return (HeliosFlux.objects.filter(member=item.folder.member, sha256=item.signed_sha256)
+            .order_by("-pk").first()) if item.signed_sha256 else None
+
+
+def transmit(item: PesFlux, user):
+    """Send the signed flux to Hélios through the tiers (actes.helios.transmit_pes: the
+    checks, the storage, the sending task); its refusals are `actes.helios.PesRefused`."""
+    from actes.helios import transmit_pes
+
+    return transmit_pes(item.folder.member.code, item.file_name, signed_bytes(item), user)
 
 
 def signed_bytes(item: PesFlux | Folder) -> bytes:

@@ -44,11 +44,11 @@ def two_members(registry):
 def test_the_pes_pages_work_on_the_hosts_member_only(two_members):
     registry, theirs, bravo = two_members
     views = namespace_views("pes")
-    assert {name for name, _ in views} == {"pes:submit", "pes:settings"}
-    assert all(not params for _, params in views)
+    assert {name for name, _ in views} == {"pes:submit", "pes:settings", "pes:transmit"}
+    assert dict(views)["pes:transmit"] == ("folder",)
     on_alpha = _client("alphaville.localhost", bravo)
-    for name, _ in views:
-        url = reverse(name)
+    for name, params in views:
+        url = reverse(name, kwargs={"folder": theirs.pk} if params else None)
         assert on_alpha.get(url).status_code == 404
         answer = on_alpha.post(url, {"file": SimpleUploadedFile("x.xml", make_flux()),
                                      "mode": "flux", "city": "Piraté"})
@@ -69,3 +69,6 @@ def test_the_pes_pages_work_on_the_hosts_member_only(two_members):
     assert folder_page.status_code == 404 and b"217901010" not in folder_page.content
     listing = html.unescape(on_bravo.get("/admin/parapheur/").content.decode())
     assert "BRAVOVILLE" in listing and "ALPHAVILLE" not in listing
+    # Nor its transmission to Hélios from her own host.
+    sent = on_bravo.post(reverse("pes:transmit", kwargs={"folder": theirs.pk}))
+    assert sent.status_code == 404
