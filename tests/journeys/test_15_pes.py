@@ -2,7 +2,8 @@
 the accounting software's PES_Aller in the admin (/admin/pes/deposer/), the maire opens the
 folder on his tablet, reads its bordereaux in French (exercice, number, amount, pièces) and
 signs with his demo credential; the signed flux verifies with our verifier and, trusting the
-demo's certification authority alone, with Debian's xmlsec1."""
+demo's certification authority alone, with Debian's xmlsec1; the DGS then sends it to Hélios
+from its folder."""
 
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ def test_the_maire_signs_the_mandats_and_titres_the_dgs_deposited(demo, chromium
     page.get_by_label("Flux PES_Aller (fichier XML)").set_input_files(str(flux_path))
     page.get_by_role("button", name="Déposer le flux").click()
     page.wait_for_url(re.compile(r"/admin/parapheur/dossiers/\d+/$"))
+    folder_url = page.url
     staff.look("folder deposited")
     text = staff.text()
     assert "Flux déposé" in text and "Flux PES : 3 bordereaux" in text
@@ -95,3 +97,15 @@ def test_the_maire_signs_the_mandats_and_titres_the_dgs_deposited(demo, chromium
     assert {r.place for r in result.reports} == {"Melle France"}
     checked = xmlsec_verify(signed.content, [root_pem])
     assert [r.ok for r in checked] == [True, True, True], checked[0].output
+
+    # The DGS sends the signed flux to the Trésor public from its folder (the demo's tiers
+    # is the S²LOW stand-in), once.
+    staff.goto(folder_url, "folder signed, in the admin")
+    page.get_by_role("button", name="Transmettre au Trésor public (Hélios)").click()
+    page.wait_for_url(re.compile(r"/admin/helios/\d+/$"))
+    staff.look("flux sent to helios")
+    assert "déposé chez le tiers" in staff.text(), staff.text()[:2000]
+    staff.assert_accessible()
+    staff.goto(folder_url, "folder after the transmission")
+    assert "Transmis au Trésor public (Hélios) : déposé chez le tiers." in staff.text()
+    assert page.get_by_role("button", name="Transmettre au Trésor public (Hélios)").count() == 0
