@@ -25,19 +25,24 @@ def keeps_acts(member: RegistryMember) -> bool:
     return member.active and (SERVICE not in SERVICES or SERVICE in (member.services or []))
 
 
-def host_member(request: HttpRequest) -> RegistryMember | None:
-    """The member whose host the request came on, if the user is its staff and it keeps its
-    acts here; None otherwise (another host, another member's staff, an official)."""
-    cached = getattr(request, "_actes_member", False)
+def _staff_member(request: HttpRequest, keeps, cache: str) -> RegistryMember | None:
+    """The member whose host the request came on, if the user is its staff and `keeps(member)`;
+    None otherwise. Kept on the request under `cache` (asked several times per page)."""
+    cached = getattr(request, cache, False)
     if cached is not False:
         return cached
     host = request.get_host().rsplit(":", 1)[0].lower()
     member = people.member_at(host)
-    if member is None or not standing(request.user).is_staff_of(member) or (
-            not keeps_acts(member)):
+    if member is None or not standing(request.user).is_staff_of(member) or not keeps(member):
         member = None
-    request._actes_member = member
+    setattr(request, cache, member)
     return member
+
+
+def host_member(request: HttpRequest) -> RegistryMember | None:
+    """The host's member, if the user is its staff and it keeps its acts here; None otherwise
+    (another host, another member's staff, an official)."""
+    return _staff_member(request, keeps_acts, "_actes_member")
 
 
 def member_or_404(request: HttpRequest) -> RegistryMember:
@@ -62,16 +67,7 @@ def keeps_helios(member: RegistryMember) -> bool:
 def helios_member(request: HttpRequest) -> RegistryMember | None:
     """The host's member, if the user is its staff and it sends its accounting flux to Hélios
     from here (`keeps_helios`); None otherwise."""
-    cached = getattr(request, "_helios_member", False)
-    if cached is not False:
-        return cached
-    host = request.get_host().rsplit(":", 1)[0].lower()
-    member = people.member_at(host)
-    if member is None or not standing(request.user).is_staff_of(member) or (
-            not keeps_helios(member)):
-        member = None
-    request._helios_member = member
-    return member
+    return _staff_member(request, keeps_helios, "_helios_member")
 
 
 def helios_member_or_404(request: HttpRequest) -> RegistryMember:

@@ -119,6 +119,15 @@ def activate_account(person: Visitor, demo: Demo, address: str, password: str) -
     assert "Votre mot de passe est enregistré" in person.text()
 
 
+def signed_in(person: Visitor, demo: Demo, site: str, who: dict) -> None:
+    """Logged in on `site` as `who` (tests/journeys/people.py); the account activated first
+    when no earlier journey did (each journey may run alone)."""
+    log_in(person, site, who["uid"], who["password"])
+    if "/connexion/" in person.page.url:
+        activate_account(person, demo, who["email"], who["password"])
+        log_in(person, site, who["uid"], who["password"])
+
+
 def pdf_file(folder: Path, name: str, title: str) -> Path:
     """A one-page PDF such as a secrétaire would upload."""
     path = folder / name

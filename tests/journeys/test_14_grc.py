@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from PIL import Image
 
-from .browsing import activate_account, log_in, open_mail, visitor
+from .browsing import open_mail, signed_in, visitor
 from .people import MELLE, OTHER_COMMUNE, OTHER_STAFF, SECRETAIRE
 
 CITIZEN = "camille.riveraine@example.org"
@@ -18,13 +18,6 @@ CITIZEN = "camille.riveraine@example.org"
 # a person takes longer, the browser here does not.
 FILL_TIME_MS = 3300
 
-
-def signed_in(person, demo, site: str, who: dict) -> None:
-    """Logged in on `site`; the account activated first when no earlier journey did."""
-    log_in(person, site, who["uid"], who["password"])
-    if "/connexion/" in person.page.url:
-        activate_account(person, demo, who["email"], who["password"])
-        log_in(person, site, who["uid"], who["password"])
 
 
 def test_a_signalement_from_the_site_to_its_delivery(demo, chromium, tmp_path):

@@ -16,18 +16,11 @@ from pes.verify import verify_flux, xmlsec_verify
 from signature.pki.keys import load_certificates
 from tests.pes.generate import make_flux
 
-from .browsing import activate_account, log_in, visitor
+from .browsing import signed_in, visitor
 from .people import MAIRE, MELLE, SECRETAIRE
 
 BUDGET = "COMMUNE DE MELLE — BUDGET PRINCIPAL"
 
-
-def signed_in(person, demo, site: str, who: dict) -> None:
-    """Logged in on `site`; the account activated first when no earlier journey did."""
-    log_in(person, site, who["uid"], who["password"])
-    if "/connexion/" in person.page.url:
-        activate_account(person, demo, who["email"], who["password"])
-        log_in(person, site, who["uid"], who["password"])
 
 
 def test_the_maire_signs_the_mandats_and_titres_the_dgs_deposited(demo, chromium, tmp_path):

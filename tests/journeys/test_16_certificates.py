@@ -106,7 +106,8 @@ def test_the_syndicate_registers_a_certificate_and_prepares_its_renewal(demo, ch
     page.get_by_role("button", name="Enregistrer la vérification").click()
     page.wait_for_url(certificate_url)
     admin.look("identity check recorded")
-    assert "Carte nationale d'identité n° 0412345678" in page.locator("#identity-checks").inner_text()
+    checks = page.locator("#identity-checks").inner_text()
+    assert "Carte nationale d'identité n° 0412345678" in checks
 
     # The register, filtered on what expires within 90 days: the badge.
     admin.goto(demo.url + "/admin/certificats/?expiring=90", "expiring within 90 days")

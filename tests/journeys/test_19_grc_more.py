@@ -8,19 +8,12 @@ from __future__ import annotations
 
 import re
 
-from .browsing import activate_account, log_in, visitor
+from .browsing import signed_in, visitor
 from .people import MELLE, SECRETAIRE
 
 CITIZEN = "ines.fourmont@example.org"
 FILL_TIME_MS = 3300  # the form refuses what is posted sooner after it was opened (robots)
 
-
-def signed_in(person, demo, site: str, who: dict) -> None:
-    """Logged in on `site`; the account activated first when no earlier journey did."""
-    log_in(person, site, who["uid"], who["password"])
-    if "/connexion/" in person.page.url:
-        activate_account(person, demo, who["email"], who["password"])
-        log_in(person, site, who["uid"], who["password"])
 
 
 def test_a_demarche_adjusted_then_filed_with_its_new_field(demo, chromium):
