@@ -65,12 +65,9 @@ class InProcessExecutor(Executor):
         default_limit = threading.BoundedSemaphore(4)
 
         def run_batch(prev: list[dict], batch: Batch) -> dict:
-            try:
-                with limits.get(batch.backend, default_limit):
-                    return apply_batch(prev, run_id, batch.backend, batch.payload(),
-                                       self.driver_for)
-            finally:
-                connections.close_all()  # this pool thread's own connections: none may linger
+            with limits.get(batch.backend, default_limit):
+                return apply_batch(prev, run_id, batch.backend, batch.payload(),
+                                   self.driver_for)
 
         def run_steps(prev: list[dict], steps: list[list[Batch]], pool) -> list[dict]:
             results = list(prev)
@@ -85,12 +82,43 @@ class InProcessExecutor(Executor):
             return results[len(prev):]
 
         workers = max(2, sum(conf.MUTUALIS_BACKEND_CONCURRENCY.values()))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with _ThreadPool(workers) as pool:
             shared = run_steps([], schedule.shared_steps, pool)
             chains = list(pool.map(lambda ch: run_chain(shared, ch),
                                    schedule.member_chains.values()))
             done = shared + [r for results in chains for r in results]
             return run_steps(done, schedule.shared_retire_steps, pool)
+
+
+class _ThreadPool(ThreadPoolExecutor):
+    """`workers` threads that keep their database connections from one batch to the next (a
+    new connection for each batch, with SQLite's set-up pragmas, was half of the engine's own
+    time) and each close them when the pool shuts down: none may linger."""
+
+    def __init__(self, workers: int):
+        super().__init__(max_workers=workers)
+        self.workers = workers
+        self._in_each_thread(lambda: None)  # every thread started now: `workers` of them
+
+    def _in_each_thread(self, action: Callable[[], None]) -> None:
+        # `workers` tasks that wait for each other: each thread takes exactly one.
+        barrier = threading.Barrier(self.workers)
+
+        def task() -> None:
+            try:
+                barrier.wait(timeout=60)
+            except threading.BrokenBarrierError:
+                pass
+            action()
+
+        for future in [self.submit(task) for _ in range(self.workers)]:
+            future.result()
+
+    def shutdown(self, wait: bool = True, **kwargs) -> None:
+        try:
+            self._in_each_thread(connections.close_all)
+        finally:
+            super().shutdown(wait=wait, **kwargs)
 
 
 class CeleryExecutor(Executor):

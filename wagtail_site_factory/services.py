@@ -19,6 +19,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Page
 
 from mutualis.links import site_url
+from mutualis.tasks import coalesced
 from provisioning import keys
 from provisioning.drivers import ProvisioningError
 
@@ -105,6 +106,7 @@ def publish_act(member_code: str, kind: str, title: str, act_date: date, filenam
     document.save()
     page = ActPage(title=title, slug=slug, kind=kind, number=number, act_date=act_date,
                    summary=summary, document=document, sitting=sitting)
-    index.add_child(instance=page)
-    page.save_revision().publish()
+    with coalesced():  # the page's index entries built once, not on each of its saves
+        index.add_child(instance=page)
+        page.save_revision(clean=False).publish()  # add_child has just cleaned it
     return _url(member, page)

@@ -199,6 +199,10 @@ WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
 CACHES = cache_url.caches(os.environ.get("MUTUALIS_CACHE_URL", "locmem://"),
                           os.environ.get("MUTUALIS_CACHE_PREFIX", "mutualis"))
 
+# Django's tasks (Wagtail's index updates) run in-process, coalesced where asked
+# (mutualis/tasks.py).
+TASKS = {"default": {"BACKEND": "mutualis.tasks.Backend"}}
+
 # Celery: eager in-process unless a broker is configured.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
