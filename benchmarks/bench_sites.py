@@ -29,17 +29,16 @@ start("sites")
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
-
-from provisioning.engine import apply_plan, make_plan  # noqa: E402
-from provisioning.registry import RegistryDriver  # noqa: E402
-from nextcloud_bridge.agendas.ics import Event  # noqa: E402
-from tests.factories import commune_inventory  # noqa: E402
 from wagtail.models import Site  # noqa: E402
 
+from nextcloud_bridge.agendas.ics import Event  # noqa: E402
+from provisioning.engine import apply_plan, make_plan  # noqa: E402
+from provisioning.registry import RegistryDriver  # noqa: E402
+from tests.factories import commune_inventory  # noqa: E402
 from wagtail_site_factory import agenda  # noqa: E402
 from wagtail_site_factory.driver import SiteDriver  # noqa: E402
 from wagtail_site_factory.models import NewsIndexPage, NewsPage  # noqa: E402
