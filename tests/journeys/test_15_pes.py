@@ -26,7 +26,7 @@ BUDGET = "COMMUNE DE MELLE — BUDGET PRINCIPAL"
 def test_the_maire_signs_the_mandats_and_titres_the_dgs_deposited(demo, chromium, tmp_path):
     site = demo.site(MELLE)
     flux_path = tmp_path / "PESALR2_melle_novembre.xml"
-    flux_path.write_bytes(make_flux(siren="217901749", budget=BUDGET))
+    flux_path.write_bytes(make_flux(siren="200081511", budget=BUDGET))  # Melle's SIREN
 
     staff = visitor(chromium, "pes-staff")
     signed_in(staff, demo, site, SECRETAIRE)
@@ -95,8 +95,9 @@ def test_the_maire_signs_the_mandats_and_titres_the_dgs_deposited(demo, chromium
     # is the S²LOW stand-in), once.
     staff.goto(folder_url, "folder signed, in the admin")
     page.get_by_role("button", name="Transmettre au Trésor public (Hélios)").click()
-    page.wait_for_url(re.compile(r"/admin/helios/\d+/$"))
+    page.wait_for_load_state()
     staff.look("flux sent to helios")
+    assert re.search(r"/admin/helios/\d+/$", page.url), staff.text()[:2000]
     assert "déposé chez le tiers" in staff.text(), staff.text()[:2000]
     staff.assert_accessible()
     staff.goto(folder_url, "folder after the transmission")
