@@ -29,6 +29,7 @@ def test_a_secretaire_sends_a_flux_and_follows_it_to_its_acquit(commune, tdt):
     assert flux.member == commune and flux.created_by.username == "zsecretaire"
     page = unescape(client.get(response["Location"]).content.decode())
     assert "déposé chez le tiers" in page and "Pas encore d'acquittement." in page
+    assert "2\xa0501,00\xa0€" in page  # the second mandats bordereau, the French way
     assert "Actualiser l'état" in page
 
     tdt.helios_acquit(flux.transaction_id, refused="Pièce justificative absente")
