@@ -13,6 +13,9 @@ Bad input is one French sentence naming the element and its line (`PesError`).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -50,6 +53,8 @@ class Bordereau:
     declared_pieces: int | None  # NbrPce
     attachments: int  # PJRef of its pièces
     line: int
+    # (IdPce, IdUnique) of each PJ a pièce refers to: for a mandat, the invoices it pays.
+    references: tuple[tuple[str, str], ...] = ()
 
     @property
     def kind_label(self) -> str:
@@ -67,7 +72,8 @@ class Attachment:
     name: str
     unique_id: str
     mime_type: str
-    size: int  # decoded bytes, estimated from the base64 length
+    size: int  # decoded bytes
+    sha256: str  # of the decoded file ("" when its base64 cannot be read)
 
 
 @dataclass
@@ -155,7 +161,9 @@ def _bordereau(kind: str, element: etree._Element) -> Bordereau:
         kind=kind, element_id=element.get("Id", ""), exercice=exercice, number=number,
         issued=_date(_value(block, "DteBordEm"), where, line), amount=amount,
         pieces=len(pieces), declared_pieces=int(declared) if declared.isdigit() else None,
-        attachments=sum(1 for _ in element.iterfind("Piece/BlocPiece/PJRef")), line=line)
+        attachments=sum(1 for _ in element.iterfind("Piece/BlocPiece/PJRef")), line=line,
+        references=tuple((_value(piece, "BlocPiece/InfoPce/IdPce"), _value(ref, "IdUnique"))
+                         for piece in pieces for ref in piece.iterfind("BlocPiece/PJRef")))
 
 
 def bordereau_elements(root: etree._Element) -> list[tuple[str, etree._Element]]:
@@ -190,10 +198,15 @@ def read(data: bytes) -> Flux:
     for pj in root.iterfind("PES_PJ/PJ"):
         content = pj.find("Contenu/Fichier")
         text = (content.text or "") if content is not None else ""
+        try:
+            decoded = base64.b64decode("".join(text.split()), validate=True)
+        except (binascii.Error, ValueError):
+            decoded = None
         flux.attachments.append(Attachment(
             name=_value(pj, "NomPJ"), unique_id=_value(pj, "IdUnique"),
             mime_type=content.get("MIMEType", "") if content is not None else "",
-            size=len("".join(text.split())) * 3 // 4))
+            size=len(decoded) if decoded is not None else 0,
+            sha256=hashlib.sha256(decoded).hexdigest() if decoded is not None else ""))
     return flux
 
 

@@ -42,6 +42,8 @@ class PesFlux(models.Model):
     # The bordereaux as the signer sees them (pes.flux.Bordereau, amounts as strings).
     bordereaux = models.JSONField(default=list)
     attachments = models.PositiveIntegerField(default=0)
+    # The register's invoices its mandats pay (pes.invoices.paid_invoices), found at deposit.
+    invoices = models.JSONField(default=list, blank=True)
     # Set when the flux is signed; it counts once the folder's document holds those bytes
     # (a folder changed during its signature stores nothing: `is_signed` is then False).
     signed_mode = models.CharField(max_length=10, choices=MODES, blank=True)

@@ -15,6 +15,7 @@ from signature.errors import SignatureError
 from signature.models import Folder
 
 from . import flux as pes_flux
+from .invoices import paid_invoices
 from .models import PesFlux
 
 FOLDER_TYPE = "PES"  # the circuit a member's PES folders take (type « PES »)
@@ -46,7 +47,8 @@ def submit_flux(person: RegistryPerson, member: RegistryMember, name: str, data:
     PesFlux.objects.create(
         folder=folder, file_name=(parsed.file_name or name)[:255], siren=parsed.siren[:14],
         budget=parsed.budget_label[:255], produced=parsed.produced,
-        bordereaux=[_row(b) for b in parsed.bordereaux], attachments=len(parsed.attachments))
+        bordereaux=[_row(b) for b in parsed.bordereaux], attachments=len(parsed.attachments),
+        invoices=paid_invoices(member, parsed))
     return folder
 
 

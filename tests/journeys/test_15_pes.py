@@ -1,5 +1,6 @@
 """Mandats and titres for the Trésor public: Melle's DGS makes the « PES » circuit and deposits
-the accounting software's PES_Aller in the admin (/admin/pes/deposer/), the maire opens the
+the accounting software's PES_Aller in the admin (/admin/pes/deposer/; one of its mandats pays
+an invoice of Melle's courrier register, and the folder links to it), the maire opens the
 folder on his tablet, reads its bordereaux in French (exercice, number, amount, pièces) and
 signs with his demo credential; the signed flux verifies with our verifier and, trusting the
 demo's certification authority alone, with Debian's xmlsec1; the DGS then sends it to Hélios
@@ -16,7 +17,7 @@ from pes.verify import verify_flux, xmlsec_verify
 from signature.pki.keys import load_certificates
 from tests.pes.generate import make_flux
 
-from .browsing import signed_in, visitor
+from .browsing import pdf_file, signed_in, visitor
 from .people import MAIRE, MELLE, SECRETAIRE
 
 BUDGET = "COMMUNE DE MELLE — BUDGET PRINCIPAL"
@@ -25,12 +26,27 @@ BUDGET = "COMMUNE DE MELLE — BUDGET PRINCIPAL"
 
 def test_the_maire_signs_the_mandats_and_titres_the_dgs_deposited(demo, chromium, tmp_path):
     site = demo.site(MELLE)
+    # The supplier's invoice, as Chorus Pro gave it: in the register, and in the flux's PES_PJ.
+    invoice = pdf_file(tmp_path, "facture-72-2.pdf", "Facture 2026-118 Librairie du Mellois")
     flux_path = tmp_path / "PESALR2_melle_novembre.xml"
-    flux_path.write_bytes(make_flux(siren="200081511", budget=BUDGET))  # Melle's SIREN
+    flux_path.write_bytes(make_flux(siren="200081511", budget=BUDGET,  # Melle's SIREN
+                                    pj_files={"facture-72-2.pdf": invoice.read_bytes()}))
 
     staff = visitor(chromium, "pes-staff")
     signed_in(staff, demo, site, SECRETAIRE)
     page = staff.page
+    staff.goto(site + "/admin/courrier/", "register")
+    page.get_by_role("link", name="Enregistrer au guichet").click()
+    page.get_by_label("Type").first.select_option(label="Facture")
+    page.get_by_label("Objet").fill("Fournitures scolaires, novembre")
+    page.get_by_label("Nouveau correspondant (nom)").fill("Librairie du Mellois")
+    page.get_by_label("Montant TTC (€)").fill("1250,40")
+    page.get_by_label("Pièces jointes").set_input_files(str(invoice))
+    page.get_by_role("button", name="Enregistrer le pli").click()
+    page.wait_for_url(re.compile(r"/admin/courrier/\d+/$"))
+    invoice_url = page.url
+    staff.look("invoice recorded")
+    chrono = re.search(r"\d{4}-A-\d{6}", staff.text()).group(0)
     staff.goto(site + "/admin/parapheur/collectivites/79174/circuits/nouveau/", "new circuit")
     page.get_by_label("Nom du circuit").fill("Mandats et titres")
     page.get_by_label("Type de dossier").fill("PES")
@@ -55,6 +71,11 @@ def test_the_maire_signs_the_mandats_and_titres_the_dgs_deposited(demo, chromium
     text = staff.text()
     assert "Flux déposé" in text and "Flux PES : 3 bordereaux" in text
     assert "89\u202f990,00\u00a0€" in text
+    # The mandat pays the invoice of the register: a link to it.
+    paid = page.get_by_role("table", name="Factures du registre du courrier que ces mandats paient")
+    assert "72002" in paid.inner_text() and "Librairie du Mellois" in paid.inner_text()
+    assert paid.get_by_role("link", name=chrono).get_attribute("href") == urlsplit(
+        invoice_url).path
     staff.goto(site + "/admin/pes/reglages/", "settings")
     assert "chaque bordereau" in staff.text()
     staff.assert_accessible()

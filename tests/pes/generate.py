@@ -80,9 +80,10 @@ def _bordereau(parent, spec: BordereauSpec, pj: list[tuple[str, str]]) -> None:
 
 def make_flux(bordereaux: list[BordereauSpec] | None = None, *, siren: str = "217901010",
               budget: str = "COMMUNE D'ALPHAVILLE — BUDGET PRINCIPAL", pj_padding: int = 0,
-              encoding: str = "ISO-8859-1") -> bytes:
+              encoding: str = "ISO-8859-1", pj_files: dict[str, bytes] | None = None) -> bytes:
     """A PES_Aller; by default two bordereaux of mandats and one of titres, with their PJ.
-    `pj_padding` bytes are added to each PDF (a flux of a given size)."""
+    `pj_padding` bytes are added to each PDF (a flux of a given size); `pj_files` gives the
+    content of some PJ by name (e.g. "facture-72-2.pdf": an invoice of the register)."""
     if bordereaux is None:
         bordereaux = [BordereauSpec(DEPENSE, 72, pieces=3), BordereauSpec(DEPENSE, 73, pieces=1,
                       amount=Decimal("89990.00")), BordereauSpec(RECETTE, 12, pieces=2,
@@ -125,7 +126,8 @@ def make_flux(bordereaux: list[BordereauSpec] | None = None, *, siren: str = "21
             item = etree.SubElement(part, "PJ")
             content = etree.SubElement(etree.SubElement(item, "Contenu"), "Fichier",
                                        MIMEType="application/pdf")
-            content.text = base64.b64encode(_pdf(name, pj_padding)).decode()
+            data = (pj_files or {}).get(name) or _pdf(name, pj_padding)
+            content.text = base64.b64encode(data).decode()
             _v(item, "IdUnique", unique)
             _v(item, "NomPJ", name)
             _v(item, "TypePJ", "007")
