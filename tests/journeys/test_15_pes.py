@@ -40,7 +40,7 @@ def test_the_maire_signs_the_mandats_and_titres_the_dgs_deposited(demo, chromium
     page.get_by_label("Type").first.select_option(label="Facture")
     page.get_by_label("Objet").fill("Fournitures scolaires, novembre")
     page.get_by_label("Nouveau correspondant (nom)").fill("Librairie du Mellois")
-    page.get_by_label("Montant TTC (€)").fill("1250,40")
+    page.get_by_label("Montant TTC (€)").fill("1250.40")
     page.get_by_label("Pièces jointes").set_input_files(str(invoice))
     page.get_by_role("button", name="Enregistrer le pli").click()
     page.wait_for_url(re.compile(r"/admin/courrier/\d+/$"))
