@@ -112,12 +112,19 @@ def scan(member, settle: float = SETTLE_SECONDS) -> dict:
 
 
 def scan_all() -> dict:
-    total = {"members": 0, "recorded": 0, "refused": 0}
+    """Every member's folder; one that cannot be read (its rights, a full disk) is logged
+    and counted, and the others' are scanned all the same."""
+    total = {"members": 0, "recorded": 0, "refused": 0, "failed": 0}
     if root() is None:
         return total
     for member in people.subscribing(people.members(), "courrier"):
-        done = scan(member)
         total["members"] += 1
+        try:
+            done = scan(member)
+        except OSError:
+            log.exception("watched folder of %s not read", member.code)
+            total["failed"] += 1
+            continue
         total["recorded"] += done["recorded"]
         total["refused"] += done["refused"]
     return total

@@ -224,8 +224,13 @@ def fetch(member: RegistryMember, access) -> Outcome:
                 continue
             try:
                 item = record_message(member, raw, access.address)
-            except Refused as exc:
-                reason = " ; ".join(exc.messages)
+            except Exception as exc:  # one message never blocks the mailbox: set aside, said
+                if isinstance(exc, Refused):
+                    reason = " ; ".join(exc.messages)
+                else:
+                    log.exception("courrier@ of %s: a message could not be recorded", member.code)
+                    reason = _("le message n'a pas pu être enregistré (erreur inattendue, "
+                               "consignée dans le journal de l'application).")
                 _move(box, uid, REFUSED)
                 _refusal(member, raw, access.address, reason)
                 outcome.refused.append(reason)

@@ -32,7 +32,10 @@ from .register import SYSTEM, log_step
 
 
 def _open():
-    return Item.objects.filter(due_on__isnull=False).exclude(
+    """Late items of the members that keep their courrier here (one that left or no longer
+    subscribes gets no reminder)."""
+    members = people.subscribing(people.members(), "courrier")
+    return Item.objects.filter(member__in=members, due_on__isnull=False).exclude(
         status__in=(n.TREATED, n.CLOSED)).exclude(department="")
 
 

@@ -47,7 +47,8 @@ def test_each_periodic_job_runs_with_nothing_configured(settings, capfd):
                        "courrier.chorus_import": {"members": 0, "recorded": 0, "refused": 0,
                                                   "failed": 0, "statuses": {
                                                       "sent": 0, "failed": 0, "waiting": 0}},
-                       "courrier.watch_folders": {"members": 0, "recorded": 0, "refused": 0},
+                       "courrier.watch_folders": {"members": 0, "recorded": 0, "refused": 0,
+                                                  "failed": 0},
                        "courrier.reminders": {"reminded": 0, "escalated": 0},
                        "grc.reminders": {"reminded": 0, "escalated": 0}, "grc.retention": 0,
                        "ged.retention": {"members": 0, "proposals": 0, "documents": 0},

@@ -42,7 +42,7 @@ def test_dropped_files_become_items_and_move(settings, tmp_path,
     drop(tmp_path / "79061", "celles.pdf", make_pdf("Lettre pour Celles"))
     with django_capture_on_commit_callbacks(execute=True):
         done = watch_folders.delay().get()
-    assert done == {"members": 2, "recorded": 3, "refused": 1}
+    assert done == {"members": 2, "recorded": 3, "refused": 1, "failed": 0}
     letter = Item.objects.get(member=melle, subject="raccordement")
     assert letter.channel == n.FOLDER and letter.attachments.get().file.read() == scan
     assert "Écoles" in Item.objects.get(pk=letter.pk).text or "coles" in \
@@ -70,4 +70,15 @@ def test_dropped_files_become_items_and_move(settings, tmp_path,
 def test_no_root_no_work(settings):
     settings.MUTUALIS_COURRIER_WATCH_ROOT = ""
     member()
-    assert watch_folders.delay().get() == {"members": 0, "recorded": 0, "refused": 0}
+    assert watch_folders.delay().get() == {"members": 0, "recorded": 0, "refused": 0,
+                                           "failed": 0}
+
+
+def test_a_folder_that_cannot_be_read_does_not_stop_the_others(settings, tmp_path):
+    settings.MUTUALIS_COURRIER_WATCH_ROOT = str(tmp_path)
+    member(), member("79061", "Celles-sur-Belle")
+    (tmp_path / "79174").write_text("un fichier là où le dossier de Melle devrait être")
+    drop(tmp_path / "79061", "demande.pdf", make_pdf("Demande de Celles"))
+    assert watch_folders.delay().get() == {"members": 2, "recorded": 1, "refused": 0,
+                                           "failed": 1}
+    assert Item.objects.get().member.code == "79061"

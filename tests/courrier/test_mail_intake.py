@@ -109,6 +109,30 @@ def test_a_message_recorded_before_a_crash_is_moved_not_recorded_again(
     assert folders(servers, melle.code)["INBOX"] == 0
 
 
+def test_a_message_that_fails_unexpectedly_is_set_aside_and_the_next_one_recorded(
+        mail_settings, intake_slapd, monkeypatch):
+    servers = mail_settings
+    melle = member(services=("courrier", "messagerie"))
+    address = courrier_mailbox(intake_slapd, servers, melle.code)
+    for subject in ("Pli illisible", "Invitation au congrès"):
+        send(servers, address, letter("mairie@example.org", address, subject))
+    wait_for_inbox(servers, melle.code, 2)
+    record = mailbox.record_message
+
+    def failing_once(member_, raw, to):
+        if b"Pli illisible" in raw:
+            raise OSError("disque plein")
+        return record(member_, raw, to)
+
+    monkeypatch.setattr(mailbox, "record_message", failing_once)
+    done = mailbox.fetch(melle, functional_mailbox(melle.code, "courrier"))
+    assert len(done.recorded) == 1 and len(done.refused) == 1
+    assert "erreur inattendue" in done.refused[0] and "disque plein" not in done.refused[0]
+    assert [i.subject for i in Item.objects.filter(member=melle)] == ["Invitation au congrès"]
+    counts = folders(servers, melle.code)
+    assert counts == {"INBOX": 0, "Enregistr&AOk-s": 1, "Refus&AOk-s": 1}
+
+
 def test_a_member_without_courrier_mailbox_and_a_wrong_password(mail_settings, intake_slapd,
                                                                  settings):
     melle = member("79061", "Celles-sur-Belle", services=("courrier", "messagerie"))

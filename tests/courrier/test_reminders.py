@@ -61,3 +61,16 @@ def test_reminded_then_escalated_once_each(settings):
     steps = list(Item.objects.get(pk=items[0].pk).events.values_list("step", flat=True))
     assert steps[-2:] == ["reminded", "escalated"]
     assert register.history_intact(items[0])
+
+
+def test_a_member_that_left_gets_no_reminder(settings):
+    settings.MUTUALIS_COURRIER_REMIND_AFTER = 0
+    melle = member()
+    worker(melle, "jvoirie", departments=("voirie",))
+    secretaire = worker(melle, "ssecretaire", roles=("secretaire-de-mairie",))
+    item = register.record(melle, subject="Lampadaire cassé", received_on=date(2026, 3, 2))
+    routing.qualify(item, desk_of(secretaire, melle), Actor("ssecretaire"), department="voirie")
+    melle.active = False
+    melle.save()
+    assert reminders.delay(at(date(2026, 4, 2))).get() == {"reminded": 0, "escalated": 0}
+    assert mail.outbox == []
