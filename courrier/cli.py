@@ -40,7 +40,8 @@ def cmd_intake(args: argparse.Namespace) -> int:
                   f"{sent['waiting']} waiting")
     if "folders" in wanted:
         done = folders.scan_all()
-        out.print(f"folders: {done['recorded']} recorded, {done['refused']} refused")
+        out.print(f"folders: {done['recorded']} recorded, {done['refused']} refused, "
+                  f"{done['failed']} not read")
     return 0
 
 

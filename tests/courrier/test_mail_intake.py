@@ -125,12 +125,14 @@ def test_a_message_that_fails_unexpectedly_is_set_aside_and_the_next_one_recorde
         return record(member_, raw, to)
 
     monkeypatch.setattr(mailbox, "record_message", failing_once)
+    before = folders(servers, melle.code)  # the servers are the module's: earlier tests' mail
     done = mailbox.fetch(melle, functional_mailbox(melle.code, "courrier"))
     assert len(done.recorded) == 1 and len(done.refused) == 1
     assert "erreur inattendue" in done.refused[0] and "disque plein" not in done.refused[0]
     assert [i.subject for i in Item.objects.filter(member=melle)] == ["Invitation au congrès"]
-    counts = folders(servers, melle.code)
-    assert counts == {"INBOX": 0, "Enregistr&AOk-s": 1, "Refus&AOk-s": 1}
+    after = folders(servers, melle.code)
+    assert after == {"INBOX": 0, "Enregistr&AOk-s": before["Enregistr&AOk-s"] + 1,
+                     "Refus&AOk-s": before["Refus&AOk-s"] + 1}
 
 
 def test_a_member_without_courrier_mailbox_and_a_wrong_password(mail_settings, intake_slapd,
