@@ -178,7 +178,14 @@ def send(flux_id: int, tiers=None) -> HeliosFlux:
                 flux.transaction_id = client.send_pes(flux.filename, read_file(flux.file))
         except TransmissionFailed as exc:
             failure = exc
-            if not transient(exc):
+            if isinstance(exc.__cause__, httpx.TimeoutException) and not transient(exc):
+                # The file left and no answer came: the tiers may hold it. Not sent again,
+                # and counted as sent (check_pes), until someone looks at the tiers.
+                flux.error = str(exc)
+                _record(flux, HeliosFlux.UNCERTAIN, _(
+                    "Le tiers n'a pas répondu après l'envoi : le flux lui est peut-être "
+                    "parvenu. Vérifiez sur le tiers avant de le déposer à nouveau."))
+            elif not transient(exc):
                 flux.error = exc.answer or str(exc)
                 _record(flux, HeliosFlux.ERROR, _("Refusé par le tiers : %(why)s") % {
                     "why": exc.answer or exc})

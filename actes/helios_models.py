@@ -19,9 +19,11 @@ from provisioning.models import RegistryMember
 class HeliosFlux(models.Model):
     STORED, POSTED, TRANSMITTED = "stored", "posted", "transmitted"
     ACQUITTED, REFUSED, ERROR = "acquitted", "refused", "error"
+    UNCERTAIN = "uncertain"  # sent, and no answer came: the tiers may hold it
     STATES = [(STORED, _("reçu, en attente d'envoi")), (POSTED, _("déposé chez le tiers")),
               (TRANSMITTED, _("transmis à Hélios")), (ACQUITTED, _("acquitté par Hélios")),
-              (REFUSED, _("refusé par Hélios")), (ERROR, _("en erreur"))]
+              (REFUSED, _("refusé par Hélios")), (ERROR, _("en erreur")),
+              (UNCERTAIN, _("envoyé sans réponse du tiers : à vérifier"))]
     PENDING = (STORED, POSTED, TRANSMITTED)  # what the periodic job still asks about
 
     member = models.ForeignKey(RegistryMember, on_delete=models.PROTECT, related_name="+")

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mutualis import conf
+from mutualis.uploads import CheckedFileField
 from provisioning import people
 
 from .models import KINDS
@@ -22,8 +23,9 @@ class ImportForm(forms.Form):
                                  required=False, max_length=32,
                                  help_text=_("Facultatif : son adresse reçoit les rappels "
                                              "d'expiration."))
-    file = forms.FileField(label=_("Fichier du certificat (PEM, DER ou PKCS#12)"),
-                           required=False)
+    # The upload policy's size check only: the certificate readers parse the file themselves.
+    file = CheckedFileField(label=_("Fichier du certificat (PEM, DER ou PKCS#12)"),
+                            required=False, kinds=None)
     password = forms.CharField(label=_("Mot de passe du fichier PKCS#12"), required=False,
                                widget=forms.PasswordInput(render_value=False), strip=False)
     token = forms.CharField(label=_("Ou : libellé du jeton PKCS#11"), required=False,

@@ -5,6 +5,9 @@ PES_Retour filed under their member, and the refusals before anything leaves."""
 from __future__ import annotations
 
 import hashlib
+import socket
+import threading
+from contextlib import contextmanager
 
 import pytest
 
@@ -169,3 +172,40 @@ def test_the_periodic_job_follows_the_flux_and_files_the_pes_retour(commune, tdt
     assert app.tasks["actes.helios_refresh"].delay().get() == {
         "sent": 0, "changed": 0, "retours": 0}
     assert HeliosRetour.objects.count() == 1
+
+
+@contextmanager
+def silent_tiers():
+    """A server that takes the request and never answers (the tiers behind a proxy that
+    hung up after receiving the file)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def take():
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=take, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        server.close()
+        for connection in held:
+            connection.close()
+
+
+def test_no_answer_after_the_file_left_is_not_sent_again(commune, settings):
+    with silent_tiers() as url:
+        settings.MUTUALIS_ACTES_TDT = None
+        settings.MUTUALIS_HELIOS_TDT = {"url": url, "timeout": 1, "retries": 1,
+                                        "backoff": 0.01}
+        data = pes_aller()
+        flux = helios.transmit_pes(commune.code, "PES.xml", data)
+        assert flux.state == HeliosFlux.UNCERTAIN and not flux.transaction_id
+        assert "peut-être parvenu" in flux.events.order_by("pk").last().message
+        with pytest.raises(helios.PesRefused, match="a déjà été transmis"):
+            helios.transmit_pes(commune.code, "PES-bis.xml", data)
+        assert HeliosFlux.objects.count() == 1

@@ -378,7 +378,8 @@ POSITIONAL = {"wagtailadmin_pages:revisions_compare": [
 # each namespace has its own isolation matrix, over every one of its views.
 ISOLATED_ELSEWHERE = {"signature": "tests/security/test_isolation_parapheur.py",
                       "ged": "tests/security/test_isolation_ged.py",
-                      "certificates": "tests/security/test_isolation_certificates.py"}
+                      "certificates": "tests/security/test_isolation_certificates.py",
+                      "pes": "tests/security/test_isolation_pes.py"}
 # Views the walk never requests: they end the session or fail on purpose.
 NOT_REQUESTED = {"wagtailadmin_logout", "wagtailadmin_error_test"}
 POST_DATA = {"new_title": "Piraté", "new_slug": "pirate", "title": "Piraté", "slug": "pirate",
