@@ -128,6 +128,16 @@ def signed_in(person: Visitor, demo: Demo, site: str, who: dict) -> None:
         log_in(person, site, who["uid"], who["password"])
 
 
+def password_again(person: Visitor, demo: Demo, who: dict) -> None:
+    """The account as earlier journeys left it: the same password, chosen again from a fresh
+    link (`mutualis passwd-link`), whether or not an earlier journey activated it."""
+    person.goto(demo.cli("passwd-link", who["uid"]).strip(), "activation")
+    person.page.get_by_label("Nouveau mot de passe").fill(who["password"])
+    person.page.get_by_label("Confirmez le mot de passe").fill(who["password"])
+    person.page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    person.look("password chosen")
+
+
 def pdf_file(folder: Path, name: str, title: str) -> Path:
     """A one-page PDF such as a secrétaire would upload."""
     path = folder / name

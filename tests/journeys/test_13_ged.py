@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .browsing import log_in, pdf_file, visitor
+from .browsing import log_in, password_again, pdf_file, visitor
 from .people import MELLE, SECRETAIRE
 
 TITLE = "Devis de réfection de la toiture de l'école"
@@ -19,12 +19,7 @@ def test_a_secretaire_files_a_document_finds_it_and_sees_its_rule(demo, chromium
     site = demo.site(MELLE)
     staff = visitor(chromium, "ged")
     page = staff.page
-    # Her account, as test_02 left it (the same password chosen from an activation link).
-    staff.goto(demo.cli("passwd-link", SECRETAIRE["uid"]).strip(), "activation")
-    page.get_by_label("Nouveau mot de passe").fill(SECRETAIRE["password"])
-    page.get_by_label("Confirmez le mot de passe").fill(SECRETAIRE["password"])
-    page.get_by_role("button", name="Enregistrer le mot de passe").click()
-    staff.look("password chosen")
+    password_again(staff, demo, SECRETAIRE)
     log_in(staff, site, SECRETAIRE["uid"], SECRETAIRE["password"])
     staff.goto(site + "/admin/", "admin home")
     page.get_by_role("link", name="GED et archives", exact=True).first.click()

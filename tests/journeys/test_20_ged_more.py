@@ -10,7 +10,7 @@ import re
 
 from tests.courrier.scans import scanned_pdf
 
-from .browsing import log_in, visitor
+from .browsing import log_in, password_again, visitor
 from .people import MELLE, SECRETAIRE
 
 SUBJECT = "Signalement lavoir rue du Pont"
@@ -23,12 +23,7 @@ def test_a_secretaire_finds_a_scanned_letter_by_a_word_of_its_text(demo, chromiu
     site = demo.site(MELLE)
     staff = visitor(chromium, "ged-more")
     page = staff.page
-    # Her account, as the journeys before left it (the same password, from a fresh link).
-    staff.goto(demo.cli("passwd-link", SECRETAIRE["uid"]).strip(), "activation")
-    page.get_by_label("Nouveau mot de passe").fill(SECRETAIRE["password"])
-    page.get_by_label("Confirmez le mot de passe").fill(SECRETAIRE["password"])
-    page.get_by_role("button", name="Enregistrer le mot de passe").click()
-    staff.look("password chosen")
+    password_again(staff, demo, SECRETAIRE)
     log_in(staff, site, SECRETAIRE["uid"], SECRETAIRE["password"])
 
     scan = tmp_path / f"{SUBJECT}.pdf"
