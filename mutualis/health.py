@@ -73,10 +73,11 @@ def _broker() -> None:
         conn.default_channel  # noqa: B018 - opening a channel proves the broker answers
 
 
-def checks() -> dict[str, str]:
-    """Each part this process depends on: "ok", "failed", or "not configured"."""
+def checks(broker: bool = True) -> dict[str, str]:
+    """Each part this process depends on: "ok", "failed", or "not configured". `broker=False`
+    leaves the broker out (a worker answers for its own consumer's connection instead)."""
     parts = {"database": _database, "cache": _cache}
-    if broker_configured():
+    if broker and broker_configured():
         parts["broker"] = _broker
     result = {}
     for name, check in parts.items():
@@ -86,7 +87,7 @@ def checks() -> dict[str, str]:
         except Exception:
             log.warning("healthz: the %s is unreachable", name, exc_info=True)
             result[name] = "failed"
-    if "broker" not in result:
+    if broker and "broker" not in result:
         result["broker"] = "not configured"  # tasks run eagerly in this process
     return result
 

@@ -44,7 +44,7 @@ def consumer_connected(worker) -> bool:
 
 
 def worker_checks(worker) -> dict[str, str]:
-    parts = {name: state for name, state in health.checks().items() if name != "broker"}
+    parts = health.checks(broker=False)  # no second connection: the consumer's is the one
     parts["broker"] = "ok" if consumer_connected(worker) else "failed"
     return parts
 
