@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from mutualis import conf
 from provisioning import people
-from provisioning.access import is_staff
+from provisioning.access import staff_addresses
 
 from . import natures as n
 from .access import SECRETARIAT_ROLES
@@ -45,9 +45,7 @@ def department_addresses(member, department: str) -> list[str]:
 
 
 def secretariat_addresses(member) -> list[str]:
-    return sorted({s.person.email for s in people.member_seats(member)
-                   if is_staff(s.roles) and set(s.roles or []) & set(SECRETARIAT_ROLES)
-                   and s.person.email})
+    return staff_addresses(member, SECRETARIAT_ROLES)
 
 
 def _lines(member, items) -> str:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from provisioning import people
-from provisioning.access import is_staff
+from provisioning.access import staff_addresses
 
 from . import audit, mirror, plan, seda
 from .connector import ArchiveConnector
@@ -279,9 +279,7 @@ def retention_proposals(today_iso: str | None = None) -> dict:
 
 
 def _tell_archivists(member, count: int, batches: int) -> None:
-    to = sorted({seat.person.email for seat in people.member_seats(member)
-                 if is_staff(seat.roles) and seat.person.email
-                 and set(VISA_ROLES) & set(seat.roles)})
+    to = staff_addresses(member, VISA_ROLES)
     if not to:
         return
     link = f"https://{member.hostname}" + reverse("ged:proposals")

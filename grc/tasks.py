@@ -14,20 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from provisioning import people
-from provisioning.access import is_staff
+from provisioning.access import staff_addresses
 
 from .models import CitizenRequest, Event
 from .retention import anonymise_expired
 
 # Who hears of an overdue request: the démarche's role first, then the member's heads.
 ESCALATION_ROLES = ("dgs", "secretaire-de-mairie")
-
-
-def _addresses(member, roles) -> list[str]:
-    return sorted({seat.person.email for seat in people.member_seats(member)
-                   if is_staff(seat.roles) and set(seat.roles) & set(roles)
-                   and seat.person.email})
 
 
 def _tell(request_obj, addresses, subject: str, body: str) -> None:
@@ -48,7 +41,7 @@ def reminders(now_iso: str | None = None) -> dict:
             "demarche", "member").iterator():
         if request_obj.created_at + timedelta(days=request_obj.demarche.reminder_days) > now:
             continue
-        _tell(request_obj, _addresses(request_obj.member, (request_obj.demarche.role,)),
+        _tell(request_obj, staff_addresses(request_obj.member, (request_obj.demarche.role,)),
               _("Relance : demande %(code)s en attente") % {"code": request_obj.code},
               _("La demande %(code)s (« %(title)s ») attend depuis %(days)s jours.") % {
                   "code": request_obj.code, "title": request_obj.demarche.title,
@@ -60,7 +53,7 @@ def reminders(now_iso: str | None = None) -> dict:
         done["reminded"] += 1
     for request_obj in open_.filter(escalated_at__isnull=True, due_at__lt=now).select_related(
             "demarche", "member").iterator():
-        _tell(request_obj, _addresses(request_obj.member, ESCALATION_ROLES),
+        _tell(request_obj, staff_addresses(request_obj.member, ESCALATION_ROLES),
               _("Escalade : demande %(code)s en retard") % {"code": request_obj.code},
               _("La demande %(code)s (« %(title)s ») a dépassé son délai de traitement.") % {
                   "code": request_obj.code, "title": request_obj.demarche.title})

@@ -210,3 +210,14 @@ def group_members(member, group: str) -> set[int]:
         if group.lower() in groups:
             found.add(s.person_id)
     return found
+
+
+def staff_addresses(member, roles: Iterable[str]) -> list[str]:
+    """The e-mail addresses of the member's staff who hold one of `roles` (who hears of what
+    waits: late items, batches to approve, requests to escalate)."""
+    from . import people
+
+    wanted = set(roles)
+    return sorted({seat.person.email for seat in people.member_seats(member)
+                   if is_staff(seat.roles) and wanted & set(seat.roles or [])
+                   and seat.person.email})
